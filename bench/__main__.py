@@ -1,0 +1,5 @@
+"""Runs every benchmark in `bench/` (see bench/README.md)."""
+
+import sys
+
+print("No benchmarks are registered yet.", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Non-Telegram ways in for citizens: the local console chat."""

@@ -1,0 +1,46 @@
+"""The local console chat: the same flows as Telegram, options shown as numbers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from bot.flows.base import Incoming, Reply
+from bot.flows.engine import FlowEngine
+
+EXIT_WORDS = {"salir", "/salir", "exit", "quit"}
+ReadLine = Callable[[], Awaitable[str | None]]
+Write = Callable[[str], None]
+
+
+def render(reply: Reply) -> str:
+    """Renders a reply for a terminal or SMS: the text, then numbered options."""
+    lines = [reply.text]
+    lines.extend(f"  {i}. {option.label}" for i, option in enumerate(reply.options, start=1))
+    return "\n".join(lines)
+
+
+async def stdin_line() -> str | None:
+    """Reads one line from standard input without blocking the event loop; None at end of input."""
+    try:
+        return await asyncio.to_thread(input, "tú> ")
+    except EOFError:
+        return None
+
+
+async def run_console(
+    engine: FlowEngine, read: ReadLine = stdin_line, write: Write = print, address: str = "local"
+) -> None:
+    """Chats on the terminal until end of input or «salir»."""
+    write(
+        "MIES Conecta — chat local. Escriba «hola» para empezar, «menú» para las opciones y "
+        "«salir» para terminar."
+    )
+    while True:
+        line = await read()
+        if line is None or line.strip().lower() in EXIT_WORDS:
+            write("Hasta pronto.")
+            return
+        delivery = await engine.handle(Incoming(channel="console", address=address, text=line))
+        for reply in delivery.replies:
+            write("bot> " + render(reply).replace("\n", "\n     "))

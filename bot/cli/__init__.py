@@ -1,0 +1,65 @@
+"""The command line: `python -m bot --help` lists every command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import SettingsError, fail, load_settings, setup_logging
+from bot.cli.data import data_app
+from bot.cli.db import db_app
+from bot.config import MissingSetting
+
+app = typer.Typer(
+    help="MIES Conecta: bot de comunicación ciudadana.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(data_app, name="data")
+
+log = logging.getLogger(__name__)
+
+
+@app.command()
+def console() -> None:
+    """Opens the local console chat (same flows as Telegram; SMS are printed)."""
+    from bot.runtime import run_console_chat
+
+    settings = load_settings()
+    setup_logging(settings, quiet=True)
+    asyncio.run(run_console_chat(settings))
+
+
+@app.command()
+def run(
+    channel: Annotated[
+        str, typer.Option(help="auto: Telegram if TELEGRAM_TOKEN is set, else console")
+    ] = "auto",
+) -> None:
+    """Runs the product: the Telegram bot when a token is set, else the console chat."""
+    settings = load_settings()
+    if channel not in ("auto", "telegram", "console"):
+        fail(f"Canal desconocido: {channel}. Use auto, telegram o console.")
+    if channel == "console" or (channel == "auto" and not settings.uses_telegram):
+        console()
+        return
+    settings.require_telegram_token()
+    setup_logging(settings)
+    from bot.runtime import run_telegram
+
+    run_telegram(settings)
+
+
+def main() -> None:
+    """Entry point: runs the CLI and turns configuration errors into one clear line."""
+    try:
+        app()
+    except (MissingSetting, SettingsError) as error:
+        print(f"Error de configuración: {error}", file=sys.stderr)
+        sys.exit(2)

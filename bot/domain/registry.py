@@ -1,0 +1,73 @@
+"""The beneficiary registry's vocabulary: programmes, payment statuses and reason codes.
+
+Codes are what the monthly registry file carries; their citizen-facing explanations live in
+`bot/data/payment_status.toml` (policy texts change; code does not).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Programme(StrEnum):
+    """Transfer programmes (see shared/domain.md)."""
+
+    BDH = "BDH"
+    BDHV = "BDHV"
+    MMA = "MMA"
+    PAM = "PAM"
+    PTUV = "PTUV"
+    PPD = "PPD"
+    BJGL = "BJGL"
+    BOF = "BOF"
+    CC = "CC"
+    CDH = "CDH"
+
+
+class PaymentStatus(StrEnum):
+    """Where a beneficiary's monthly payment stands."""
+
+    ACTIVE = "activo"
+    NOT_ENABLED = "no_habilitado"
+    SUSPENDED = "suspendido"
+    REMOVED = "dado_de_baja"
+    NOT_COLLECTED = "no_cobrado"
+    ACCOUNT_PROBLEM = "problema_cuenta"
+    RESCHEDULED = "pago_reprogramado"
+    COLLECTED_BY_OTHER = "cobrado_por_tercero"
+
+
+REASON_CODES: dict[PaymentStatus, tuple[str, ...]] = {
+    PaymentStatus.ACTIVE: (),
+    PaymentStatus.NOT_ENABLED: (
+        "rs_desactualizado",
+        "puntaje_fuera_de_rango",
+        "sin_registro_social",
+    ),
+    PaymentStatus.SUSPENDED: (
+        "corresp_control_menor5",
+        "corresp_control_prenatal",
+        "corresp_salud_sexual",
+        "corresp_matricula",
+        "corresp_asistencia",
+        "corresp_trabajo_infantil",
+    ),
+    PaymentStatus.REMOVED: (
+        "afiliacion_iess",
+        "afiliacion_issfa",
+        "afiliacion_isspol",
+        "empleo_formal",
+        "pension_jubilacion",
+        "fallecimiento",
+        "beneficio_incompatible",
+    ),
+    PaymentStatus.NOT_COLLECTED: ("dos_meses_sin_cobro",),
+    PaymentStatus.ACCOUNT_PROBLEM: ("cuenta_inactiva", "cuenta_no_titular", "sin_codigo_dactilar"),
+    PaymentStatus.RESCHEDULED: ("feriado",),
+    PaymentStatus.COLLECTED_BY_OTHER: ("cobro_no_reconocido",),
+}
+
+
+def is_known_reason(status: PaymentStatus, reason: str | None) -> bool:
+    """True when `reason` is empty or belongs to `status`."""
+    return reason is None or reason == "" or reason in REASON_CODES[status]

@@ -1,0 +1,1 @@
+"""Channel-agnostic conversations: one flow per module, state kept in the database."""

@@ -1,0 +1,144 @@
+"""What flows receive and return: inputs, replies with options, outcomes and the context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.services.container import Services
+    from bot.storage.models import Contact
+
+CHANNELS = ("telegram", "sms", "console")
+MAX_TEXT_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice offered to the user: a stable key and the label they read."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the user, with the options that may be chosen after it."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One user input, whatever the channel.
+
+    `option_key` is set when a button was pressed; `turn` is the conversation turn that button
+    belonged to (stale buttons are detected with it). `media` names a non-text message
+    ("photo", "voice", "sticker", "location", "document", "video"...).
+    """
+
+    channel: str
+    address: str
+    text: str = ""
+    option_key: str | None = None
+    turn: int | None = None
+    media: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a flow step receives: the free text and/or the chosen option key."""
+
+    text: str
+    option: str | None = None
+
+    @property
+    def value(self) -> str:
+        """The option key when one was chosen, else the stripped text."""
+        return self.option if self.option is not None else self.text.strip()
+
+
+@dataclass
+class Outcome:
+    """What a flow step returns.
+
+    `step` is the next step of this flow; `None` ends the flow (the user goes back to the menu).
+    `switch_to` starts another flow by name after these replies (with `data` as its input).
+    """
+
+    replies: list[Reply]
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    switch_to: str | None = None
+
+
+@dataclass
+class FlowContext:
+    """Everything a flow step may use; one context per incoming message (one DB transaction)."""
+
+    session: AsyncSession
+    services: Services
+    contact: Contact
+    tr: Translator
+    now: datetime
+    channel: str
+    address: str
+
+    @property
+    def settings(self) -> Settings:
+        """The product settings."""
+        return self.services.settings
+
+    def t(self, message: str, **params: object) -> str:
+        """Translates a Spanish source string for this user."""
+        return self.tr.t(message, **params)
+
+
+class Flow(Protocol):
+    """A conversation: `start` opens it, `step` handles each answer at a named step."""
+
+    @property
+    def name(self) -> str:
+        """Unique flow name, also the menu option key."""
+        ...
+
+    @property
+    def in_menu(self) -> bool:
+        """Whether the flow is listed in the main menu."""
+        ...
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """Slash commands that open the flow directly (e.g. "/oficina")."""
+        ...
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Spanish words or phrases that route free text to this flow."""
+        ...
+
+    def title(self, ctx: FlowContext) -> str:
+        """The menu label, translated."""
+        ...
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Opens the flow; `data` may carry input from the flow that switched here."""
+        ...
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Handles `answer` at `step` with the data collected so far."""
+        ...
+
+
+StepHandler = Callable[[FlowContext, dict[str, Any], Answer], Any]

@@ -1,0 +1,306 @@
+"""The flow engine: one incoming message in, replies out, state saved in the database.
+
+Every channel (Telegram, SMS, console) calls `FlowEngine.handle`. One call is one database
+transaction: the conversation row is locked (on PostgreSQL), the flow step runs with the same
+session, and the new state is saved with the replies' options, so a restart or another replica
+continues exactly where the user was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.errors import DomainError
+from bot.domain.text import fold
+from bot.flows.base import (
+    MAX_TEXT_CHARS,
+    Answer,
+    Flow,
+    FlowContext,
+    Incoming,
+    Option,
+    Outcome,
+    Reply,
+)
+from bot.i18n import Translator, normalise_locale
+from bot.services.container import Services
+from bot.storage.models import Contact, Conversation
+
+log = logging.getLogger(__name__)
+
+MENU = "menu"
+MENU_WORDS = {"menu", "/menu", "inicio", "/inicio", "volver", "/volver"}
+CANCEL_WORDS = {"cancelar", "/cancelar", "/cancel", "cancel"}
+START_WORDS = {"/start", "hola", "buenas", "buenos dias", "buenas tardes", "buenas noches"}
+MAX_STEPS_PER_MESSAGE = 8
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The replies to send and the conversation turn their buttons belong to."""
+
+    replies: list[Reply]
+    turn: int
+
+
+class FlowEngine:
+    """Routes each incoming message to the user's current flow and keeps its state."""
+
+    def __init__(self, services: Services, flows: Sequence[Flow]) -> None:
+        self.services = services
+        self.flows: dict[str, Flow] = {flow.name: flow for flow in flows}
+        if MENU not in self.flows:
+            raise ValueError("a 'menu' flow is required")
+        self.commands: dict[str, str] = {}
+        for flow in flows:
+            for command in flow.commands:
+                self.commands[command] = flow.name
+
+    async def handle(self, incoming: Incoming) -> Delivery:
+        """Handles one message and returns the replies; never raises for user input."""
+        try:
+            return await self._handle(incoming)
+        except Exception:
+            log.exception("flow failure on channel %s", incoming.channel)
+            return await self._recover(incoming)
+
+    async def _handle(self, incoming: Incoming) -> Delivery:
+        now = self.services.clock()
+        async with self.services.session_factory() as session, session.begin():
+            contact = await _contact(session, incoming, now)
+            conv = await _conversation(session, incoming, now)
+            tr = Translator(normalise_locale(contact.locale))
+            ctx = FlowContext(
+                session=session,
+                services=self.services,
+                contact=contact,
+                tr=tr,
+                now=now,
+                channel=incoming.channel,
+                address=incoming.address,
+            )
+            replies = await self._route(ctx, conv, incoming)
+            conv.turn += 1
+            conv.updated_at = now
+            conv.expires_at = now + timedelta(
+                minutes=self.services.settings.conversation_timeout_minutes
+            )
+            contact.last_seen_at = now
+            return Delivery(replies, conv.turn)
+
+    async def _route(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
+        text = incoming.text or ""
+        folded = fold(text)
+        if conv.expires_at < ctx.now and conv.flow != MENU:
+            prefix = [
+                Reply(
+                    ctx.t("La conversación anterior se cerró por inactividad. Empecemos de nuevo.")
+                )
+            ]
+            return prefix + await self._run(ctx, conv, self._start(ctx, MENU, {}))
+        if incoming.media is not None:
+            note = Reply(
+                ctx.t(
+                    "Por ahora solo puedo leer mensajes de texto y botones; no fotos, audios "
+                    "ni stickers. Escriba su consulta, por favor."
+                )
+            )
+            return [note, *self._repeat(ctx, conv)]
+        if len(text) > MAX_TEXT_CHARS:
+            note = Reply(
+                ctx.t(
+                    "Su mensaje es muy largo ({count} caracteres). Escriba hasta {limit} "
+                    "caracteres, por favor.",
+                    count=len(text),
+                    limit=MAX_TEXT_CHARS,
+                )
+            )
+            return [note, *self._repeat(ctx, conv)]
+        if incoming.option_key is None and not text.strip():
+            note = Reply(ctx.t("No recibí ningún texto. Escriba su respuesta o elija una opción."))
+            return [note, *self._repeat(ctx, conv)]
+        if incoming.option_key is None:
+            command = folded.split("@")[0] if folded.startswith("/") else folded
+            if command in CANCEL_WORDS:
+                note = Reply(
+                    ctx.t("Listo, dejamos eso. Nada de lo que no confirmó quedó guardado.")
+                )
+                return [note, *await self._run(ctx, conv, self._start(ctx, MENU, {}))]
+            if command in MENU_WORDS:
+                return await self._run(ctx, conv, self._start(ctx, MENU, {}))
+            target = self.commands.get(command.split(" ")[0])
+            if target is not None:
+                return await self._run(ctx, conv, self._start(ctx, target, {}))
+            if command in START_WORDS:
+                target = self.commands.get("/start", MENU)
+                return await self._run(ctx, conv, self._start(ctx, target, {}))
+        answer = self._answer(conv, incoming)
+        if answer is None:
+            note = Reply(ctx.t("Ese botón es de un mensaje anterior. Sigamos desde aquí:"))
+            return [note, *self._repeat(ctx, conv)]
+        flow = self.flows.get(conv.flow) or self.flows[MENU]
+        data = dict(conv.data)
+        data.pop("_last", None)
+
+        async def first() -> Outcome:
+            return await flow.step(ctx, conv.step, data, answer)
+
+        return await self._run(ctx, conv, first())
+
+    def _answer(self, conv: Conversation, incoming: Incoming) -> Answer | None:
+        offered = [Option(str(o["key"]), str(o["label"])) for o in conv.options or []]
+        if incoming.option_key is not None:
+            if incoming.turn is not None and incoming.turn != conv.turn:
+                return None
+            match = next((o for o in offered if o.key == incoming.option_key), None)
+            return None if match is None else Answer(match.label, match.key)
+        text = incoming.text.strip()
+        if offered and text.isdigit() and 1 <= int(text) <= len(offered):
+            chosen = offered[int(text) - 1]
+            return Answer(chosen.label, chosen.key)
+        folded = fold(text)
+        for option in offered:
+            if folded and folded == fold(option.label):
+                return Answer(option.label, option.key)
+        return Answer(text)
+
+    async def _start(self, ctx: FlowContext, name: str, data: dict[str, Any]) -> Outcome:
+        flow = self.flows.get(name) or self.flows[MENU]
+        outcome = await flow.start(ctx, data)
+        if outcome.step is not None and outcome.switch_to is None:
+            outcome.data.setdefault("_flow", flow.name)
+        return outcome
+
+    async def _run(self, ctx: FlowContext, conv: Conversation, pending: Any) -> list[Reply]:
+        """Runs an outcome (and the flows it switches to), then saves the resulting state."""
+        replies: list[Reply] = []
+        current = conv.flow
+        try:
+            outcome: Outcome = await pending
+        except DomainError as error:
+            replies.append(Reply(ctx.t(error.template, **error.params)))
+            return replies + self._repeat(ctx, conv)
+        for _ in range(MAX_STEPS_PER_MESSAGE):
+            replies.extend(outcome.replies)
+            flow_name = outcome.data.pop("_flow", None)
+            if isinstance(flow_name, str):
+                current = flow_name
+            if outcome.switch_to is not None:
+                current = outcome.switch_to
+                outcome = await self._start(ctx, outcome.switch_to, outcome.data)
+                outcome.data.pop("_flow", None)
+                continue
+            if outcome.step is None:
+                if current != MENU:
+                    menu = await self.flows[MENU].start(ctx, {"after_flow": True})
+                    replies = _attach_options(replies, menu)
+                    current, step, data = MENU, menu.step or "choosing", menu.data
+                else:
+                    current, step, data = MENU, "choosing", {}
+            else:
+                step, data = outcome.step, outcome.data
+            break
+        else:
+            raise RuntimeError("flows switched too many times for one message")
+        last = replies[-1] if replies else Reply("")
+        conv.flow, conv.step = current, step
+        conv.options = [{"key": o.key, "label": o.label} for o in last.options]
+        conv.data = {**data, "_last": {"text": last.text}}
+        return replies
+
+    def _repeat(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:
+        """Shows again the last question with its options, so the user can go on."""
+        last = (conv.data or {}).get("_last") or {}
+        options = tuple(Option(str(o["key"]), str(o["label"])) for o in conv.options or [])
+        text = str(last.get("text") or ctx.t("¿En qué le puedo ayudar?"))
+        return [Reply(text, options)]
+
+    async def _recover(self, incoming: Incoming) -> Delivery:
+        """After an unexpected error: resets the conversation to the menu and apologises."""
+        tr = Translator(normalise_locale(incoming.locale))
+        text = tr.t(
+            "Disculpe, tuvimos un problema al procesar su mensaje. Volvamos al menú; "
+            "si necesita ayuda inmediata llame al {phone}.",
+            phone=self.services.settings.call_centre,
+        )
+        try:
+            async with self.services.session_factory() as session, session.begin():
+                conv = await _conversation(session, incoming, self.services.clock())
+                conv.flow, conv.step, conv.data, conv.options = MENU, "choosing", {}, []
+                conv.turn += 1
+                turn = conv.turn
+        except Exception:
+            log.exception("could not reset the conversation after a failure")
+            turn = 0
+        return Delivery([Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))], turn)
+
+
+def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:
+    """Puts the menu's options on the flow's last reply instead of sending one more message."""
+    options = menu.replies[-1].options if menu.replies else ()
+    if replies and not replies[-1].options:
+        return [*replies[:-1], Reply(replies[-1].text, options)]
+    return replies + menu.replies
+
+
+async def _contact(session: AsyncSession, incoming: Incoming, now: Any) -> Contact:
+    contact = await session.scalar(
+        select(Contact).where(
+            Contact.channel == incoming.channel, Contact.address == incoming.address
+        )
+    )
+    if contact is None:
+        contact = Contact(
+            channel=incoming.channel,
+            address=incoming.address,
+            locale=normalise_locale(incoming.locale),
+            created_at=now,
+            last_seen_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(contact)
+        except IntegrityError:
+            contact = await session.scalar(
+                select(Contact).where(
+                    Contact.channel == incoming.channel, Contact.address == incoming.address
+                )
+            )
+            assert contact is not None
+    return contact
+
+
+async def _conversation(session: AsyncSession, incoming: Incoming, now: Any) -> Conversation:
+    query = (
+        select(Conversation)
+        .where(Conversation.channel == incoming.channel, Conversation.address == incoming.address)
+        .with_for_update()
+    )
+    conv = await session.scalar(query)
+    if conv is None:
+        conv = Conversation(
+            channel=incoming.channel,
+            address=incoming.address,
+            flow=MENU,
+            step="choosing",
+            data={},
+            options=[],
+            turn=0,
+            updated_at=now,
+            expires_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(conv)
+        except IntegrityError:
+            conv = await session.scalar(query)
+            assert conv is not None
+    return conv

@@ -1,0 +1,19 @@
+"""The list of flows the engine serves; add a flow here to make it reachable."""
+
+from __future__ import annotations
+
+from bot.flows.base import Flow
+from bot.flows.menu import MenuFlow
+from bot.flows.office import OfficeFlow
+
+
+def build_flows() -> list[Flow]:
+    """Returns every flow, the menu first; menu entries appear in this order."""
+    flows: list[Flow] = []
+    flows.append(MenuFlow(lambda: flows))
+    flows.extend(
+        [
+            OfficeFlow(),
+        ]
+    )
+    return flows

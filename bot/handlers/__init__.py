@@ -1,0 +1,1 @@
+"""Telegram adapters: turn updates into flow inputs and replies into messages. Nothing else."""

@@ -1,0 +1,163 @@
+"""Builds the python-telegram-bot `Application` in one place and runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.config import Settings
+from bot.flows.base import Incoming, Reply
+from bot.flows.engine import FlowEngine
+from bot.flows.registry import build_flows
+from bot.handlers.ordering import PerChatUpdateProcessor
+from bot.services.container import Services, build_services
+
+log = logging.getLogger(__name__)
+ENGINE_KEY = "flow_engine"
+MEDIA_KINDS = (
+    "photo",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "sticker",
+    "document",
+    "location",
+    "contact",
+    "animation",
+    "poll",
+    "venue",
+    "dice",
+)
+
+
+def keyboard(reply: Reply, turn: int) -> InlineKeyboardMarkup | None:
+    """Renders options as one inline button per row; callback data carries the turn."""
+    if not reply.options:
+        return None
+    rows = [
+        [InlineKeyboardButton(o.label[:64], callback_data=f"{turn}|{o.key}"[:64])]
+        for o in reply.options
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def parse_callback(data: str | None) -> tuple[int | None, str]:
+    """Splits callback data 'turn|key'; malformed data yields (None, raw)."""
+    raw = data or ""
+    turn, sep, key = raw.partition("|")
+    if not sep or not turn.isdigit():
+        return None, raw
+    return int(turn), key
+
+
+def _engine(context: ContextTypes.DEFAULT_TYPE) -> FlowEngine:
+    engine = context.bot_data[ENGINE_KEY]
+    assert isinstance(engine, FlowEngine)
+    return engine
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any message: text to the flow engine; other kinds are named as media."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
+    text = message.text or ""
+    user = update.effective_user
+    incoming = Incoming(
+        channel="telegram",
+        address=str(chat.id),
+        text=text,
+        media=None if text else (media or "other"),
+        locale=user.language_code if user else None,
+    )
+    delivery = await _engine(context).handle(incoming)
+    for reply in delivery.replies:
+        await context.bot.send_message(
+            chat.id, reply.text, reply_markup=keyboard(reply, delivery.turn)
+        )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pressed inline button: acknowledged at once, then handled as the option it names."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    await query.answer()
+    turn, key = parse_callback(query.data)
+    user = update.effective_user
+    incoming = Incoming(
+        channel="telegram",
+        address=str(chat.id),
+        option_key=key,
+        turn=turn if turn is not None else -1,
+        locale=user.language_code if user else None,
+    )
+    delivery = await _engine(context).handle(incoming)
+    for reply in delivery.replies:
+        await context.bot.send_message(
+            chat.id, reply.text, reply_markup=keyboard(reply, delivery.turn)
+        )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the failure without personal data and still tells the user something."""
+    log.error("telegram handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "Disculpe, tuvimos un problema. Escriba «menú» para volver a empezar.",
+            )
+        except Exception:
+            log.warning("could not send the apology after a failure")
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Builds the Application: per-chat ordered updates, rate limiter, handlers, error handler."""
+    settings = services.settings
+    builder = (
+        ApplicationBuilder()
+        .token(settings.require_telegram_token())
+        .base_url(settings.telegram_base_url)
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+    )
+    builder = builder.request(request or HTTPXRequest(connection_pool_size=64, read_timeout=15))
+    builder = builder.get_updates_request(updates_request or HTTPXRequest(read_timeout=30))
+    application = builder.build()
+    application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))
+    application.add_error_handler(on_error)
+    return application
+
+
+def run_polling(settings: Settings) -> None:
+    """Runs the bot with long polling until interrupted."""
+    services = asyncio.run(build_services(settings))
+    application = build_application(services)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        asyncio.run(services.close())

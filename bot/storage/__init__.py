@@ -1,0 +1,1 @@
+"""Storage adapters: SQLAlchemy models, sessions, migrations and repositories."""

@@ -1,0 +1,417 @@
+"""Every table the product keeps, as SQLAlchemy 2 typed models.
+
+Times are aware UTC (`UtcDateTime`); dates are local calendar dates. Personal data (cédula, phone,
+names, payment status) lives only in `beneficiaries`, `contacts` and `cases`, and is never logged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.types import UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BigInteger ids that are plain INTEGER on SQLite, so they auto-increment there too.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+# --- territory -------------------------------------------------------------------------------
+
+
+class Province(Base):
+    """One of Ecuador's 24 provinces (INEC code), plus 90 'zonas no delimitadas'."""
+
+    __tablename__ = "provinces"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(40))
+
+
+class Zone(Base):
+    """A ministry planning zone (Zona 1–9, Guayaquil, Quito)."""
+
+    __tablename__ = "zones"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class District(Base):
+    """A ministry district directorate (e.g. 11D06 CALVAS) with its Balcón de Servicios."""
+
+    __tablename__ = "districts"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    zone_code: Mapped[str] = mapped_column(ForeignKey("zones.code"))
+    address: Mapped[str | None] = mapped_column(String(200))
+    hours: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    af_households: Mapped[int | None] = mapped_column(Integer)
+
+
+class Canton(Base):
+    """A canton (INEC 4-digit code) and the district directorate that serves it, where known."""
+
+    __tablename__ = "cantons"
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80), index=True)
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
+    district_source: Mapped[str | None] = mapped_column(String(120))
+
+
+class Parish(Base):
+    """A parish (INEC 6-digit code; 50 and above are rural)."""
+
+    __tablename__ = "parishes"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    canton_code: Mapped[str] = mapped_column(ForeignKey("cantons.code"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80), index=True)
+
+
+# --- beneficiary registry ----------------------------------------------------------------------
+
+
+class Beneficiary(Base):
+    """One person's transfer in the monthly registry: one row per (cédula, programme)."""
+
+    __tablename__ = "beneficiaries"
+    __table_args__ = (UniqueConstraint("cedula", "programme"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    names: Mapped[str] = mapped_column(String(160))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    fingerprint_code: Mapped[str | None] = mapped_column(String(12))
+    mobile: Mapped[str | None] = mapped_column(String(16), index=True)
+    parish_code: Mapped[str | None] = mapped_column(ForeignKey("parishes.code"), index=True)
+    programme: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(24))
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    last_payment_date: Mapped[date | None] = mapped_column(Date)
+    next_payment_date: Mapped[date | None] = mapped_column(Date)
+    collection_point: Mapped[str | None] = mapped_column(String(160))
+    row_hash: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime]
+
+
+class ImportRun(Base):
+    """One registry/events/commitments import: its file, counts and outcome."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_changed: Mapped[int] = mapped_column(Integer, default=0)
+    rows_failed: Mapped[int] = mapped_column(Integer, default=0)
+    last_line_committed: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+# --- citizens and conversations -----------------------------------------------------------
+
+
+class Contact(Base):
+    """A citizen reachable on one channel address (Telegram chat id, phone, console)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(10), default="es_EC")
+    parish_code: Mapped[str | None] = mapped_column(ForeignKey("parishes.code"))
+    phone: Mapped[str | None] = mapped_column(String(16), index=True)
+    consent_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """The state of one conversation per (channel, address): flow, step and collected data."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    flow: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    options: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    turn: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class VerificationLock(Base):
+    """Failed identity checks per key (hashed chat or cédula) and the lock they earned."""
+
+    __tablename__ = "verification_locks"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class Subscription(Base):
+    """A contact's wish to hear about a parish's events or commitments on a channel."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("contact_id", "parish_code", "channel", "topic"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class OptOut(Base):
+    """A phone that asked for no more SMS (BAJA/STOP); kept forever, honoured by every sender."""
+
+    __tablename__ = "opt_outs"
+    phone: Mapped[str] = mapped_column(String(16), primary_key=True)
+    opted_out_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(24))
+
+
+# --- events, dialogues, commitments, cases ----------------------------------------------------
+
+
+class Event(Base):
+    """A parish event: brigada social, diálogo ciudadano, sensibilización, feria."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(160))
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reminder_offsets_minutes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class DialogueSession(Base):
+    """A Diálogo Ciudadano opened by staff in a parish, or standing open all year."""
+
+    __tablename__ = "dialogue_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class DialogueAnswer(Base):
+    """A citizen's answer to one of the four generating questions of a dialogue."""
+
+    __tablename__ = "dialogue_answers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_sessions.id"), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    question: Mapped[int] = mapped_column(Integer)
+    answer_text: Mapped[str] = mapped_column(Text)
+    choice: Mapped[str | None] = mapped_column(String(40))
+    observations: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Commitment(Base):
+    """A row of a dialogue's commitments matrix."""
+
+    __tablename__ = "commitments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_sessions.id"), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    proposal: Mapped[str] = mapped_column(Text)
+    citizen_commitment: Mapped[str] = mapped_column(Text)
+    institution_commitment: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    responsible_unit: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), default="pendiente")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CommitmentUpdate(Base):
+    """A dated status change of a commitment, with its note."""
+
+    __tablename__ = "commitment_updates"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+
+
+class Case(Base):
+    """A follow-up case for a district: a left-out person or a registry verification."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
+    parish_code: Mapped[str | None] = mapped_column(ForeignKey("parishes.code"))
+    status: Mapped[str] = mapped_column(String(20), default="nuevo")
+    person_category: Mapped[str | None] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text, default="")
+    contact_info: Mapped[str | None] = mapped_column(Text)
+    cedula: Mapped[str | None] = mapped_column(String(10))
+    reporter_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    reporter_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CaseUpdate(Base):
+    """A dated status change of a case, with the staff note."""
+
+    __tablename__ = "case_updates"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+class Staff(Base):
+    """A staff account with a role scoped to a zone or district."""
+
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    zone_code: Mapped[str | None] = mapped_column(ForeignKey("zones.code"))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    link_code_hash: Mapped[str | None] = mapped_column(String(64))
+    link_code_expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+class Broadcast(Base):
+    """A staff broadcast: audience, text, preview figures and confirmation."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+    estimated_cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
+    status: Mapped[str] = mapped_column(String(16), default="borrador")
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message to send (SMS or Telegram), first stored, then claimed and sent by a dispatcher."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(24))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(24))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """One audited action: who (pseudonymised), what, on which target; never a full cédula."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_ref: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str | None] = mapped_column(String(80))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,1 @@
+"""Outgoing and incoming SMS: gateway port and adapters, outbox, dispatcher, scheduled jobs."""
