@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.base import Flow
+from bot.flows.eligibility import EligibilityFlow
 from bot.flows.menu import MenuFlow
 from bot.flows.office import OfficeFlow
 
@@ -13,6 +14,7 @@ def build_flows() -> list[Flow]:
     flows.append(MenuFlow(lambda: flows))
     flows.extend(
         [
+            EligibilityFlow(),
             OfficeFlow(),
         ]
     )

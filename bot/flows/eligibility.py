@@ -1,0 +1,280 @@
+"""«¿Califico para un bono o pensión?»: a few questions, then an orientation per programme."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot.domain.eligibility import (
+    MAX_AGE,
+    Affiliation,
+    CareKind,
+    Household,
+    Likelihood,
+    RsLevel,
+    Verdict,
+    asks_about_children,
+    evaluate,
+    load_rules,
+    rs_level_from_score,
+)
+from bot.domain.errors import N_, DomainError
+from bot.domain.programmes import programme_name
+from bot.flows.answers import parse_int
+from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+
+MAX_CHILDREN = 20
+
+
+class EligibilityFlow:
+    """Asks only the questions the rules need and explains each programme's likelihood."""
+
+    name = "califico"
+    in_menu = True
+    commands = ("/califico", "/elegibilidad")
+    keywords = (
+        "califico",
+        "calificar",
+        "quiero el bono",
+        "quiero un bono",
+        "quiero la pension",
+        "bono para mi",
+        "pension para mi",
+        "requisitos",
+        "como obtener",
+        "como acceder",
+        "como aplicar",
+        "acceder al bono",
+        "tengo derecho",
+        "me corresponde",
+        "mis mejores anos",
+        "joaquin gallegos",
+        "toda una vida",
+    )
+
+    def title(self, ctx: FlowContext) -> str:
+        """Menu label."""
+        return ctx.t("¿Califico para un bono o pensión?")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Explains the orientation and asks the age."""
+        intro = ctx.t(
+            "Le haré unas preguntas cortas para orientarle sobre bonos y pensiones. "
+            "Puede responder por la persona que recibiría el bono (por ejemplo, su mamá)."
+        )
+        return Outcome([Reply(intro), self._ask_age(ctx)], step="asking_age")
+
+    def _ask_age(self, ctx: FlowContext) -> Reply:
+        return Reply(ctx.t("¿Cuántos años tiene esa persona? Escriba solo el número."))
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Records the answer of `step` and asks the next needed question."""
+        handler = getattr(self, f"_{step}", None)
+        if handler is None:
+            return await self.start(ctx, {})
+        outcome: Outcome = handler(ctx, data, answer)
+        return outcome
+
+    def _asking_age(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        data["age"] = parse_int(
+            answer.text,
+            low=0,
+            high=MAX_AGE,
+            out_of_range=N_(
+                "Una edad de {value} años no es posible. Escriba la edad en años, "
+                "entre {low} y {high}."
+            ),
+        )
+        return self._ask_rs(ctx, data)
+
+    def _ask_rs(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        text = ctx.t(
+            "¿Cómo está su hogar en el Registro Social? Elija una opción, o escriba su "
+            "puntaje (de 0 a 100) si lo conoce."
+        )
+        options = (
+            Option(RsLevel.EXTREME, ctx.t("Extrema pobreza")),
+            Option(RsLevel.POVERTY, ctx.t("Pobreza")),
+            Option(RsLevel.NOT_POOR, ctx.t("No estoy en pobreza")),
+            Option(RsLevel.UNKNOWN, ctx.t("No sé / no estoy registrado")),
+        )
+        return Outcome([Reply(text, options)], step="asking_rs", data=data)
+
+    def _asking_rs(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        if answer.option in set(RsLevel):
+            data["rs_level"] = answer.option
+        else:
+            data["rs_level"] = _score_level(answer.text)
+        text = ctx.t("¿Está afiliado al IESS, ISSFA o ISSPOL, o recibe una pensión de jubilación?")
+        options = (
+            Option(Affiliation.NONE, ctx.t("No, ninguna")),
+            Option(
+                Affiliation.CAMPESINO, ctx.t("Seguro Campesino o trabajo del hogar no remunerado")
+            ),
+            Option(Affiliation.CONTRIBUTORY, ctx.t("Sí, IESS, ISSFA, ISSPOL o jubilación")),
+        )
+        return Outcome([Reply(text, options)], step="asking_affiliation", data=data)
+
+    def _asking_affiliation(
+        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        if answer.option not in set(Affiliation):
+            raise DomainError(N_("Elija una de las opciones, por favor."))
+        data["affiliation"] = answer.option
+        if asks_about_children(int(data["age"])):
+            text = ctx.t(
+                "¿Cuántos hijos menores de 5 años tiene en su hogar? Escriba 0 si ninguno."
+            )
+            return Outcome([Reply(text)], step="asking_under5", data=data)
+        return self._ask_disability(ctx, data)
+
+    def _asking_under5(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        data["under5"] = _children(answer.text)
+        text = ctx.t("¿Y cuántos hijos de 5 a 17 años? Escriba 0 si ninguno.")
+        return Outcome([Reply(text)], step="asking_5to18", data=data)
+
+    def _asking_5to18(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        data["age5to18"] = _children(answer.text)
+        return self._ask_disability(ctx, data)
+
+    def _ask_disability(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        text = ctx.t("¿La persona tiene una discapacidad con carné o certificado?")
+        options = (Option("si", ctx.t("Sí")), Option("no", ctx.t("No")))
+        return Outcome([Reply(text, options)], step="asking_disability", data=data)
+
+    def _asking_disability(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        if answer.option == "si":
+            text = ctx.t("¿Qué porcentaje de discapacidad dice el certificado? (de 1 a 100)")
+            return Outcome([Reply(text)], step="asking_disability_percent", data=data)
+        if answer.option != "no":
+            raise DomainError(N_("Responda «Sí» o «No», por favor."))
+        data["disability"] = None
+        return self._ask_care(ctx, data)
+
+    def _asking_disability_percent(
+        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        data["disability"] = _percent(answer.text)
+        return self._ask_care(ctx, data)
+
+    def _ask_care(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        text = ctx.t(
+            "¿Cuida usted a una persona con discapacidad severa o con una enfermedad "
+            "catastrófica o rara?"
+        )
+        options = (
+            Option(CareKind.NONE, ctx.t("No")),
+            Option(CareKind.INTELLECTUAL, ctx.t("Sí: discapacidad intelectual o psicosocial")),
+            Option(CareKind.PHYSICAL, ctx.t("Sí: discapacidad física")),
+            Option(CareKind.CATASTROPHIC, ctx.t("Sí: enfermedad catastrófica o rara")),
+            Option(CareKind.CHILD_HIV, ctx.t("Sí: niño o niña con VIH")),
+        )
+        return Outcome([Reply(text, options)], step="asking_care", data=data)
+
+    def _asking_care(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        if answer.option not in set(CareKind):
+            raise DomainError(N_("Elija una de las opciones, por favor."))
+        data["care"] = answer.option
+        if answer.option in (CareKind.INTELLECTUAL, CareKind.PHYSICAL):
+            text = ctx.t("¿Qué porcentaje de discapacidad tiene la persona que usted cuida?")
+            return Outcome([Reply(text)], step="asking_care_percent", data=data)
+        return self._result(ctx, data)
+
+    def _asking_care_percent(
+        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        data["care_percent"] = _percent(answer.text)
+        return self._result(ctx, data)
+
+    def _result(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        rules = load_rules()
+        household = Household(
+            age=int(data["age"]),
+            rs_level=RsLevel(data["rs_level"]),
+            affiliation=Affiliation(data["affiliation"]),
+            children_under5=int(data.get("under5") or 0),
+            children_5to18=int(data.get("age5to18") or 0),
+            disability_percent=data.get("disability"),
+            care_kind=CareKind(data.get("care") or CareKind.NONE),
+            care_percent=data.get("care_percent"),
+        )
+        verdicts = evaluate(rules, household)
+        replies = [Reply(_render(ctx, v)) for v in verdicts if v.likelihood is not Likelihood.NO]
+        if not replies:
+            replies.append(
+                Reply(ctx.t("Con sus respuestas, no parece calificar a estos programas."))
+            )
+        others = [v for v in verdicts if v.likelihood is Likelihood.NO]
+        if others:
+            lines = [ctx.t("No aplica:")]
+            for verdict in others:
+                why = verdict.reasons[0]
+                lines.append(
+                    f"• {ctx.t(programme_name(verdict.programme))}: "
+                    f"{ctx.t(why.template, **dict(why.params))}"
+                )
+            replies.append(Reply("\n".join(lines)))
+        closing = [ctx.t(rules.texts.disclaimer)]
+        if household.rs_level in (RsLevel.UNKNOWN, RsLevel.NOT_POOR):
+            closing.append(ctx.t(rules.texts.rs_next_step))
+        closing.append(
+            ctx.t(
+                "Reglas vigentes desde el {date}. Línea gratuita: {phone}.",
+                date=ctx.tr.date(rules.effective_date, "long"),
+                phone=ctx.settings.call_centre,
+            )
+        )
+        replies.append(Reply("\n".join(closing)))
+        return Outcome(replies)
+
+
+def _render(ctx: FlowContext, verdict: Verdict) -> str:
+    rules = load_rules()
+    name = ctx.t(programme_name(verdict.programme))
+    if verdict.likelihood is Likelihood.LIKELY:
+        head = ctx.t("✅ Probablemente califica: {name}", name=name)
+    else:
+        head = ctx.t("🔎 Podría calificar: {name}", name=name)
+    lines = [head]
+    if verdict.amount is not None:
+        lines.append(ctx.t("Monto: {amount} al mes.", amount=ctx.tr.money(verdict.amount)))
+    for reason in verdict.reasons:
+        params = {k: ctx.tr.money(v) if isinstance(v, Decimal) else v for k, v in reason.params}
+        lines.append("• " + ctx.t(reason.template, **params))
+    lines.append(ctx.t("Documentos:"))
+    lines.extend("  – " + ctx.t(doc) for doc in rules.documents[verdict.programme])
+    lines.append(ctx.t("Siguiente paso: {step}", step=ctx.t(rules.next_steps[verdict.programme])))
+    return "\n".join(lines)
+
+
+def _score_level(text: str) -> str:
+    raw = (text or "").strip().replace(",", ".")
+    try:
+        score = Decimal(raw)
+    except InvalidOperation:
+        raise DomainError(
+            N_("Elija una opción o escriba su puntaje del Registro Social (un número de 0 a 100).")
+        ) from None
+    if not score.is_finite() or not 0 <= score <= 100:
+        raise DomainError(N_("El puntaje del Registro Social va de 0 a 100."))
+    return rs_level_from_score(score, load_rules()).value
+
+
+def _children(text: str) -> int:
+    return parse_int(
+        text,
+        low=0,
+        high=MAX_CHILDREN,
+        out_of_range=N_("Escriba un número de hijos entre {low} y {high}."),
+    )
+
+
+def _percent(text: str) -> int:
+    return parse_int(
+        text.replace("%", ""),
+        low=1,
+        high=100,
+        out_of_range=N_("El porcentaje va de {low} a {high}; usted escribió {value}."),
+    )
