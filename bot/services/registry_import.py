@@ -1,0 +1,466 @@
+"""Monthly beneficiary registry import from CSV: streamed, validated row by row, idempotent.
+
+The file is read in batches (never whole in memory); each valid row is upserted with a
+dialect-specific `INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`,
+so re-importing the same file changes nothing. Broken rows are written to an error report
+(line, column, reason) as they are found and the rest is imported.
+
+Failure policy: **roll back**. All data rows of one import are written in ONE transaction; if
+anything unexpected fails (database down, disk full), the transaction is rolled back and the
+database is exactly as before. The `import_runs` row is written in separate, short transactions
+(running → done | rolled_back) so the failure itself is recorded. See docs/registry-csv.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert as insert_stmt
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain.errors import N_, InvalidCedula, InvalidPhone
+from bot.domain.identity import parse_cedula, parse_phone
+from bot.domain.registry import PaymentStatus, Programme, is_known_reason
+from bot.storage.models import Beneficiary, ImportRun, Parish
+
+log = logging.getLogger(__name__)
+
+REGISTRY_COLUMNS = (
+    "cedula",
+    "names",
+    "birth_date",
+    "fingerprint_code",
+    "mobile",
+    "parish_code",
+    "programme",
+    "status",
+    "reason_code",
+    "amount",
+    "last_payment_date",
+    "next_payment_date",
+    "collection_point",
+)
+REQUIRED_VALUES = ("cedula", "names", "programme", "status")
+ERROR_COLUMNS = ("linea", "columna", "motivo")
+DEFAULT_BATCH_ROWS = 5000
+# One multi-row INSERT per chunk: 14 bound values a row stays under SQLite's 32,766 and
+# asyncpg's 32,767 parameter limits.
+STATEMENT_ROWS = 1000
+MAX_AMOUNT = Decimal("10000")
+_FINGERPRINT = re.compile(r"[A-Z0-9]{6,12}")
+
+_CEDULA_REASONS = {
+    "empty": N_("cédula vacía"),
+    "format": N_("la cédula solo lleva dígitos"),
+    "length": N_("la cédula no tiene 10 dígitos"),
+    "province": N_("código de provincia inexistente en la cédula"),
+    "type": N_("el tercer dígito de la cédula no es de persona (0–5)"),
+    "checksum": N_("dígito verificador de la cédula incorrecto"),
+    "invalid": N_("cédula no válida"),
+}
+_PHONE_REASONS = {
+    "empty": N_("celular vacío"),
+    "format": N_("el celular tiene caracteres no válidos"),
+    "invalid": N_("número de celular no válido"),
+    "not_mobile": N_("el número no es de celular (debe empezar con 09)"),
+}
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (missing, not UTF-8 CSV, missing columns)."""
+
+
+class ImportRolledBack(Exception):
+    """The import failed midway and was rolled back: the database did not change."""
+
+    def __init__(self, run_id: int | None, line: int, cause: BaseException) -> None:
+        super().__init__(f"import rolled back at line {line}: {type(cause).__name__}")
+        self.run_id = run_id
+        self.line = line
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row: the file line (header is line 1), the column and why."""
+
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: rows read, valid, changed, failed, and where the report is."""
+
+    run_id: int | None
+    file_name: str
+    dry_run: bool
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_changed: int = 0
+    rows_failed: int = 0
+    errors_path: str | None = None
+    summary_path: str | None = None
+    first_errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready values."""
+        data = asdict(self)
+        data["first_errors"] = [asdict(e) for e in self.first_errors]
+        return data
+
+
+ProgressCallback = Callable[[int], None]
+
+
+def row_hash(values: dict[str, Any]) -> str:
+    """A stable hash of a row's registry values; equal hash means nothing to update."""
+    text = "|".join("" if values[c] is None else str(values[c]) for c in REGISTRY_COLUMNS)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _date(raw: str) -> date:
+    text = raw.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date.fromisoformat(text)
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return date(year, month, day)
+    raise ValueError(text)
+
+
+def validate_row(
+    raw: dict[Any, Any], line: int, parishes: frozenset[str]
+) -> tuple[dict[str, Any] | None, list[RowError]]:
+    """Validates one CSV row; returns the typed values, or None and every error found."""
+    errors: list[RowError] = []
+    cell = {c: (raw.get(c) or "").strip() for c in REGISTRY_COLUMNS}
+    values: dict[str, Any] = dict.fromkeys(REGISTRY_COLUMNS)
+
+    def fail(column: str, reason: str) -> None:
+        errors.append(RowError(line, column, reason))
+
+    if raw.get(None) is not None:
+        fail("-", N_("la fila tiene más columnas que el encabezado"))
+    for column in REQUIRED_VALUES:
+        if not cell[column]:
+            fail(column, N_("valor obligatorio vacío"))
+    if cell["cedula"]:
+        try:
+            values["cedula"] = parse_cedula(cell["cedula"]).value
+        except InvalidCedula as error:
+            fail("cedula", _CEDULA_REASONS.get(error.reason, _CEDULA_REASONS["invalid"]))
+    if cell["names"]:
+        if len(cell["names"]) > 160:
+            fail("names", N_("nombres de más de 160 caracteres"))
+        values["names"] = " ".join(cell["names"].split())
+    for column in ("birth_date", "last_payment_date", "next_payment_date"):
+        if cell[column]:
+            try:
+                values[column] = _date(cell[column])
+            except ValueError:
+                fail(column, N_("fecha no válida (use AAAA-MM-DD o DD/MM/AAAA)"))
+    if values["birth_date"] is not None and values["birth_date"] < date(1900, 1, 1):
+        fail("birth_date", N_("fecha de nacimiento anterior a 1900"))
+    if cell["fingerprint_code"]:
+        code = cell["fingerprint_code"].upper().replace(" ", "")
+        if not _FINGERPRINT.fullmatch(code):
+            fail("fingerprint_code", N_("código dactilar no válido (letras y números)"))
+        values["fingerprint_code"] = code
+    if cell["mobile"]:
+        try:
+            values["mobile"] = parse_phone(cell["mobile"], require_mobile=True).e164
+        except InvalidPhone as error:
+            fail("mobile", _PHONE_REASONS.get(error.reason, _PHONE_REASONS["invalid"]))
+    if cell["parish_code"]:
+        if cell["parish_code"] not in parishes:
+            fail("parish_code", N_("código de parroquia inexistente"))
+        values["parish_code"] = cell["parish_code"]
+    if cell["programme"]:
+        programme = cell["programme"].upper()
+        if programme not in Programme.__members__:
+            fail("programme", N_("programa desconocido"))
+        values["programme"] = programme
+    status: PaymentStatus | None = None
+    if cell["status"]:
+        try:
+            status = PaymentStatus(cell["status"].lower())
+            values["status"] = status.value
+        except ValueError:
+            fail("status", N_("estado de pago desconocido"))
+    if cell["reason_code"]:
+        reason = cell["reason_code"].lower()
+        if status is not None and not is_known_reason(status, reason):
+            fail("reason_code", N_("motivo desconocido para ese estado"))
+        values["reason_code"] = reason
+    if cell["amount"]:
+        try:
+            amount = Decimal(cell["amount"].replace(",", "."))
+            if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+                raise InvalidOperation
+            if amount != amount.quantize(Decimal("0.01")):
+                raise InvalidOperation
+            values["amount"] = amount.quantize(Decimal("0.01"))
+        except InvalidOperation:
+            fail("amount", N_("monto no válido (número entre 0 y 10000, hasta 2 decimales)"))
+    if cell["collection_point"]:
+        if len(cell["collection_point"]) > 160:
+            fail("collection_point", N_("punto de cobro de más de 160 caracteres"))
+        values["collection_point"] = cell["collection_point"]
+    if errors:
+        return None, errors
+    return values, []
+
+
+def _open_csv(path: Path) -> tuple[io.BufferedReader, csv.DictReader[str]]:
+    if not path.is_file():
+        raise ImportFileError(f"No existe el archivo {path}.")
+    raw = path.open("rb")
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    sample = text.readline()
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        raw.close()
+        raise ImportFileError(
+            "El archivo no parece un CSV (separe las columnas con , o ;)."
+        ) from None
+    header = next(csv.reader([sample], dialect))
+    reader = csv.DictReader(text, fieldnames=[h.strip().lower() for h in header], dialect=dialect)
+    return raw, reader
+
+
+def check_header(fields: list[str], expected: tuple[str, ...]) -> None:
+    """Raises `ImportFileError` when the header lacks a required column."""
+    missing = [c for c in expected if c not in fields]
+    if missing:
+        raise ImportFileError(
+            "Faltan columnas en el encabezado: "
+            + ", ".join(missing)
+            + ". Vea docs/registry-csv.md para el formato."
+        )
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _batches(
+    reader: csv.DictReader[str], parishes: frozenset[str], size: int
+) -> Iterator[tuple[list[dict[str, Any]], list[RowError], int, int]]:
+    """Yields (valid rows, errors, rows read, last line) per batch of at most `size` rows."""
+    valid: dict[tuple[str, str], dict[str, Any]] = {}
+    errors: list[RowError] = []
+    read = 0
+    line = 1
+    for raw in reader:
+        line = reader.line_num + 1  # the header was read before the reader started
+        read += 1
+        values, problems = validate_row(raw, line, parishes)
+        if values is None:
+            errors.extend(problems)
+        else:
+            key = (values["cedula"], values["programme"])
+            if key in valid:
+                errors.append(
+                    RowError(line, "cedula", N_("cédula y programa repetidos en el archivo"))
+                )
+            else:
+                values["row_hash"] = row_hash(values)
+                valid[key] = values
+        if read >= size:
+            yield list(valid.values()), errors, read, line
+            valid, errors, read = {}, [], 0
+    if read:
+        yield list(valid.values()), errors, read, line
+
+
+async def _upsert(conn: AsyncConnection, rows: list[dict[str, Any]], now: datetime) -> int:
+    """Inserts new rows and updates changed ones; returns how many rows changed.
+
+    One cached statement executed with many parameter sets: SQLAlchemy's "insertmanyvalues"
+    batches it into multi-row INSERTs; RETURNING yields only rows inserted or updated (the
+    WHERE on the conflict clause skips unchanged ones), which is the count of changes.
+    """
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    base = insert(Beneficiary)
+    excluded = base.excluded
+    stmt = base.on_conflict_do_update(
+        index_elements=[Beneficiary.cedula, Beneficiary.programme],
+        set_={c: excluded[c] for c in (*REGISTRY_COLUMNS, "row_hash", "updated_at")},
+        where=Beneficiary.row_hash != excluded.row_hash,
+    ).returning(Beneficiary.id)
+    changed = 0
+    for start in range(0, len(rows), STATEMENT_ROWS):
+        chunk = [{**r, "updated_at": now} for r in rows[start : start + STATEMENT_ROWS]]
+        result = await conn.execute(stmt, chunk)
+        changed += len(result.all())
+    return changed
+
+
+async def _parish_codes(engine: AsyncEngine) -> frozenset[str]:
+    async with engine.connect() as conn:
+        return frozenset(await conn.scalars(select(Parish.code)))
+
+
+async def _start_run(
+    engine: AsyncEngine, path: Path, sha: str, now: datetime, staff_id: int | None, kind: str
+) -> int:
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            insert_stmt(ImportRun)
+            .values(
+                kind=kind,
+                file_name=path.name[:255],
+                file_sha256=sha,
+                status="running",
+                rows_read=0,
+                rows_changed=0,
+                rows_failed=0,
+                last_line_committed=0,
+                started_at=now,
+                staff_id=staff_id,
+            )
+            .returning(ImportRun.id)
+        )
+        return int(result.scalar_one())
+
+
+async def finish_run(
+    engine: AsyncEngine,
+    run_id: int,
+    *,
+    status: str,
+    now: datetime,
+    rows_read: int,
+    rows_changed: int,
+    rows_failed: int,
+    last_line: int,
+) -> None:
+    """Records the outcome of an import run in its own short transaction."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(ImportRun)
+            .where(ImportRun.id == run_id)
+            .values(
+                status=status,
+                rows_read=rows_read,
+                rows_changed=rows_changed,
+                rows_failed=rows_failed,
+                last_line_committed=last_line,
+                finished_at=now,
+            )
+        )
+
+
+def report_paths(path: Path) -> tuple[Path, Path]:
+    """Where the error report and the summary of importing `path` are written."""
+    return (
+        path.with_name(path.stem + ".errores.csv"),
+        path.with_name(path.stem + ".resumen.json"),
+    )
+
+
+async def import_registry(
+    engine: AsyncEngine,
+    path: Path,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    staff_id: int | None = None,
+    progress: ProgressCallback | None = None,
+    errors_path: Path | None = None,
+) -> ImportSummary:
+    """Imports the registry CSV at `path`; all or nothing for the data, row errors reported.
+
+    `progress` is called with the bytes read so far after each batch. Raises `ImportFileError`
+    before touching the database, or `ImportRolledBack` when the data transaction failed.
+    """
+    default_errors, summary_path = report_paths(path)
+    errors_path = errors_path or default_errors
+    raw, reader = _open_csv(path)
+    try:
+        check_header(list(reader.fieldnames or []), REGISTRY_COLUMNS)
+        sha = _file_sha256(path)
+        parishes = await _parish_codes(engine)
+        summary = ImportSummary(
+            run_id=None,
+            file_name=path.name,
+            dry_run=dry_run,
+            errors_path=str(errors_path),
+            summary_path=str(summary_path),
+        )
+        if not dry_run:
+            summary.run_id = await _start_run(engine, path, sha, now, staff_id, "registry")
+        last_line = 1
+        with errors_path.open("w", encoding="utf-8", newline="") as report:
+            writer = csv.writer(report)
+            writer.writerow(ERROR_COLUMNS)
+            try:
+                async with engine.begin() as conn:
+                    for rows, errors, read, line in _batches(reader, parishes, batch_rows):
+                        last_line = line
+                        summary.rows_read += read
+                        summary.rows_valid += len(rows)
+                        failed_lines = {e.line for e in errors}
+                        summary.rows_failed += len(failed_lines)
+                        for error in errors:
+                            writer.writerow((error.line, error.column, error.reason))
+                            if len(summary.first_errors) < 20:
+                                summary.first_errors.append(error)
+                        if not dry_run and rows:
+                            summary.rows_changed += await _upsert(conn, rows, now)
+                        if progress is not None:
+                            progress(raw.tell())
+            except Exception as error:
+                if summary.run_id is not None:
+                    await finish_run(
+                        engine,
+                        summary.run_id,
+                        status="rolled_back",
+                        now=now,
+                        rows_read=summary.rows_read,
+                        rows_changed=0,
+                        rows_failed=summary.rows_failed,
+                        last_line=0,
+                    )
+                log.error("registry import rolled back near line %s", last_line)
+                raise ImportRolledBack(summary.run_id, last_line, error) from error
+        if summary.run_id is not None:
+            await finish_run(
+                engine,
+                summary.run_id,
+                status="done",
+                now=now,
+                rows_read=summary.rows_read,
+                rows_changed=summary.rows_changed,
+                rows_failed=summary.rows_failed,
+                last_line=last_line,
+            )
+        summary_path.write_text(
+            json.dumps(summary.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        return summary
+    finally:
+        raw.close()
