@@ -6,9 +6,10 @@ number of times. Opted-out phones are never enqueued for SMS.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,3 +54,111 @@ async def enqueue(
     except IntegrityError:
         return None
     return message
+
+
+# --- statuses and retry policy -----------------------------------------------------------------
+
+PENDING = "pending"
+SENDING = "sending"  # claimed and handed (or about to be handed) to the provider
+SENT = "sent"  # the provider accepted it (provider_sid stored)
+FAILED = "failed"  # permanent error or attempts exhausted: never retried
+OPTED_OUT = "opted_out"  # the number is on the opt-out list: never sent
+UNKNOWN = "unknown"  # a send's outcome cannot be established: needs reconciliation by staff
+
+# Rural phones can be off for days: retries spread over about a week.
+BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720, 1440, 1440, 1440, 2880, 2880)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait before the next try after `attempts` failed tries (1-based)."""
+    index = min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1
+    return timedelta(minutes=BACKOFF_MINUTES[index])
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox row claimed by one dispatcher, with what it needs to send it."""
+
+    id: int
+    channel: str
+    address: str
+    body: str
+    attempts: int
+    claimed_at: datetime
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    channels: tuple[str, ...] = ("sms", "telegram"),
+) -> list[ClaimedMessage]:
+    """Atomically marks up to `limit` due rows as SENDING for `worker` and returns them.
+
+    One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) statement: on PostgreSQL any number
+    of dispatchers claim disjoint rows without waiting; on SQLite the single statement holds the
+    database's write lock, which is just as exclusive.
+    """
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.channel.in_(channels),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(
+            status=SENDING,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            updated_at=now,
+        )
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.channel,
+            OutboxMessage.address,
+            OutboxMessage.body,
+            OutboxMessage.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now) for r in rows]
+    claimed.sort(key=lambda message: message.id)
+    return claimed
+
+
+async def add_opt_out(session: AsyncSession, phone: str, *, now: datetime, source: str) -> bool:
+    """Records that `phone` must get no more SMS; True if it was not opted out before."""
+    if await session.get(OptOut, phone) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(OptOut(phone=phone, opted_out_at=now, source=source))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def cancel_pending_for(session: AsyncSession, phone: str, *, now: datetime) -> int:
+    """Stops every queued SMS to an opted-out phone; returns how many rows were stopped."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == "sms",
+            OutboxMessage.address == phone,
+            OutboxMessage.status == PENDING,
+        )
+        .values(status=OPTED_OUT, updated_at=now, last_error="opt-out")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,415 @@
+"""The outbox dispatcher: claims due rows, sends them at the configured rate, stores the outcome.
+
+Crash rules (why the steps are ordered this way):
+1. Rows are claimed (status SENDING, attempt counted) and committed *before* the provider is called.
+2. The provider is called. Its answer is stored afterwards, in one transaction per batch.
+A crash after step 1 leaves SENDING rows. They are never re-sent blindly: once their lease expires,
+`reconcile_stale` asks the provider (by SID if a status callback already told us, else by listing
+recent messages to that number) and only re-queues a row the provider never received. When the
+provider cannot tell, the row becomes UNKNOWN for staff to reconcile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services.clock import Clock, utc_now
+from bot.storage.db import SessionFactory
+from bot.storage.models import OutboxMessage
+from notificaciones import outbox
+from notificaciones.gateway import (
+    LookupResult,
+    ProviderMessage,
+    SendOutcome,
+    SendResult,
+    SmsGateway,
+)
+from notificaciones.quiet_hours import next_allowed, phone_zones, zones_quiet_now
+from notificaciones.telegram_sender import TelegramSender
+
+log = logging.getLogger(__name__)
+
+Checkpoint = Callable[[str, int], Awaitable[None]]
+# Provider statuses that mean the message failed after it was accepted.
+FAILED_PROVIDER_STATUSES = frozenset({"failed", "undelivered", "canceled"})
+
+
+async def _no_checkpoint(_point: str, _row_id: int) -> None:
+    return None
+
+
+def default_worker_name() -> str:
+    """A name for this dispatcher: host and process id (recorded in `claimed_by`)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    """What one dispatch pass did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    opted_out: int = 0
+    deferred: int = 0
+
+
+@dataclass
+class Dispatcher:
+    """Sends due outbox rows through the SMS gateway and the Telegram sender."""
+
+    session_factory: SessionFactory
+    settings: Settings
+    gateway: SmsGateway
+    telegram: TelegramSender | None = None
+    clock: Clock = utc_now
+    rate_per_second: float | None = None
+    batch_size: int = 200
+    concurrency: int = 20
+    lease: timedelta = timedelta(minutes=10)
+    worker: str = field(default_factory=default_worker_name)
+    checkpoint: Checkpoint = _no_checkpoint
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    _next_slot: float = 0.0
+
+    @classmethod
+    def from_settings(
+        cls,
+        session_factory: SessionFactory,
+        settings: Settings,
+        gateway: SmsGateway,
+        *,
+        telegram: TelegramSender | None = None,
+        clock: Clock,
+    ) -> Dispatcher:
+        """Builds a dispatcher sending at `settings.sms_rate_per_second`."""
+        rate = settings.sms_rate_per_second if settings.sms_rate_per_second > 0 else None
+        batch = max(1, min(200, int(rate * 2))) if rate else 200
+        return cls(
+            session_factory,
+            settings,
+            gateway,
+            telegram=telegram,
+            clock=clock,
+            rate_per_second=rate,
+            batch_size=batch,
+        )
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels this dispatcher can deliver."""
+        return ("sms", "telegram") if self.telegram is not None else ("sms",)
+
+    async def run_once(self) -> DispatchReport:
+        """Reconciles stale sends, then claims and sends one batch of due rows."""
+        await self.reconcile_stale()
+        now = self.clock()
+        async with self.session_factory() as session, session.begin():
+            claimed = await outbox.claim_due(
+                session, now=now, worker=self.worker, limit=self.batch_size, channels=self.channels
+            )
+            claimed, deferred = await self._defer_quiet(session, claimed, now)
+        if not claimed:
+            return DispatchReport(deferred=deferred)
+        outcomes = await self._send_all(claimed)
+        report = await self._store(claimed, outcomes)
+        return DispatchReport(
+            claimed=len(claimed),
+            sent=report.sent,
+            retried=report.retried,
+            failed=report.failed,
+            opted_out=report.opted_out,
+            deferred=deferred,
+        )
+
+    async def run_until_idle(self, max_batches: int = 1_000_000) -> DispatchReport:
+        """Dispatches batches until nothing is due (tests, benchmarks, one-shot runs)."""
+        total = DispatchReport()
+        for _ in range(max_batches):
+            report = await self.run_once()
+            total = _add(total, report)
+            if report.claimed == 0:
+                break
+        return total
+
+    async def run_forever(self, idle_seconds: float = 2.0) -> None:
+        """Dispatches until cancelled, polling the outbox when it is empty."""
+        while True:
+            try:
+                report = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Dispatch pass failed; trying again shortly")
+                report = DispatchReport()
+            if report.claimed == 0:
+                await self.sleep(idle_seconds)
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def _pace(self) -> None:
+        if not self.rate_per_second:
+            return
+        now = self.monotonic()
+        wait = self._next_slot - now
+        if wait > 0:
+            await self.sleep(wait)
+        self._next_slot = max(now, self._next_slot) + 1.0 / self.rate_per_second
+
+    async def _send_all(self, claimed: list[outbox.ClaimedMessage]) -> list[SendOutcome]:
+        slots = asyncio.Semaphore(max(1, self.concurrency))
+        tasks: list[asyncio.Task[SendOutcome]] = []
+
+        async def one(message: outbox.ClaimedMessage) -> SendOutcome:
+            try:
+                await self.checkpoint("before_send", message.id)
+                outcome = await self._send_one(message)
+                await self.checkpoint("after_send", message.id)
+                return outcome
+            finally:
+                slots.release()
+
+        try:
+            for message in claimed:
+                await self._pace()
+                await slots.acquire()
+                tasks.append(asyncio.create_task(one(message)))
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+
+    async def _send_one(self, message: outbox.ClaimedMessage) -> SendOutcome:
+        try:
+            if message.channel == "telegram" and self.telegram is not None:
+                return await self.telegram.send_text(message.address, message.body)
+            return await self.gateway.send(message.address, message.body, reference=str(message.id))
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:  # an adapter bug must not lose the row: retry it later
+            log.exception("Gateway raised while sending outbox row %s", message.id)
+            return SendOutcome(SendResult.TRANSIENT, reason=f"error: {type(error).__name__}")
+
+    # --- storing -----------------------------------------------------------------------------
+
+    async def _store(
+        self, claimed: list[outbox.ClaimedMessage], outcomes: list[SendOutcome]
+    ) -> DispatchReport:
+        now = self.clock()
+        sent = retried = failed = opted_out = 0
+        async with self.session_factory() as session, session.begin():
+            for message, outcome in zip(claimed, outcomes, strict=True):
+                values: dict[str, object] = {"updated_at": now, "claimed_by": None}
+                if outcome.result is SendResult.ACCEPTED:
+                    values.update(
+                        status=outbox.SENT,
+                        provider_sid=outcome.provider_sid,
+                        provider_status=outcome.provider_status,
+                        sent_at=now,
+                        last_error=None,
+                    )
+                    sent += 1
+                elif outcome.result is SendResult.TRANSIENT:
+                    if message.attempts >= self.settings.sms_max_attempts:
+                        values.update(
+                            status=outbox.FAILED, last_error=_cut("gave up: " + outcome.reason)
+                        )
+                        failed += 1
+                    else:
+                        due = now + outbox.retry_delay(message.attempts)
+                        values.update(
+                            status=outbox.PENDING,
+                            next_attempt_at=due,
+                            last_error=_cut(outcome.reason),
+                        )
+                        retried += 1
+                elif outcome.result is SendResult.OPTED_OUT:
+                    values.update(status=outbox.OPTED_OUT, last_error=_cut(outcome.reason))
+                    if message.channel == "sms":
+                        await outbox.add_opt_out(
+                            session, message.address, now=now, source="provider_21610"
+                        )
+                    opted_out += 1
+                else:
+                    values.update(status=outbox.FAILED, last_error=_cut(outcome.reason))
+                    if message.channel == "sms" and outcome.error_code is not None:
+                        # An invalid or landline number: mark it so no sender path tries it again.
+                        await outbox.add_opt_out(
+                            session,
+                            message.address,
+                            now=now,
+                            source=f"invalid_{outcome.error_code}",
+                        )
+                    failed += 1
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message.id, OutboxMessage.status == outbox.SENDING)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                await self.checkpoint("before_commit", message.id)
+        if retried:
+            await self._respect_quiet_hours_for_retries(
+                [
+                    m
+                    for m, o in zip(claimed, outcomes, strict=True)
+                    if o.result is SendResult.TRANSIENT
+                ]
+            )
+        return DispatchReport(sent=sent, retried=retried, failed=failed, opted_out=opted_out)
+
+    async def _respect_quiet_hours_for_retries(self, messages: list[outbox.ClaimedMessage]) -> None:
+        sms = [m for m in messages if m.channel == "sms"]
+        if not sms:
+            return
+        start, end = self.settings.quiet_hours_start, self.settings.quiet_hours_end
+        async with self.session_factory() as session, session.begin():
+            zones = await phone_zones(session, [m.address for m in sms], self.settings.timezone)
+            rows = await session.execute(
+                select(
+                    OutboxMessage.id, OutboxMessage.address, OutboxMessage.next_attempt_at
+                ).where(
+                    OutboxMessage.id.in_([m.id for m in sms]),
+                    OutboxMessage.status == outbox.PENDING,
+                )
+            )
+            for row_id, address, due in rows.all():
+                allowed = next_allowed(due, zones[address], start, end)
+                if allowed != due:
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == row_id)
+                        .values(next_attempt_at=allowed)
+                        .execution_options(synchronize_session=False)
+                    )
+
+    async def _defer_quiet(
+        self, session: AsyncSession, claimed: list[outbox.ClaimedMessage], now: datetime
+    ) -> tuple[list[outbox.ClaimedMessage], int]:
+        """Puts back SMS rows whose recipient is in quiet hours now (in the claim transaction)."""
+        start, end = self.settings.quiet_hours_start, self.settings.quiet_hours_end
+        sms = [m for m in claimed if m.channel == "sms"]
+        if not sms:
+            return claimed, 0
+        candidate_zones = {self.settings.timezone, *QUIET_CHECK_ZONES}
+        if not zones_quiet_now(now, candidate_zones, start, end):
+            return claimed, 0
+        zones = await phone_zones(session, [m.address for m in sms], self.settings.timezone)
+        keep: list[outbox.ClaimedMessage] = []
+        deferred = 0
+        for message in claimed:
+            if message.channel != "sms":
+                keep.append(message)
+                continue
+            allowed = next_allowed(now, zones[message.address], start, end)
+            if allowed == now:
+                keep.append(message)
+                continue
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id)
+                .values(
+                    status=outbox.PENDING,
+                    attempts=OutboxMessage.attempts - 1,
+                    next_attempt_at=allowed,
+                    claimed_by=None,
+                    claimed_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            deferred += 1
+        return keep, deferred
+
+    # --- reconciliation -------------------------------------------------------------------
+
+    async def reconcile_stale(self) -> int:
+        """Settles SENDING rows whose dispatcher died: found → SENT, never received → re-queued."""
+        now = self.clock()
+        async with self.session_factory() as session:
+            stale = list(
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.status == outbox.SENDING,
+                        OutboxMessage.claimed_at < now - self.lease,
+                    )
+                    .order_by(OutboxMessage.id)
+                    .limit(500)
+                )
+            )
+        settled = 0
+        for row in stale:
+            settled += await self._reconcile_row(row, now)
+        return settled
+
+    async def _reconcile_row(self, row: OutboxMessage, now: datetime) -> int:
+        found: ProviderMessage | None = None
+        verdict = LookupResult.UNKNOWN
+        if row.provider_sid and row.channel == "sms":
+            found = await self.gateway.fetch(row.provider_sid)
+            verdict = LookupResult.FOUND if found else LookupResult.UNAVAILABLE
+        elif row.channel == "sms":
+            lookup = await self.gateway.find_sent(row.address, row.body, row.claimed_at or now)
+            verdict, found = lookup.result, lookup.message
+        values: dict[str, object] = {"updated_at": now, "claimed_by": None}
+        if verdict is LookupResult.FOUND and found is not None:
+            values.update(
+                status=outbox.SENT,
+                provider_sid=found.sid,
+                provider_status=found.status,
+                sent_at=row.sent_at or now,
+                last_error="reconciled: found at provider",
+            )
+        elif verdict is LookupResult.NOT_FOUND:
+            values.update(
+                status=outbox.PENDING, next_attempt_at=now, last_error="reconciled: never sent"
+            )
+        elif verdict is LookupResult.UNAVAILABLE and (row.claimed_at or now) > now - GIVE_UP:
+            return 0  # ask again on the next pass
+        else:
+            values.update(status=outbox.UNKNOWN, last_error="needs reconciliation")
+        async with self.session_factory() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == outbox.SENDING)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        log.info("Reconciled outbox row %s: %s", row.id, verdict.value)
+        return 1
+
+
+# Every zone an Ecuadorian recipient can be in: if it is daytime in all, skip per-phone lookups.
+# After this long without an answer from the provider, a person has to look at the row.
+GIVE_UP = timedelta(days=2)
+QUIET_CHECK_ZONES = (ZoneInfo("America/Guayaquil"), ZoneInfo("Pacific/Galapagos"))
+
+
+def _cut(text: str) -> str:
+    return text[:200]
+
+
+def _add(a: DispatchReport, b: DispatchReport) -> DispatchReport:
+    return DispatchReport(
+        claimed=a.claimed + b.claimed,
+        sent=a.sent + b.sent,
+        retried=a.retried + b.retried,
+        failed=a.failed + b.failed,
+        opted_out=a.opted_out + b.opted_out,
+        deferred=a.deferred + b.deferred,
+    )

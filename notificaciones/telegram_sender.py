@@ -1,0 +1,74 @@
+"""The Telegram sender port for outbox rows with channel "telegram", and its adapters.
+
+Other parts of the product enqueue Telegram notices (case updates, confirmations); the dispatcher
+delivers them through this port with the same retry and crash rules as SMS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from bot.config import Settings
+from notificaciones.gateway import SendOutcome, SendResult
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+
+class TelegramSender(Protocol):
+    """Sends a plain text message to a Telegram chat."""
+
+    async def send_text(self, chat_id: str, text: str) -> SendOutcome:
+        """Sends `text` to `chat_id` and says what happened."""
+        ...
+
+
+@dataclass
+class ConsoleTelegramSender:
+    """Prints Telegram notices (console chat) and records them (tests)."""
+
+    write: Callable[[str], None] = print
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    async def send_text(self, chat_id: str, text: str) -> SendOutcome:
+        """Prints and records the notice; always accepted."""
+        self.sent.append((chat_id, text))
+        self.write(f"[Telegram] {text}")
+        return SendOutcome(SendResult.ACCEPTED, provider_status="sent")
+
+
+class PtbTelegramSender:
+    """Sends through python-telegram-bot's `Bot` (token and Bot API URL from the settings)."""
+
+    def __init__(self, settings: Settings, bot: Bot | None = None) -> None:
+        if bot is None:
+            from telegram import Bot as PtbBot
+
+            bot = PtbBot(settings.require_telegram_token(), base_url=settings.telegram_base_url)
+        self._bot = bot
+        self._initialised = False
+
+    async def send_text(self, chat_id: str, text: str) -> SendOutcome:
+        """Sends the message; blocked or unknown chats are permanent, throttling is transient."""
+        from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+        try:
+            if not self._initialised:
+                await self._bot.initialize()
+                self._initialised = True
+            message = await self._bot.send_message(chat_id=int(chat_id), text=text)
+        except Forbidden:
+            return SendOutcome(SendResult.PERMANENT, reason="telegram: bot blocked")
+        except BadRequest as error:
+            return SendOutcome(SendResult.PERMANENT, reason=f"telegram: {error.message[:80]}")
+        except (RetryAfter, NetworkError):
+            return SendOutcome(SendResult.TRANSIENT, reason="telegram: throttled or network")
+        except TelegramError:
+            return SendOutcome(SendResult.TRANSIENT, reason="telegram: error")
+        except ValueError:
+            return SendOutcome(SendResult.PERMANENT, reason="telegram: bad chat id")
+        return SendOutcome(
+            SendResult.ACCEPTED, provider_sid=str(message.message_id), provider_status="sent"
+        )
