@@ -6,6 +6,7 @@ from bot.flows.base import Flow
 from bot.flows.eligibility import EligibilityFlow
 from bot.flows.menu import MenuFlow
 from bot.flows.office import OfficeFlow
+from bot.flows.payment_status import PaymentStatusFlow
 
 
 def build_flows() -> list[Flow]:
@@ -14,6 +15,7 @@ def build_flows() -> list[Flow]:
     flows.append(MenuFlow(lambda: flows))
     flows.extend(
         [
+            PaymentStatusFlow(),
             EligibilityFlow(),
             OfficeFlow(),
         ]

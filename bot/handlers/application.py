@@ -82,7 +82,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         channel="telegram",
         address=str(chat.id),
         text=text,
-        media=None if text else (media or "other"),
+        media=None if message.text is not None else (media or "other"),
         locale=user.language_code if user else None,
     )
     delivery = await _engine(context).handle(incoming)
