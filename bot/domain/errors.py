@@ -54,3 +54,15 @@ class UnknownPlace(DomainError):
     def __init__(self, template: str, suggestions: tuple[str, ...], **params: Any) -> None:
         super().__init__(template, **params)
         self.suggestions = suggestions
+
+
+class NotAllowed(DomainError):
+    """A staff member acting outside their role or territory (or an auditor trying to change)."""
+
+
+class NotFound(DomainError):
+    """A case, commitment or dialogue that does not exist (or is not visible to the asker)."""
+
+
+class InvalidTransition(DomainError):
+    """A status change the workflow does not allow (e.g. a closed case reopened)."""

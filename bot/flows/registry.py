@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bot.flows.base import Flow
 from bot.flows.eligibility import EligibilityFlow
+from bot.flows.commitments import CommitmentsFlow
+from bot.flows.dialogue import DialogueFlow
+from bot.flows.left_out import LeftOutFlow
 from bot.flows.menu import MenuFlow
 from bot.flows.office import OfficeFlow
 from bot.flows.payment_status import PaymentStatusFlow
@@ -18,6 +21,9 @@ def build_flows() -> list[Flow]:
             PaymentStatusFlow(),
             EligibilityFlow(),
             OfficeFlow(),
+            DialogueFlow(),
+            LeftOutFlow(),
+            CommitmentsFlow(),
         ]
     )
     return flows

@@ -1,17 +1,96 @@
-"""Follow-up cases for district directorates: opening them with a citizen-facing number."""
+"""Follow-up cases for district directorates: opening, the verification workflow, scoped lists.
+
+A case belongs to the district directorate of its parish (`district_code`), or to the national
+queue (`None`) while the canton has no district mapping. Staff see and act on cases through a
+`StaffScope`: a district analyst only their district, a zonal coordinator the districts of their
+zone, admins and auditors everything (auditors read-only). Each status change is a dated
+`CaseUpdate` and a notice to the reporter through the outbox.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Case
+from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS, can_move_case
+from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
+from bot.domain.staff import Role, StaffScope
+from bot.i18n import translator
+from bot.services import audit
+from bot.storage.models import Case, CaseUpdate, Contact, District
+from notificaciones.outbox import enqueue
+
+log = logging.getLogger(__name__)
 
 CASE_KINDS = ("excluido", "verificacion")
 CASE_STATUSES = ("nuevo", "en_verificacion", "incluido", "no_califica", "no_localizado")
+CLOSED_STATUSES = ("incluido", "no_califica", "no_localizado")
 DEFAULT_DUE_DAYS = 15
+NOTIFY_CHANNELS = ("telegram", "sms")
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as staff see it in lists (no reporter identity)."""
+
+    id: int
+    number: str
+    kind: str
+    status: str
+    district_code: str | None
+    parish_code: str | None
+    person_category: str | None
+    description: str
+    contact_info: str | None
+    due_on: date | None
+    created_at: datetime
+    updated_at: datetime
+
+    def overdue(self, today: date) -> bool:
+        """Whether the due date has passed and the case is still open."""
+        return (
+            self.due_on is not None and self.due_on < today and self.status not in CLOSED_STATUSES
+        )
+
+
+@dataclass(frozen=True)
+class CaseHistoryEntry:
+    """One dated status change of a case."""
+
+    status: str
+    note: str
+    staff_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The outcome of a status change: the case and whether the reporter was notified."""
+
+    case: CaseView
+    previous: str
+    reporter_notified: bool
+
+
+def _view(case: Case) -> CaseView:
+    return CaseView(
+        id=case.id,
+        number=case.number,
+        kind=case.kind,
+        status=case.status,
+        district_code=case.district_code,
+        parish_code=case.parish_code,
+        person_category=case.person_category,
+        description=case.description,
+        contact_info=case.contact_info,
+        due_on=case.due_on,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+    )
 
 
 async def open_case(
@@ -51,7 +130,9 @@ async def open_case(
     session.add(case)
     await session.flush()
     case.number = f"{district_code or 'NAC'}-{now.year}-{case.id:05d}"
+    session.add(CaseUpdate(case_id=case.id, status="nuevo", note="", staff_id=None, created_at=now))
     await session.flush()
+    log.info("case %s opened (%s)", case.number, kind)
     return case
 
 
@@ -63,3 +144,165 @@ async def count_cases(session: AsyncSession, district_code: str) -> int:
         )
         or 0
     )
+
+
+async def districts_in_scope(session: AsyncSession, scope: StaffScope) -> list[str] | None:
+    """The district codes `scope` may see; None means every district and the national queue."""
+    if scope.role in (Role.ADMIN, Role.AUDITOR):
+        return None
+    if scope.role is Role.ZONAL:
+        if scope.zone_code is None:
+            return []
+        codes = await session.scalars(
+            select(District.code).where(District.zone_code == scope.zone_code)
+        )
+        return sorted(codes)
+    return [scope.district_code] if scope.district_code else []
+
+
+async def in_scope(session: AsyncSession, scope: StaffScope, district_code: str | None) -> bool:
+    """Whether `scope` may see things of `district_code` (None is the national queue)."""
+    allowed = await districts_in_scope(session, scope)
+    return allowed is None or (district_code is not None and district_code in allowed)
+
+
+def _scoped(query: Select[Case], allowed: list[str] | None) -> Select[Case]:
+    if allowed is None:
+        return query
+    return query.where(Case.district_code.in_(allowed))
+
+
+async def list_cases(
+    session: AsyncSession,
+    scope: StaffScope,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[CaseView]:
+    """Cases visible to `scope`, oldest due first; filter by status and kind."""
+    if status is not None and status not in CASE_STATUSES:
+        raise InvalidTransition(N_("Estado de caso desconocido: {status}."), status=status)
+    query = select(Case)
+    if status is not None:
+        query = query.where(Case.status == status)
+    if kind is not None:
+        query = query.where(Case.kind == kind)
+    query = _scoped(query, await districts_in_scope(session, scope))
+    query = query.order_by(Case.due_on, Case.id).limit(limit).offset(offset)
+    return [_view(c) for c in await session.scalars(query)]
+
+
+async def _load(session: AsyncSession, scope: StaffScope, number: str) -> Case:
+    case = await session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    if case is None:
+        raise NotFound(N_("No existe el caso {number}."), number=number)
+    if not await in_scope(session, scope, case.district_code):
+        raise NotAllowed(N_("El caso {number} no pertenece a su territorio."), number=case.number)
+    return case
+
+
+async def get_case(session: AsyncSession, scope: StaffScope, number: str) -> CaseView:
+    """The case with `number`, if `scope` may see it (else `NotAllowed`; unknown: `NotFound`)."""
+    return _view(await _load(session, scope, number))
+
+
+async def case_history(
+    session: AsyncSession, scope: StaffScope, number: str
+) -> list[CaseHistoryEntry]:
+    """The dated status changes of a case visible to `scope`, oldest first."""
+    case = await _load(session, scope, number)
+    rows = await session.scalars(
+        select(CaseUpdate).where(CaseUpdate.case_id == case.id).order_by(CaseUpdate.id)
+    )
+    return [CaseHistoryEntry(r.status, r.note, r.staff_id, r.created_at) for r in rows]
+
+
+async def change_case_status(
+    session: AsyncSession,
+    scope: StaffScope,
+    number: str,
+    status: str,
+    *,
+    now: datetime,
+    note: str = "",
+    due_days: int | None = None,
+    ministry: str = "MIES",
+) -> StatusChange:
+    """Moves a case along its workflow, records the update and notifies the reporter.
+
+    Raises `NotAllowed` for auditors and out-of-territory staff, `NotFound` for an unknown
+    number and `InvalidTransition` for a step the workflow does not allow.
+    """
+    if scope.read_only:
+        raise NotAllowed(N_("Su rol de auditoría solo permite consultar, no cambiar casos."))
+    case = await _load(session, scope, number)
+    if status not in CASE_STATUSES:
+        raise InvalidTransition(N_("Estado de caso desconocido: {status}."), status=status)
+    if not can_move_case(case.status, status):
+        allowed = ", ".join(CASE_TRANSITIONS.get(case.status, ())) or "—"
+        raise InvalidTransition(
+            N_(
+                "El caso {number} está «{current}» y no puede pasar a «{target}». "
+                "Permitido: {allowed}."
+            ),
+            number=case.number,
+            current=case.status,
+            target=status,
+            allowed=allowed,
+        )
+    previous = case.status
+    case.status = status
+    case.updated_at = now
+    if due_days is not None:
+        case.due_on = (now + timedelta(days=due_days)).date()
+    staff_id = scope.staff_id or None
+    update = CaseUpdate(
+        case_id=case.id, status=status, note=note.strip(), staff_id=staff_id, created_at=now
+    )
+    session.add(update)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor=str(scope.staff_id),
+        action="case_status",
+        target=case.number,
+        outcome=status,
+        detail={"from": previous},
+    )
+    notified = await _notify_reporter(session, case, update, now, ministry)
+    return StatusChange(_view(case), previous, notified)
+
+
+async def _notify_reporter(
+    session: AsyncSession, case: Case, update: CaseUpdate, now: datetime, ministry: str
+) -> bool:
+    """Enqueues the status notice to the reporter (Telegram chat or SMS phone), when possible."""
+    if case.reporter_contact_id is None or not case.reporter_consent:
+        return False
+    contact = await session.get(Contact, case.reporter_contact_id)
+    if contact is None or contact.channel not in NOTIFY_CHANNELS:
+        return False
+    tr = translator(contact.locale)
+    body = tr.t(
+        "{ministry}: su caso {number} cambió a «{status}».",
+        ministry=ministry,
+        number=case.number,
+        status=tr.t(CASE_STATUS_LABELS[case.status]),
+    )
+    if update.note and contact.channel == "telegram":
+        body += "\n" + tr.t("Nota: {note}", note=update.note)
+    message = await enqueue(
+        session,
+        channel=contact.channel,
+        address=contact.address,
+        body=body,
+        kind="caso",
+        dedupe_key=f"case:{case.id}:update:{update.id}",
+        due_at=now,
+        now=now,
+    )
+    return message is not None

@@ -1,0 +1,118 @@
+"""«Compromisos en mi parroquia»: what was agreed in the parish's dialogues, and notices.
+
+The citizen names their parish and reads each commitment (proposal, what the ministry committed
+to, deadline, status); they may subscribe to notices when a status changes or a deadline nears.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.dialogue import COMMITMENT_STATUS_LABELS
+from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.parish_choice import parish_question, remember_parish, resolve_parish
+from bot.services import commitments
+from bot.services.commitments import CommitmentView
+
+SUBSCRIBE = "subscribe"
+UNSUBSCRIBE = "unsubscribe"
+DONE = "done"
+MAX_LISTED = 10
+
+
+class CommitmentsFlow:
+    """Shows a parish's commitments and manages the citizen's notices about them."""
+
+    name = "compromisos"
+    in_menu = True
+    commands = ("/acuerdos",)
+    keywords = ("compromisos", "acuerdos del dialogo", "que se comprometio", "avances del mies")
+
+    def title(self, ctx: FlowContext) -> str:
+        """Menu label."""
+        return ctx.t("Compromisos en mi parroquia")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Asks for the parish."""
+        return Outcome([parish_question(ctx)], step="asking_parish")
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Lists the commitments, then handles subscribe / unsubscribe."""
+        if step == "asking_parish":
+            found = resolve_parish(ctx, answer)
+            if found.place is None:
+                assert found.reply is not None
+                return Outcome([found.reply], step="asking_parish", data=data)
+            remember_parish(ctx, found.place)
+            data.update(parish=found.place.code, parish_label=found.place.label)
+            return await self._list(ctx, data)
+        if step == "choosing_notices":
+            parish = str(data["parish"])
+            if answer.option == SUBSCRIBE:
+                await commitments.subscribe(ctx.session, ctx.contact, parish, now=ctx.now)
+                return Outcome(
+                    [
+                        Reply(
+                            ctx.t(
+                                "Listo: le avisaremos por este medio cuando un compromiso de "
+                                "{parish} cambie de estado o se acerque su plazo.",
+                                parish=data["parish_label"],
+                            )
+                        )
+                    ]
+                )
+            if answer.option == UNSUBSCRIBE:
+                await commitments.unsubscribe(ctx.session, ctx.contact, parish)
+                return Outcome([Reply(ctx.t("Listo, ya no le enviaremos esos avisos."))])
+            if answer.option == DONE:
+                return Outcome([])
+            return await self._list(ctx, data)
+        return await self.start(ctx, {})
+
+    async def _list(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        parish = str(data["parish"])
+        rows = await commitments.parish_commitments(ctx.session, parish)
+        if rows:
+            lines = [
+                ctx.t(
+                    "Compromisos del {ministry} en {parish}:",
+                    ministry=ctx.settings.ministry_name,
+                    parish=data["parish_label"],
+                )
+            ]
+            lines.extend(self._line(ctx, i, row) for i, row in enumerate(rows[:MAX_LISTED], 1))
+            if len(rows) > MAX_LISTED:
+                lines.append(
+                    ctx.t(
+                        "… y {count} más en la dirección distrital.", count=len(rows) - MAX_LISTED
+                    )
+                )
+        else:
+            lines = [
+                ctx.t(
+                    "Aún no hay compromisos registrados para {parish}.",
+                    parish=data["parish_label"],
+                )
+            ]
+        subscribed = await commitments.is_subscribed(ctx.session, ctx.contact, parish)
+        if subscribed:
+            notice = Option(UNSUBSCRIBE, ctx.t("Dejar de recibir avisos"))
+        else:
+            notice = Option(SUBSCRIBE, ctx.t("Recibir avisos de cambios"))
+        options = (notice, Option(DONE, ctx.t("Volver al menú")))
+        return Outcome([Reply("\n\n".join(lines), options)], step="choosing_notices", data=data)
+
+    def _line(self, ctx: FlowContext, index: int, row: CommitmentView) -> str:
+        deadline = (
+            ctx.t("Permanente") if row.deadline is None else ctx.tr.date(row.deadline, "long")
+        )
+        status = ctx.t(COMMITMENT_STATUS_LABELS.get(row.status, row.status))
+        return "\n".join(
+            [
+                f"{index}. {row.proposal}",
+                ctx.t("Compromiso institucional: {text}", text=row.institution_commitment),
+                ctx.t("Plazo: {deadline} · Estado: {status}", deadline=deadline, status=status),
+            ]
+        )

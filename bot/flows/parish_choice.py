@@ -1,0 +1,83 @@
+"""Asking a citizen for their parish by name: forgiving lookup, nearest names on a miss.
+
+Shared by the dialogue, left-out-person and commitments flows. A typed name is looked up with
+`TerritoryDirectory.find`; a canton name resolves to its cabecera parish; several homonyms or an
+unknown name get buttons with the candidates («place:<code>»).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.flows.base import Answer, FlowContext, Option, Reply
+from bot.services.territory import Place
+
+PREFIX = "place:"
+
+
+@dataclass(frozen=True)
+class ParishAnswer:
+    """Either the parish the citizen meant, or the reply that asks again."""
+
+    place: Place | None
+    reply: Reply | None
+
+
+def parish_question(ctx: FlowContext, intro: str | None = None) -> Reply:
+    """Asks for the parish, offering the contact's known parish as a button."""
+    text = ctx.t("Escriba el nombre de su parroquia (por ejemplo: Tacamoros).")
+    if intro:
+        text = f"{intro}\n{text}"
+    options: tuple[Option, ...] = ()
+    known = ctx.services.territory.get(ctx.contact.parish_code or "")
+    if known is not None:
+        options = (Option(PREFIX + known.code, known.label),)
+    return Reply(text, options)
+
+
+def resolve_parish(ctx: FlowContext, answer: Answer) -> ParishAnswer:
+    """Turns the citizen's answer into a parish, or a reply with the nearest names."""
+    territory = ctx.services.territory
+    if answer.option and answer.option.startswith(PREFIX):
+        place = territory.get(answer.option.removeprefix(PREFIX))
+        if place is not None and place.kind == "parish":
+            return ParishAnswer(place, None)
+    match = territory.find(answer.text, kinds=("parish",))
+    if len(match.places) == 1:
+        return ParishAnswer(match.places[0], None)
+    if match.places:
+        options = tuple(Option(PREFIX + p.code, p.label) for p in match.places)
+        return ParishAnswer(
+            None, Reply(ctx.t("Hay varias parroquias con ese nombre. ¿Cuál es la suya?"), options)
+        )
+    if match.suggestions:
+        options = tuple(Option(PREFIX + p.code, p.label) for p in match.suggestions)
+        names = ", ".join(p.name for p in match.suggestions)
+        return ParishAnswer(
+            None,
+            Reply(
+                ctx.t(
+                    "No encontré la parroquia «{name}». Las más parecidas son: {names}. "
+                    "Elija la suya o escriba el nombre otra vez.",
+                    name=answer.text.strip()[:60],
+                    names=names,
+                ),
+                options,
+            ),
+        )
+    return ParishAnswer(
+        None,
+        Reply(
+            ctx.t(
+                "No encontré ninguna parroquia con el nombre «{name}». Revise cómo se escribe "
+                "e intente otra vez.",
+                name=answer.text.strip()[:60],
+            )
+        ),
+    )
+
+
+def remember_parish(ctx: FlowContext, place: Place) -> None:
+    """Keeps the parish on the contact when it had none, so the next flow can offer it."""
+    if ctx.contact.parish_code is None:
+        ctx.contact.parish_code = place.code

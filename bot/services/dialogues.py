@@ -1,0 +1,162 @@
+"""Diálogo Ciudadano sessions and the citizens' answers to the four generating questions.
+
+A parish may have a session opened by staff (e.g. «Diálogo Ciudadano Tacamoros 2024-11-21");
+answers given while it is open belong to it. Without an open session the dialogue stands open
+all year: answers are kept with the parish and no session.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.dialogue import MAX_ANSWER_CHARS, QUESTIONS, check_length
+from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
+from bot.domain.staff import StaffScope
+from bot.services.cases import in_scope
+from bot.storage.models import Canton, DialogueAnswer, DialogueSession, Parish
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DialogueView:
+    """A dialogue session as shown to staff and citizens."""
+
+    id: int
+    title: str
+    parish_code: str
+    held_on: date | None
+    open: bool
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer to record: the question number, the text, an optional choice key."""
+
+    question: int
+    text: str
+    choice: str | None = None
+    observations: str | None = None
+
+
+def _view(row: DialogueSession) -> DialogueView:
+    return DialogueView(row.id, row.title, row.parish_code, row.held_on, row.closed_at is None)
+
+
+async def district_of_parish(session: AsyncSession, parish_code: str) -> str | None:
+    """The district directorate serving a parish (None when its canton has no mapping)."""
+    return await session.scalar(
+        select(Canton.district_code)
+        .join(Parish, Parish.canton_code == Canton.code)
+        .where(Parish.code == parish_code)
+    )
+
+
+async def _require_parish_in_scope(
+    session: AsyncSession, scope: StaffScope, parish_code: str
+) -> None:
+    if scope.read_only:
+        raise NotAllowed(N_("Su rol de auditoría solo permite consultar."))
+    if await session.get(Parish, parish_code) is None:
+        raise NotFound(N_("No existe la parroquia con código {code}."), code=parish_code)
+    if not await in_scope(session, scope, await district_of_parish(session, parish_code)):
+        raise NotAllowed(N_("La parroquia {code} no pertenece a su territorio."), code=parish_code)
+
+
+async def open_session(
+    session: AsyncSession,
+    scope: StaffScope,
+    *,
+    parish_code: str,
+    title: str,
+    held_on: date | None,
+    now: datetime,
+    event_id: int | None = None,
+) -> DialogueView:
+    """Opens a dialogue session in a parish of the staff member's territory."""
+    await _require_parish_in_scope(session, scope, parish_code)
+    title = title.strip()
+    if not title:
+        raise InvalidTransition(N_("El diálogo necesita un título."))
+    row = DialogueSession(
+        title=title[:160],
+        parish_code=parish_code,
+        held_on=held_on,
+        event_id=event_id,
+        opened_by=scope.staff_id or None,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _view(row)
+
+
+async def close_session(
+    session: AsyncSession, scope: StaffScope, session_id: int, *, now: datetime
+) -> DialogueView:
+    """Closes a dialogue session: later answers of the parish stand open all year again."""
+    row = await session.get(DialogueSession, session_id)
+    if row is None:
+        raise NotFound(N_("No existe el diálogo {id}."), id=session_id)
+    await _require_parish_in_scope(session, scope, row.parish_code)
+    if row.closed_at is None:
+        row.closed_at = now
+    return _view(row)
+
+
+async def get_session(session: AsyncSession, session_id: int) -> DialogueView | None:
+    """The dialogue session with `session_id`, if any."""
+    row = await session.get(DialogueSession, session_id)
+    return None if row is None else _view(row)
+
+
+async def current_session(session: AsyncSession, parish_code: str) -> DialogueView | None:
+    """The parish's most recent open session, or None when the dialogue stands open all year."""
+    row = await session.scalar(
+        select(DialogueSession)
+        .where(DialogueSession.parish_code == parish_code, DialogueSession.closed_at.is_(None))
+        .order_by(DialogueSession.created_at.desc(), DialogueSession.id.desc())
+        .limit(1)
+    )
+    return None if row is None else _view(row)
+
+
+async def record_answers(
+    session: AsyncSession,
+    *,
+    parish_code: str,
+    session_id: int | None,
+    contact_id: int | None,
+    answers: list[AnswerInput],
+    now: datetime,
+) -> int:
+    """Stores a citizen's answers (each at most `MAX_ANSWER_CHARS`, never cut); returns how many."""
+    numbers = {q.number for q in QUESTIONS}
+    stored = 0
+    for item in answers:
+        if item.question not in numbers:
+            raise ValueError(f"unknown question {item.question}")
+        text = check_length(item.text, MAX_ANSWER_CHARS)
+        if not text:
+            continue
+        session.add(
+            DialogueAnswer(
+                session_id=session_id,
+                parish_code=parish_code,
+                contact_id=contact_id,
+                question=item.question,
+                answer_text=text,
+                choice=item.choice,
+                observations=item.observations,
+                created_at=now,
+            )
+        )
+        stored += 1
+    await session.flush()
+    log.info("dialogue answers stored: %s", stored)
+    return stored

@@ -1,0 +1,435 @@
+"""Staff exports: the *Matriz de alertas y sugerencias* and the *Matriz de compromisos*.
+
+Both follow the structure and columns of the district report of the Diálogo Ciudadano of
+Tacamoros (21 Nov 2024, seed 000): the alerts matrix has one section per generating question
+(«PREGUNTAS GENERADORAS · <section> · OBSERVACIONES ADICIONALES») with numbered answers; the
+commitments matrix has the ministry / citizens header and the columns «Propuestas … · Compromisos
+asumidos por la ciudadanía · Compromisos asumidos por la institución · Plazos», followed by the
+follow-up columns (responsible unit, status). A summary counts answers per parish and question.
+
+Exports are CSV (UTF-8 with BOM, so spreadsheets read accents) and XLSX (openpyxl), safe against
+formula injection: in CSV a cell beginning with = + - @ tab or CR gets a leading apostrophe; in
+XLSX every text cell is written as a string (never a formula) with Excel's quote prefix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.dialogue import (
+    COMMITMENT_STATUS_LABELS,
+    PERMANENT,
+    QUESTIONS,
+)
+from bot.domain.errors import N_, NotAllowed, NotFound
+from bot.domain.staff import StaffScope
+from bot.services.cases import districts_in_scope
+from bot.storage.models import (
+    Canton,
+    Commitment,
+    DialogueAnswer,
+    DialogueSession,
+    District,
+    Parish,
+    Province,
+)
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MINISTRY_FULL_NAMES = {
+    "MIES": "Ministerio de Inclusión Económica y Social",
+    "MDH": "Ministerio de Desarrollo Humano",
+}
+ALERTS_FIRST_COLUMN = "PREGUNTAS GENERADORAS"
+OBSERVATIONS = "OBSERVACIONES ADICIONALES"
+COMMITMENT_COLUMNS = (
+    "Propuestas realizadas en las mesas de diálogo",
+    "Compromisos asumidos por la ciudadanía",
+    "Compromisos asumidos por la institución",
+    "Plazos",
+)
+FOLLOW_UP_COLUMNS = ("Unidad responsable", "Estado")
+COUNT_COLUMNS = (
+    "Parroquia",
+    "Código",
+    "Cantón",
+    "Provincia",
+    *(f"{q.number}. {q.short}" for q in QUESTIONS),
+    "Respuestas",
+    "Participantes",
+    "Compromisos",
+)
+
+Table = list[list[str]]
+
+
+@dataclass(frozen=True)
+class ParishName:
+    """A parish's code and names for report rows."""
+
+    code: str
+    name: str
+    canton: str
+    province: str
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """An answer as exported."""
+
+    parish_code: str
+    question: int
+    text: str
+    observations: str
+    contact_id: int | None
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    """A commitment as exported."""
+
+    parish_code: str
+    proposal: str
+    citizen_commitment: str
+    institution_commitment: str
+    deadline: date | None
+    responsible_unit: str
+    status: str
+
+
+@dataclass
+class ReportData:
+    """Everything one export holds: its title, answers, commitments and parish names."""
+
+    title: str
+    answers: list[AnswerRow] = field(default_factory=list)
+    commitments: list[CommitmentRow] = field(default_factory=list)
+    parishes: dict[str, ParishName] = field(default_factory=dict)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+async def _parish_names(session: AsyncSession, codes: set[str]) -> dict[str, ParishName]:
+    if not codes:
+        return {}
+    rows = await session.execute(
+        select(Parish.code, Parish.name, Canton.name, Province.name)
+        .join(Canton, Canton.code == Parish.canton_code)
+        .join(Province, Province.code == Canton.province_code)
+        .where(Parish.code.in_(sorted(codes)))
+    )
+    return {code: ParishName(code, name, canton, prov) for code, name, canton, prov in rows}
+
+
+async def _district_of(session: AsyncSession, parish_code: str) -> str | None:
+    return await session.scalar(
+        select(Canton.district_code)
+        .join(Parish, Parish.canton_code == Canton.code)
+        .where(Parish.code == parish_code)
+    )
+
+
+async def dialogue_report(session: AsyncSession, scope: StaffScope, session_id: int) -> ReportData:
+    """The answers and commitments of one dialogue session (within `scope`'s territory)."""
+    dialogue = await session.get(DialogueSession, session_id)
+    if dialogue is None:
+        raise NotFound(N_("No existe el diálogo {id}."), id=session_id)
+    allowed = await districts_in_scope(session, scope)
+    district = await _district_of(session, dialogue.parish_code)
+    if allowed is not None and district not in allowed:
+        raise NotAllowed(N_("El diálogo {id} no pertenece a su territorio."), id=session_id)
+    answers = await session.scalars(
+        select(DialogueAnswer)
+        .where(DialogueAnswer.session_id == session_id)
+        .order_by(DialogueAnswer.created_at, DialogueAnswer.id)
+    )
+    commitments = await session.scalars(
+        select(Commitment).where(Commitment.session_id == session_id).order_by(Commitment.id)
+    )
+    data = ReportData(title=dialogue.title)
+    _fill(data, list(answers), list(commitments))
+    data.parishes = await _parish_names(session, {dialogue.parish_code})
+    return data
+
+
+async def territory_parishes(session: AsyncSession, code: str) -> list[str] | None:
+    """Parish codes of a territory code: parish (6), canton (4), province (2), district, zone.
+
+    Returns None for an empty code (the whole country); an unknown code raises `NotFound`.
+    """
+    code = code.strip().upper()
+    if not code:
+        return None
+    query = select(Parish.code).join(Canton, Canton.code == Parish.canton_code)
+    if code.isdigit() and len(code) == 6:
+        query = query.where(Parish.code == code)
+    elif code.isdigit() and len(code) == 4:
+        query = query.where(Canton.code == code)
+    elif code.isdigit() and len(code) == 2:
+        query = query.where(Canton.province_code == code)
+    elif await session.get(District, code) is not None:
+        query = query.where(Canton.district_code == code)
+    else:
+        districts = select(District.code).where(District.zone_code == code)
+        query = query.where(Canton.district_code.in_(districts))
+    codes = sorted(await session.scalars(query))
+    if not codes:
+        raise NotFound(N_("No conozco el territorio {code}."), code=code)
+    return codes
+
+
+def local_bounds(since: date, until: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The aware instants that start `since` and end `until` (inclusive) in local time."""
+    start = datetime.combine(since, time.min, tz)
+    end = datetime.combine(until + timedelta(days=1), time.min, tz)
+    return start, end
+
+
+async def period_report(
+    session: AsyncSession,
+    scope: StaffScope,
+    *,
+    since: date,
+    until: date,
+    territory_code: str = "",
+    tz: ZoneInfo,
+) -> ReportData:
+    """Answers and commitments recorded between two local dates in a territory, within scope."""
+    start, end = local_bounds(since, until, tz)
+    parishes = await territory_parishes(session, territory_code)
+    allowed = await districts_in_scope(session, scope)
+    answer_query = select(DialogueAnswer).where(
+        DialogueAnswer.created_at >= start, DialogueAnswer.created_at < end
+    )
+    commitment_query = select(Commitment).where(
+        Commitment.created_at >= start, Commitment.created_at < end
+    )
+    if parishes is not None:
+        answer_query = answer_query.where(DialogueAnswer.parish_code.in_(parishes))
+        commitment_query = commitment_query.where(Commitment.parish_code.in_(parishes))
+    if allowed is not None:
+        visible = select(Parish.code).join(Canton, Canton.code == Parish.canton_code)
+        visible = visible.where(Canton.district_code.in_(allowed))
+        answer_query = answer_query.where(DialogueAnswer.parish_code.in_(visible))
+        commitment_query = commitment_query.where(Commitment.parish_code.in_(visible))
+    answers = await session.scalars(
+        answer_query.order_by(DialogueAnswer.created_at, DialogueAnswer.id)
+    )
+    commitments = await session.scalars(commitment_query.order_by(Commitment.id))
+    label = territory_code.strip().upper() or "Nacional"
+    data = ReportData(title=f"Diálogo Ciudadano {label} {since.isoformat()} a {until.isoformat()}")
+    _fill(data, list(answers), list(commitments))
+    codes = {a.parish_code for a in data.answers} | {c.parish_code for c in data.commitments}
+    data.parishes = await _parish_names(session, codes)
+    return data
+
+
+def _fill(data: ReportData, answers: list[DialogueAnswer], commitments: list[Commitment]) -> None:
+    data.answers = [
+        AnswerRow(a.parish_code, a.question, a.answer_text, a.observations or "", a.contact_id)
+        for a in answers
+    ]
+    data.commitments = [
+        CommitmentRow(
+            c.parish_code,
+            c.proposal,
+            c.citizen_commitment,
+            c.institution_commitment,
+            None if c.permanent else c.deadline,
+            c.responsible_unit,
+            c.status,
+        )
+        for c in commitments
+    ]
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _parish_order(data: ReportData, codes: set[str]) -> list[str]:
+    def key(code: str) -> tuple[str, str]:
+        name = data.parishes.get(code)
+        return (name.name if name else code, code)
+
+    return sorted(codes, key=key)
+
+
+def _parish_label(data: ReportData, code: str) -> str:
+    name = data.parishes.get(code)
+    return f"{name.name} ({name.canton}, {name.province})" if name else code
+
+
+def alerts_matrix(data: ReportData) -> Table:
+    """The *Matriz de alertas y sugerencias*: one section per question, numbered answers.
+
+    When the answers come from more than one parish, each parish gets its own block, headed by a
+    «PARROQUIA: …» row.
+    """
+    codes = _parish_order(data, {a.parish_code for a in data.answers})
+    table: Table = []
+    for code in codes or [""]:
+        if len(codes) > 1:
+            table.append([f"PARROQUIA: {_parish_label(data, code)}", "", ""])
+        for q in QUESTIONS:
+            first = ALERTS_FIRST_COLUMN if q.number == 1 else ""
+            table.append([first, q.section, OBSERVATIONS])
+            rows = [a for a in data.answers if a.parish_code == code and a.question == q.number]
+            if not rows:
+                table.append([q.text, "", ""])
+            for index, answer in enumerate(rows, start=1):
+                table.append(
+                    [q.text if index == 1 else "", f"{index}. {answer.text}", answer.observations]
+                )
+    return table
+
+
+def deadline_text(deadline: date | None) -> str:
+    """«Permanente» or the date as dd/mm/yyyy, as the matrix writes it."""
+    return PERMANENT if deadline is None else deadline.strftime("%d/%m/%Y")
+
+
+def commitments_matrix(data: ReportData, ministry: str = "MIES") -> Table:
+    """The *Matriz de compromisos*: the seed's header rows and columns, then follow-up columns."""
+    full_name = MINISTRY_FULL_NAMES.get(ministry.upper(), ministry)
+    width = len(COMMITMENT_COLUMNS) + len(FOLLOW_UP_COLUMNS)
+    table: Table = [
+        _pad([full_name, "", "EL NUEVO ECUADOR", ""], width),
+        _pad(["CIUDADANÍA", "", ministry, ""], width),
+        [*COMMITMENT_COLUMNS, *FOLLOW_UP_COLUMNS],
+    ]
+    for row in data.commitments:
+        table.append(
+            [
+                row.proposal,
+                row.citizen_commitment,
+                row.institution_commitment,
+                deadline_text(row.deadline),
+                row.responsible_unit,
+                COMMITMENT_STATUS_LABELS.get(row.status, row.status),
+            ]
+        )
+    return table
+
+
+def counts_table(data: ReportData) -> Table:
+    """Answers per parish and question, participants and commitments, with a total row."""
+    answers: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    people: dict[str, set[int]] = defaultdict(set)
+    commitments: dict[str, int] = defaultdict(int)
+    for a in data.answers:
+        answers[a.parish_code][a.question] += 1
+        if a.contact_id is not None:
+            people[a.parish_code].add(a.contact_id)
+    for c in data.commitments:
+        commitments[c.parish_code] += 1
+    table: Table = [list(COUNT_COLUMNS)]
+    totals = [0] * (len(QUESTIONS) + 3)
+    for code in _parish_order(data, set(answers) | set(commitments)):
+        name = data.parishes.get(code)
+        per_question = [answers[code][q.number] for q in QUESTIONS]
+        figures = [*per_question, sum(per_question), len(people[code]), commitments[code]]
+        totals = [t + f for t, f in zip(totals, figures, strict=True)]
+        table.append(
+            [
+                name.name if name else code,
+                code,
+                name.canton if name else "",
+                name.province if name else "",
+                *(str(f) for f in figures),
+            ]
+        )
+    table.append(["TOTAL", "", "", "", *(str(t) for t in totals)])
+    return table
+
+
+def _pad(row: list[str], width: int) -> list[str]:
+    return row + [""] * (width - len(row))
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def csv_safe(value: str) -> str:
+    """Prefixes an apostrophe to text a spreadsheet would run as a formula."""
+    return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
+
+
+def to_csv(table: Sequence[Sequence[str]]) -> str:
+    """Renders a table as CSV text (formula-safe cells, CRLF rows as RFC 4180 says)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in table:
+        writer.writerow([csv_safe(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def write_csv(table: Sequence[Sequence[str]], path: Path) -> None:
+    """Writes a table as UTF-8 (with BOM) CSV to `path`."""
+    path.write_text(to_csv(table), encoding="utf-8-sig", newline="")
+
+
+def write_xlsx(sheets: dict[str, Table], path: Path) -> None:
+    """Writes one worksheet per table; every cell is stored as text, never as a formula."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for title, table in sheets.items():
+        sheet = workbook.create_sheet(title[:31])
+        for r, row in enumerate(table, start=1):
+            for c, value in enumerate(row, start=1):
+                cell = sheet.cell(row=r, column=c)
+                cell.value = value
+                # openpyxl turns any string starting with "=" into a formula; force text.
+                cell.data_type = "s"
+                if value.startswith(DANGEROUS_PREFIXES):
+                    cell.quotePrefix = True
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for c in range(1, (max((len(r) for r in table), default=0)) + 1):
+            sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = 45
+        if table:
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+    workbook.save(path)
+
+
+def report_sheets(data: ReportData, ministry: str = "MIES") -> dict[str, Table]:
+    """The three tables of an export, by sheet name."""
+    return {
+        "Alertas y sugerencias": alerts_matrix(data),
+        "Compromisos": commitments_matrix(data, ministry),
+        "Resumen": counts_table(data),
+    }
+
+
+def export(data: ReportData, directory: Path, stem: str, fmt: str, ministry: str) -> list[Path]:
+    """Writes the export as three CSV files or one XLSX workbook; returns the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sheets = report_sheets(data, ministry)
+    if fmt == "xlsx":
+        path = directory / f"{stem}.xlsx"
+        write_xlsx(sheets, path)
+        return [path]
+    if fmt != "csv":
+        raise ValueError(f"unknown format {fmt}")
+    names = {
+        "Alertas y sugerencias": "matriz_alertas",
+        "Compromisos": "matriz_compromisos",
+        "Resumen": "resumen",
+    }
+    paths = []
+    for title, table in sheets.items():
+        path = directory / f"{stem}_{names[title]}.csv"
+        write_csv(table, path)
+        paths.append(path)
+    return paths
