@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.flows.base import Flow
-from bot.flows.eligibility import EligibilityFlow
 from bot.flows.commitments import CommitmentsFlow
 from bot.flows.dialogue import DialogueFlow
+from bot.flows.eligibility import EligibilityFlow
 from bot.flows.left_out import LeftOutFlow
 from bot.flows.menu import MenuFlow
 from bot.flows.office import OfficeFlow
