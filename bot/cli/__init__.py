@@ -13,6 +13,7 @@ from bot.cli.common import SettingsError, fail, load_settings, setup_logging
 from bot.cli.data import data_app
 from bot.cli.db import db_app
 from bot.cli.registry import import_app
+from bot.cli.staff import staff_app
 from bot.config import MissingSetting
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(import_app, name="import")
+app.add_typer(staff_app, name="staff")
 
 log = logging.getLogger(__name__)
 

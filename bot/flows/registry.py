@@ -10,6 +10,10 @@ from bot.flows.left_out import LeftOutFlow
 from bot.flows.menu import MenuFlow
 from bot.flows.office import OfficeFlow
 from bot.flows.payment_status import PaymentStatusFlow
+from bot.flows.staff_broadcast import StaffBroadcastFlow
+from bot.flows.staff_cases import StaffCasesFlow
+from bot.flows.staff_link import StaffLinkFlow
+from bot.flows.staff_stats import StaffStatsFlow
 
 
 def build_flows() -> list[Flow]:
@@ -26,4 +30,6 @@ def build_flows() -> list[Flow]:
             CommitmentsFlow(),
         ]
     )
+    # Staff flows: reachable by command only, never listed in the citizen menu.
+    flows.extend([StaffLinkFlow(), StaffBroadcastFlow(), StaffCasesFlow(), StaffStatsFlow()])
     return flows

@@ -1,0 +1,38 @@
+"""Shared step of district-level staff flows: which district (analysts skip it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.errors import N_, DomainError
+from bot.domain.staff import StaffScope
+from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.flows.staff_access import resolve_target
+
+
+class NoDistrict(DomainError):
+    """The typed place has no district directorate."""
+
+
+def ask_district(ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    """Asks a national or zonal staff member which district to look at."""
+    return Outcome(
+        [Reply(ctx.t("¿Qué distrito? Escriba su código (p. ej. 11D06) o un cantón o parroquia."))],
+        step="choosing_district",
+        data=data,
+    )
+
+
+def district_from_answer(ctx: FlowContext, answer: Answer) -> str:
+    """The district code a staff member typed (code, canton or parish name)."""
+    target, _ = resolve_target(ctx, answer.option or answer.text)
+    if target is None or target.district_code is None:
+        raise NoDistrict(
+            N_("Escriba el código del distrito (p. ej. 11D06) o un lugar con distrito asignado.")
+        )
+    return target.district_code
+
+
+def own_district(scope: StaffScope) -> str | None:
+    """The district a district analyst works on (others choose one)."""
+    return scope.district_code

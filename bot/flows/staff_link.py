@@ -1,0 +1,62 @@
+"""«/vincular»: a staff member links their Telegram account with the one-time code they got."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.staff import Role
+from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.services.authz import ROLE_LABELS, scope_label
+from bot.services.staff import link_telegram, scope_of
+
+STAFF_COMMANDS = {
+    Role.ADMIN: "/evento /difundir /casos /compromisos /estadisticas",
+    Role.ZONAL: "/evento /difundir /casos /compromisos /estadisticas",
+    Role.DISTRICT: "/evento /difundir /casos /compromisos /estadisticas",
+    Role.AUDITOR: "/casos /compromisos /estadisticas",
+}
+
+
+class StaffLinkFlow:
+    """Asks for the link code and ties the Telegram user to the staff account."""
+
+    name = "staff_vincular"
+    in_menu = False
+    commands = ("/vincular",)
+    keywords: tuple[str, ...] = ()
+
+    def title(self, ctx: FlowContext) -> str:
+        """Label (not in the menu)."""
+        return ctx.t("Vincular cuenta de personal")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Asks for the code (only in a private Telegram chat)."""
+        if ctx.channel != "telegram" or not ctx.address.isdigit():
+            return Outcome(
+                [Reply(ctx.t("La vinculación de personal se hace en un chat privado de Telegram."))]
+            )
+        return Outcome(
+            [Reply(ctx.t("Escriba el código de vinculación que le dio su administrador."))],
+            step="asking_code",
+        )
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Links the account (a wrong or expired code is answered and the step repeats)."""
+        staff = await link_telegram(ctx.session, answer.text, int(ctx.address), ctx.now)
+        scope = scope_of(staff)
+        return Outcome(
+            [
+                Reply(
+                    ctx.t(
+                        "Listo, {name}: su cuenta quedó vinculada ({role}, {scope}). "
+                        "Comandos disponibles: {commands}",
+                        name=staff.name,
+                        role=ctx.t(ROLE_LABELS[scope.role]),
+                        scope=scope_label(scope),
+                        commands=STAFF_COMMANDS[scope.role],
+                    )
+                )
+            ]
+        )

@@ -1,0 +1,61 @@
+"""«/estadisticas»: a district's conversations, look-ups, cases and SMS outcomes (30 days)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.flows.staff_access import current_scope, require_role
+from bot.flows.staff_district import ask_district, district_from_answer, own_district
+from bot.services.authz import Action
+from bot.services.staff_queries import district_stats
+
+
+class StaffStatsFlow:
+    """Shows the district's figures of the last 30 days."""
+
+    name = "staff_estadisticas"
+    in_menu = False
+    commands = ("/estadisticas",)
+    keywords: tuple[str, ...] = ()
+
+    def title(self, ctx: FlowContext) -> str:
+        """Label (not in the menu)."""
+        return ctx.t("Estadísticas del distrito")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Analysts see their district at once; others are asked which district."""
+        scope = await require_role(ctx, Action.VIEW_STATS)
+        district = own_district(scope)
+        if district is None:
+            return ask_district(ctx, data)
+        return await self._show(ctx, district)
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Shows the figures of the district typed."""
+        return await self._show(ctx, district_from_answer(ctx, answer))
+
+    async def _show(self, ctx: FlowContext, district: str) -> Outcome:
+        scope = await current_scope(ctx)
+        stats = await district_stats(ctx.session, scope, district, now=ctx.now)
+        text = "\n".join(
+            [
+                ctx.t("Distrito {code}, últimos 30 días:", code=district),
+                ctx.t("Conversaciones: {n}", n=stats.conversations),
+                ctx.t("Consultas de estado de pago: {n}", n=stats.lookups),
+                ctx.t(
+                    "Casos abiertos: {open} (total: {total})",
+                    open=stats.cases_open,
+                    total=stats.cases_total,
+                ),
+                ctx.t(
+                    "SMS enviados: {sent} · entregados: {delivered} · fallidos: {failed}",
+                    sent=stats.sms_sent,
+                    delivered=stats.sms_delivered,
+                    failed=stats.sms_failed,
+                ),
+            ]
+        )
+        return Outcome([Reply(text)])

@@ -1,0 +1,171 @@
+"""Staff authorisation in one place: which roles may do each action, and on which territory.
+
+Every staff command (Telegram flows and CLI) calls `authorize` before acting. A denial is
+audited (`staff.denied`) and raised as `PermissionDenied`, whose Spanish message is polite and
+says what the person may do instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.errors import N_, DomainError
+from bot.domain.staff import Role, StaffScope
+from bot.services.audit import record
+from bot.storage.models import District
+
+
+class Action(StrEnum):
+    """Everything staff can do; each has one row in `PERMISSIONS`."""
+
+    VIEW_STATS = "ver_estadisticas"
+    VIEW_CASES = "ver_casos"
+    UPDATE_CASE = "actualizar_caso"
+    VIEW_COMMITMENTS = "ver_compromisos"
+    UPDATE_COMMITMENT = "actualizar_compromiso"
+    CREATE_EVENT = "crear_evento"
+    BROADCAST = "difundir"
+    BROADCAST_NATIONAL = "difundir_nacional"
+    MANAGE_STAFF = "gestionar_personal"
+    IMPORT_REGISTRY = "importar_registro"
+    EXPORT_REPORTS = "exportar_reportes"
+
+
+class Territory(StrEnum):
+    """How an action's territory is checked."""
+
+    NONE = "none"  # national by nature: only roles listed may do it, anywhere
+    DISTRICT = "district"  # must name a district inside the person's scope
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The roles allowed to do an action and whether its district must be in their scope."""
+
+    roles: frozenset[Role]
+    territory: Territory
+
+
+_READERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT, Role.AUDITOR})
+_WRITERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT})
+_ADMIN = frozenset({Role.ADMIN})
+
+PERMISSIONS: dict[Action, Permission] = {
+    Action.VIEW_STATS: Permission(_READERS, Territory.DISTRICT),
+    Action.VIEW_CASES: Permission(_READERS, Territory.DISTRICT),
+    Action.UPDATE_CASE: Permission(_WRITERS, Territory.DISTRICT),
+    Action.VIEW_COMMITMENTS: Permission(_READERS, Territory.DISTRICT),
+    Action.UPDATE_COMMITMENT: Permission(_WRITERS, Territory.DISTRICT),
+    Action.CREATE_EVENT: Permission(_WRITERS, Territory.DISTRICT),
+    Action.BROADCAST: Permission(_WRITERS, Territory.DISTRICT),
+    Action.BROADCAST_NATIONAL: Permission(_ADMIN, Territory.NONE),
+    Action.MANAGE_STAFF: Permission(_ADMIN, Territory.NONE),
+    Action.IMPORT_REGISTRY: Permission(_ADMIN, Territory.NONE),
+    Action.EXPORT_REPORTS: Permission(frozenset({Role.ADMIN, Role.AUDITOR}), Territory.NONE),
+}
+
+
+class PermissionDenied(DomainError):
+    """A staff member (or someone who is not staff) asked for something outside their role."""
+
+    def __init__(self, template: str, reason: str, **params: object) -> None:
+        super().__init__(template, **params)
+        self.reason = reason
+
+
+NOT_STAFF = N_(
+    "Este comando es solo para el personal del ministerio. Si usted es funcionario, pida un "
+    "código a su administrador y escriba /vincular para enlazar su cuenta."
+)
+_ROLE_DENIED = N_(
+    "Disculpe, su perfil ({role}) no permite esta acción. Si la necesita, pídala a un "
+    "administrador nacional."
+)
+_READ_ONLY = N_(
+    "Disculpe, su perfil de auditoría es de solo lectura: puede consultar, pero no cambiar nada."
+)
+_TERRITORY_DENIED = N_(
+    "Disculpe, solo puede actuar sobre su territorio ({scope}); {target} está fuera de él."
+)
+_UNKNOWN_DISTRICT = N_(
+    "Disculpe, ese lugar aún no tiene una dirección distrital asignada; solo un administrador "
+    "nacional puede actuar sobre él."
+)
+
+ROLE_LABELS = {
+    Role.ADMIN: N_("administración nacional"),
+    Role.ZONAL: N_("coordinación zonal"),
+    Role.DISTRICT: N_("análisis distrital"),
+    Role.AUDITOR: N_("auditoría"),
+}
+
+
+def scope_label(scope: StaffScope) -> str:
+    """The territory a scope covers, as staff read it ('distrito 11D06', 'zona 7', 'nacional')."""
+    if scope.role is Role.DISTRICT:
+        return f"distrito {scope.district_code}"
+    if scope.role is Role.ZONAL:
+        return f"zona {scope.zone_code}"
+    return "nacional"
+
+
+async def district_in_scope(session: AsyncSession, scope: StaffScope, district_code: str) -> bool:
+    """True when `district_code` lies inside the territory of `scope`."""
+    if scope.role in (Role.ADMIN, Role.AUDITOR):
+        return True
+    if scope.role is Role.DISTRICT:
+        return district_code == scope.district_code
+    district = await session.get(District, district_code)
+    return district is not None and district.zone_code == scope.zone_code
+
+
+async def authorize(
+    session: AsyncSession,
+    scope: StaffScope | None,
+    action: Action,
+    *,
+    now: datetime,
+    district_code: str | None = None,
+    actor: str = "",
+) -> StaffScope:
+    """Returns the scope when `action` is allowed on `district_code`; else audits and raises.
+
+    `actor` identifies a caller who is not staff (e.g. 'telegram:123') for the audit entry.
+    """
+    permission = PERMISSIONS[action]
+    reason: str | None = None
+    error: PermissionDenied | None = None
+    if scope is None:
+        reason, error = "not_staff", PermissionDenied(NOT_STAFF, "not_staff")
+    elif scope.role not in permission.roles:
+        reason = "read_only" if scope.read_only else "role"
+        template = _READ_ONLY if scope.read_only else _ROLE_DENIED
+        error = PermissionDenied(template, reason, role=ROLE_LABELS[scope.role])
+    elif permission.territory is Territory.DISTRICT:
+        if district_code is None:
+            if scope.role not in (Role.ADMIN, Role.AUDITOR):
+                reason = "territory"
+                error = PermissionDenied(_UNKNOWN_DISTRICT, reason)
+        elif not await district_in_scope(session, scope, district_code):
+            reason = "territory"
+            error = PermissionDenied(
+                _TERRITORY_DENIED, reason, scope=scope_label(scope), target=district_code
+            )
+    if error is None and scope is not None:
+        return scope
+    await record(
+        session,
+        at=now,
+        actor_kind="staff" if scope is not None else "anonimo",
+        actor=f"staff:{scope.staff_id}" if scope is not None else actor,
+        action="staff.denied",
+        target=district_code,
+        outcome=reason,
+        detail={"action": action.value, "role": scope.role.value if scope else None},
+    )
+    assert error is not None
+    raise error

@@ -1,0 +1,162 @@
+"""What district staff read: the case queue and the district's figures, always authorised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.staff import StaffScope
+from bot.services.authz import Action, authorize
+from bot.storage.models import (
+    AuditEntry,
+    Beneficiary,
+    Canton,
+    Case,
+    Commitment,
+    Contact,
+    Conversation,
+    OutboxMessage,
+    Parish,
+    Subscription,
+)
+
+OPEN_CASE_STATUSES = ("nuevo", "en_verificacion")
+# Audit actions that are citizen look-ups of personal data (payment status, registry).
+LOOKUP_PREFIXES = ("lookup", "consulta", "payment_status")
+SENT = ("sent", "delivered")
+FAILED = ("failed", "undelivered", "error")
+
+
+def district_parishes(district_code: str) -> Select[str]:
+    """A subquery of the parish codes a district serves."""
+    return select(Parish.code).where(
+        Parish.canton_code.in_(select(Canton.code).where(Canton.district_code == district_code))
+    )
+
+
+async def district_cases(
+    session: AsyncSession,
+    scope: StaffScope | None,
+    district_code: str,
+    *,
+    now: datetime,
+    only_open: bool = True,
+    limit: int = 20,
+) -> list[Case]:
+    """The district's case queue, oldest due first; refuses districts outside the scope."""
+    await authorize(session, scope, Action.VIEW_CASES, now=now, district_code=district_code)
+    query = select(Case).where(Case.district_code == district_code)
+    if only_open:
+        query = query.where(Case.status.in_(OPEN_CASE_STATUSES))
+    query = query.order_by(Case.due_on, Case.id).limit(limit)
+    return list(await session.scalars(query))
+
+
+async def district_commitments(
+    session: AsyncSession, scope: StaffScope | None, district_code: str, *, now: datetime
+) -> list[Commitment]:
+    """The commitments of the district's parishes, not yet fulfilled first."""
+    await authorize(session, scope, Action.VIEW_COMMITMENTS, now=now, district_code=district_code)
+    query = (
+        select(Commitment)
+        .where(Commitment.parish_code.in_(district_parishes(district_code)))
+        .order_by(Commitment.status == "cumplido", Commitment.deadline, Commitment.id)
+    )
+    return list(await session.scalars(query))
+
+
+@dataclass(frozen=True)
+class DistrictStats:
+    """A district's figures over a period."""
+
+    since: datetime
+    conversations: int
+    lookups: int
+    cases_open: int
+    cases_total: int
+    sms_sent: int
+    sms_delivered: int
+    sms_failed: int
+
+
+async def _count(session: AsyncSession, query: object) -> int:
+    return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+
+
+async def district_stats(
+    session: AsyncSession,
+    scope: StaffScope | None,
+    district_code: str,
+    *,
+    now: datetime,
+    days: int = 30,
+) -> DistrictStats:
+    """Conversations, look-ups, cases and SMS outcomes of a district over the last `days`."""
+    await authorize(session, scope, Action.VIEW_STATS, now=now, district_code=district_code)
+    since = now - timedelta(days=days)
+    parishes = district_parishes(district_code)
+    conversations = await _count(
+        session,
+        select(func.count())
+        .select_from(Conversation)
+        .join(
+            Contact,
+            (Contact.channel == Conversation.channel) & (Contact.address == Conversation.address),
+        )
+        .where(Contact.parish_code.in_(parishes), Conversation.updated_at >= since),
+    )
+    lookups = await _count(
+        session,
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.at >= since,
+            or_(*(AuditEntry.action.startswith(p) for p in LOOKUP_PREFIXES)),
+            or_(AuditEntry.target == district_code, AuditEntry.target.in_(parishes)),
+        ),
+    )
+    cases_total = await _count(
+        session, select(func.count()).select_from(Case).where(Case.district_code == district_code)
+    )
+    cases_open = await _count(
+        session,
+        select(func.count())
+        .select_from(Case)
+        .where(Case.district_code == district_code, Case.status.in_(OPEN_CASE_STATUSES)),
+    )
+    registry_phones = select(Beneficiary.mobile).where(Beneficiary.parish_code.in_(parishes))
+    subscriber_phones = select(Subscription.address).where(
+        Subscription.channel == "sms", Subscription.parish_code.in_(parishes)
+    )
+    sms = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.channel == "sms",
+            OutboxMessage.created_at >= since,
+            or_(
+                OutboxMessage.address.in_(registry_phones),
+                OutboxMessage.address.in_(subscriber_phones),
+            ),
+        )
+    )
+    sent = await _count(
+        session,
+        sms.where(or_(OutboxMessage.status.in_(SENT), OutboxMessage.provider_status.in_(SENT))),
+    )
+    delivered = await _count(
+        session,
+        sms.where(
+            or_(OutboxMessage.status == "delivered", OutboxMessage.provider_status == "delivered")
+        ),
+    )
+    failed = await _count(
+        session,
+        sms.where(or_(OutboxMessage.status.in_(FAILED), OutboxMessage.provider_status.in_(FAILED))),
+    )
+    return DistrictStats(
+        since, conversations, lookups, cases_open, cases_total, sent, delivered, failed
+    )
