@@ -133,15 +133,21 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    flood_limit: bool = True,
 ) -> Application:  # type: ignore[type-arg]
-    """Builds the Application: per-chat ordered updates, rate limiter, handlers, error handler."""
+    """Builds the Application: per-chat ordered updates, rate limiter, handlers, error handler.
+
+    `flood_limit=False` keeps the limiter but lifts Telegram's ~30 messages/s cap; only the load
+    benchmark does that, to measure the software itself against a local fake Bot API.
+    """
     settings = services.settings
+    limits = {} if flood_limit else {"overall_max_rate": 0, "group_max_rate": 0}
     builder = (
         ApplicationBuilder()
         .token(settings.require_telegram_token())
         .base_url(settings.telegram_base_url)
         .concurrent_updates(PerChatUpdateProcessor(256))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(max_retries=3, **limits))
     )
     builder = builder.request(request or HTTPXRequest(connection_pool_size=64, read_timeout=15))
     builder = builder.get_updates_request(updates_request or HTTPXRequest(read_timeout=30))
