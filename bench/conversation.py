@@ -37,7 +37,7 @@ class Config:
     profile: Path | None = None
 
 
-FULL = Config((1, 100, 1000), (50, 100, 200), 1000, 6.0, 1_000_000, ("sqlite", "postgres"))
+FULL = Config((1, 100, 1000), (50, 100, 200), 1000, 5.0, 1_000_000, ("sqlite", "postgres"))
 QUICK = Config((1, 20), (20,), 50, 2.0, 2_000, ("sqlite",))
 
 
@@ -55,6 +55,8 @@ class Bench:
     async def run(self) -> None:
         """Echo baseline first, then the product on each database."""
         self.base_url = await self.server.start()
+        load1, _, _ = os.getloadavg()
+        emit("conversation/machine", "load_avg_1m", load1, f"(cpus: {os.cpu_count()})")
         try:
             await self._suite("echo", "", ECHO_PREFIX)
             for database in self.config.databases:
@@ -189,7 +191,9 @@ def main() -> None:
         open_loop_citizens=config.open_loop_citizens,
         seconds=args.seconds or config.seconds,
         rows=args.rows or config.rows,
-        databases=tuple(args.databases.split(",")) if args.databases else config.databases,
+        databases=tuple(d for d in args.databases.split(",") if d in ("sqlite", "postgres"))
+        if args.databases is not None
+        else config.databases,
         profile=args.profile,
     )
     with tempfile.TemporaryDirectory(prefix="mies-bench-") as workdir:

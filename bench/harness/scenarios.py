@@ -20,7 +20,43 @@ def office(i: int, registry_rows: int) -> Sequence[Step]:
     return (Say("hola"), Press("oficina"), Say(PLACES[i % len(PLACES)]))
 
 
-SCENARIOS = {"office": office}
+def payment(i: int, registry_rows: int) -> Sequence[Step]:
+    """Menu → «¿Por qué no me llegó el pago?» → cédula → birth date → the status explained."""
+    person = identity((i * 7919) % registry_rows)
+    return (
+        Say("hola"),
+        Press("pago"),
+        Say(person.cedula),
+        Say(person.birth_date.strftime("%d/%m/%Y")),
+    )
+
+
+def eligibility(i: int, registry_rows: int) -> Sequence[Step]:
+    """Menu → «¿Califico?» → every question to the verdict (a mother, or an older adult)."""
+    if i % 2:
+        return (
+            Say("hola"),
+            Press("califico"),
+            Say("71"),
+            Press("extrema_pobreza"),
+            Press("ninguna"),
+            Press("no"),
+            Press("ninguno"),
+        )
+    return (
+        Say("hola"),
+        Press("califico"),
+        Say("29"),
+        Press("extrema_pobreza"),
+        Press("ninguna"),
+        Say("2"),
+        Say("1"),
+        Press("no"),
+        Press("ninguno"),
+    )
+
+
+SCENARIOS = {"office": office, "payment": payment, "eligibility": eligibility}
 
 
 def mixed(i: int, registry_rows: int) -> Sequence[Step]:
@@ -34,4 +70,4 @@ def echo(i: int, registry_rows: int) -> Sequence[Step]:
     return (Say("hola"), Press("oficina"), Say(PLACES[i % len(PLACES)]))
 
 
-__all__ = ["echo", "identity", "mixed", "office"]
+__all__ = ["echo", "eligibility", "identity", "mixed", "office", "payment"]
