@@ -12,7 +12,9 @@ import typer
 from bot.cli.common import SettingsError, fail, load_settings, setup_logging
 from bot.cli.data import data_app
 from bot.cli.db import db_app
+from bot.cli.dialogues import dialogues_app
 from bot.cli.registry import import_app
+from bot.cli.reports import reports_app
 from bot.cli.staff import staff_app
 from bot.config import MissingSetting
 
@@ -26,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(import_app, name="import")
 app.add_typer(staff_app, name="staff")
+app.add_typer(dialogues_app, name="dialogues")
+app.add_typer(reports_app, name="reports")
 
 log = logging.getLogger(__name__)
 
