@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.flows.engine import FlowEngine
 from bot.services.container import Services
 from bot.services.registry_import import (
     REGISTRY_COLUMNS,
@@ -19,6 +20,7 @@ from bot.services.registry_import import (
 )
 from bot.storage.models import Beneficiary, ImportRun
 from bot.storage.registry_sample import sample_cedula, sample_row, write_csv
+from tests.support.chat import Chat
 
 # (row index, column, broken value, expected reason fragment)
 BROKEN = [
@@ -166,3 +168,31 @@ def test_the_documented_schema_lists_every_column() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "registry-csv.md").read_text(encoding="utf-8")
     for column in REGISTRY_COLUMNS:
         assert f"`{column}`" in doc
+
+
+async def _ask_payment(engine: FlowEngine, address: str) -> str:
+    chat = Chat(engine, address=address)
+    await chat.say("/pago")
+    await chat.say(sample_cedula(0))
+    await chat.say("01/01/1950")  # sample_row(0)'s birth date
+    return chat.text
+
+
+async def test_a_registry_that_suspends_someone_changes_what_the_payment_flow_tells_them(
+    services: Services, flow_engine: FlowEngine, tmp_path: Path
+) -> None:
+    october = tmp_path / "octubre.csv"
+    write_csv(october, (sample_row(n) for n in range(3)))
+    await import_registry(services.engine, october, now=services.clock())
+    before = await _ask_payment(flow_engine, "antes")
+    assert "Su pago está activo." in before
+
+    rows = [sample_row(n) for n in range(3)]
+    rows[0] = {**rows[0], "status": "suspendido", "reason_code": "corresp_matricula"}
+    november = tmp_path / "noviembre.csv"
+    write_csv(november, iter(rows))
+    await import_registry(services.engine, november, now=services.clock())
+    after = await _ask_payment(flow_engine, "despues")
+    assert "suspendido por corresponsabilidad" in after
+    assert "matrícula escolar" in after
+    assert "Su pago está activo." not in after

@@ -62,3 +62,29 @@ def test_invalid_phone_names_its_reason(raw: str, reason: str) -> None:
 def test_masked_values_hide_personal_digits() -> None:
     assert parse_cedula("1714307103").masked == "*******103"
     assert "1234" not in parse_phone("0991234567").masked
+
+
+def test_registry_mobile_fast_path_agrees_with_parse_phone() -> None:
+    from bot.domain.errors import InvalidPhone
+    from bot.services.registry_import import mobile_e164
+
+    for raw in (
+        "0991234567",
+        "+593991234567",
+        "593981234567",
+        "0964012345",
+        "0964312345",
+        "0912345678",
+        "0721234567",
+        "09912345",
+        "+5939912345678",
+    ):
+        try:
+            expected: str | None = parse_phone(raw, require_mobile=True).e164
+        except InvalidPhone:
+            expected = None
+        try:
+            got: str | None = mobile_e164(raw)
+        except InvalidPhone:
+            got = None
+        assert got == expected, raw
