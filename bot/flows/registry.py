@@ -6,14 +6,18 @@ from bot.flows.base import Flow
 from bot.flows.commitments import CommitmentsFlow
 from bot.flows.dialogue import DialogueFlow
 from bot.flows.eligibility import EligibilityFlow
+from bot.flows.help import HelpFlow
 from bot.flows.left_out import LeftOutFlow
 from bot.flows.menu import MenuFlow
+from bot.flows.my_data import DeleteMyDataFlow, MyDataFlow
 from bot.flows.office import OfficeFlow
 from bot.flows.payment_status import PaymentStatusFlow
+from bot.flows.privacy import PrivacyFlow
 from bot.flows.staff_broadcast import StaffBroadcastFlow
 from bot.flows.staff_cases import StaffCasesFlow
 from bot.flows.staff_link import StaffLinkFlow
 from bot.flows.staff_stats import StaffStatsFlow
+from bot.flows.welcome import LanguageFlow, WelcomeFlow
 
 
 def build_flows() -> list[Flow]:
@@ -28,6 +32,12 @@ def build_flows() -> list[Flow]:
             DialogueFlow(),
             LeftOutFlow(),
             CommitmentsFlow(),
+            WelcomeFlow(),
+            LanguageFlow(),
+            HelpFlow(),
+            PrivacyFlow(),
+            MyDataFlow(),
+            DeleteMyDataFlow(),
         ]
     )
     # Staff flows: reachable by command only, never listed in the citizen menu.

@@ -1,0 +1,93 @@
+"""/start: welcome and privacy notice, then the menu; /idioma switches the language.
+
+Consent is asked where personal data is about to be stored, for that purpose (a reminder
+subscription with a phone, a verification case): the welcome informs, it does not trap the
+citizen in a consent screen before they can ask anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.errors import N_, DomainError
+from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.i18n import Translator
+
+CONSENT_VERSION = "2025-08"
+
+
+def privacy_notice(ctx: FlowContext) -> str:
+    """The short privacy notice (LOPDP) shown at /start and by /privacidad."""
+    return ctx.t(
+        "Aviso de privacidad: {ministry} usa sus mensajes solo para responderle. Guardamos su "
+        "número de chat y su idioma; su parroquia, su celular y sus suscripciones solo si usted "
+        "lo acepta. Su cédula se usa para la consulta y no se guarda, salvo que usted pida "
+        "abrir un caso. Vea lo que guardamos con /mis_datos y bórrelo con /borrar_mis_datos.",
+        ministry=ctx.settings.ministry_name,
+    )
+
+
+def record_consent(ctx: FlowContext) -> None:
+    """Records that the contact accepted the privacy notice now."""
+    ctx.contact.consent_at = ctx.now
+    ctx.contact.consent_version = CONSENT_VERSION
+
+
+class WelcomeFlow:
+    """Greets with the privacy notice (first time) and opens the menu."""
+
+    name = "bienvenida"
+    in_menu = False
+    commands = ("/start", "/inicio")
+    keywords: tuple[str, ...] = ()
+
+    def title(self, ctx: FlowContext) -> str:
+        """Label (not in the menu)."""
+        return ctx.t("Bienvenida")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Greets; the notice is shown until the contact has given consent once."""
+        hello = ctx.t(
+            "¡Hola! Soy el asistente de {ministry}. Le informo sobre bonos y pensiones, su "
+            "pago, su oficina y los eventos de su parroquia. Mis respuestas son orientación; "
+            "la decisión oficial es del Ministerio. For English: /idioma",
+            ministry=ctx.settings.ministry_name,
+        )
+        replies = [Reply(hello)]
+        if ctx.contact.consent_at is None:
+            replies.append(Reply(privacy_notice(ctx)))
+        return Outcome(replies, switch_to="menu")
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """No steps: greets again."""
+        return await self.start(ctx, data)
+
+
+class LanguageFlow:
+    """Lets the citizen choose Spanish or English."""
+
+    name = "idioma"
+    in_menu = False
+    commands = ("/idioma", "/language")
+    keywords = ("idioma", "english", "ingles")
+
+    def title(self, ctx: FlowContext) -> str:
+        """Label."""
+        return ctx.t("Idioma")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Offers the languages."""
+        options = (Option("es_EC", "Español"), Option("en", "English"))
+        return Outcome([Reply(ctx.t("Elija su idioma:"), options)], step="choosing_language")
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Saves the language and answers in it."""
+        if answer.option not in ("es_EC", "en"):
+            raise DomainError(N_("Elija una de las opciones, por favor."))
+        ctx.contact.locale = answer.option
+        ctx.tr = Translator(answer.option)
+        return Outcome([Reply(ctx.t("Listo, le escribiré en español."))], switch_to="menu")
