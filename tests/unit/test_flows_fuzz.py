@@ -53,6 +53,8 @@ PATHS: list[list[tuple[str, str]]] = [
     [("say", "/ayuda")],
     [("say", "/privacidad")],
 ]
+# Every flow's first step, whoever wrote it.
+PATHS += [[("say", f.commands[0])] for f in build_flows() if f.commands]
 KEYS = ["si", "no", "caso", "extrema_pobreza", "ninguna", "intelectual", "oficina", "pago", "en"]
 inputs = st.one_of(
     st.tuples(st.just("say"), st.text(max_size=60)),
