@@ -136,9 +136,13 @@ class FlowEngine:
                 return [note, *await self._run(ctx, conv, self._start(ctx, MENU, {}))]
             if command in MENU_WORDS:
                 return await self._run(ctx, conv, self._start(ctx, MENU, {}))
-            target = self.commands.get(command.split(" ")[0])
+            name, _, _ = command.partition(" ")
+            target = self.commands.get(name)
             if target is not None:
-                return await self._run(ctx, conv, self._start(ctx, target, {}))
+                args = text.strip().partition(" ")[2].strip()
+                return await self._run(
+                    ctx, conv, self._start(ctx, target, {"args": args} if args else {})
+                )
             if command in START_WORDS:
                 target = self.commands.get("/start", MENU)
                 return await self._run(ctx, conv, self._start(ctx, target, {}))

@@ -29,7 +29,10 @@ class OfficeFlow:
         return ctx.t("¿Dónde queda mi oficina?")
 
     async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        """Asks for the parish or canton."""
+        """Asks for the parish or canton, or answers at once for «/oficina Tacamoros»."""
+        args = str(data.get("args") or "")
+        if args:
+            return await self.step(ctx, "asking_place", {}, Answer(args))
         return Outcome(
             [Reply(ctx.t("Escriba el nombre de su parroquia o cantón (por ejemplo: Tacamoros)."))],
             step="asking_place",

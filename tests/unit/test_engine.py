@@ -83,3 +83,9 @@ async def test_free_text_lands_in_the_office_flow(flow_engine: FlowEngine) -> No
     await chat.say("hola")
     await chat.say("donde queda la oficina del mies")
     assert "parroquia o cantón" in chat.text
+
+
+async def test_command_arguments_reach_the_flow(flow_engine: FlowEngine) -> None:
+    chat = Chat(flow_engine)
+    await chat.say("/oficina Tacamoros")
+    assert "11D06" in chat.text
