@@ -7,6 +7,7 @@ from bot.config import Settings
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
 from bot.services.container import build_services
+from notificaciones.runner import notifications_running
 
 
 async def run_console_chat(settings: Settings) -> None:
@@ -14,7 +15,9 @@ async def run_console_chat(settings: Settings) -> None:
     services = await build_services(settings)
     try:
         engine = FlowEngine(services, build_flows())
-        await run_console(engine)
+        # Outgoing SMS and Telegram notices are printed by the console adapters.
+        async with notifications_running(services):
+            await run_console(engine)
     finally:
         await services.close()
 

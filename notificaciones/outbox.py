@@ -64,6 +64,7 @@ SENT = "sent"  # the provider accepted it (provider_sid stored)
 FAILED = "failed"  # permanent error or attempts exhausted: never retried
 OPTED_OUT = "opted_out"  # the number is on the opt-out list: never sent
 UNKNOWN = "unknown"  # a send's outcome cannot be established: needs reconciliation by staff
+CANCELLED = "cancelled"  # withdrawn before sending (e.g. the event was cancelled)
 
 # Rural phones can be off for days: retries spread over about a week.
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720, 1440, 1440, 1440, 2880, 2880)

@@ -1,0 +1,251 @@
+"""Audiences, broadcast preview and broadcast enqueueing (the service behind staff's /difundir).
+
+An audience selects places (parishes, cantons, district directorates) and optionally programmes.
+Its recipients are the SMS/Telegram subscribers of those parishes plus the beneficiaries with a
+mobile on record; opted-out phones are always excluded and each address gets one message even
+when a household shares a phone. With a programme filter only beneficiaries of those programmes
+are included (subscriptions carry no programme).
+
+Usage:
+    preview = await preview_broadcast(session, audience, body, settings)   # show, then confirm
+    broadcast = await enqueue_broadcast(session, audience, body, settings, now=now, staff_id=…)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.storage.models import Beneficiary, Broadcast, Canton, OptOut, Parish, Subscription
+from notificaciones.outbox import enqueue
+from notificaciones.quiet_hours import next_allowed, parish_zones
+from notificaciones.segments import estimated_cost, prepare_sms, segment_info
+
+TOPIC_ALL = "todos"
+TOPIC_EVENTS = "eventos"
+TOPIC_COMMITMENTS = "compromisos"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a message is for; empty place lists mean 'no place filter' only if `national`."""
+
+    parish_codes: tuple[str, ...] = ()
+    canton_codes: tuple[str, ...] = ()
+    district_codes: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    topic: str | None = None
+    national: bool = False
+    channels: tuple[str, ...] = ("sms",)
+
+    def to_json(self) -> dict[str, Any]:
+        """The audience as JSON (stored with the broadcast)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        """Rebuilds an audience stored with `to_json`."""
+        return cls(
+            parish_codes=tuple(data.get("parish_codes", ())),
+            canton_codes=tuple(data.get("canton_codes", ())),
+            district_codes=tuple(data.get("district_codes", ())),
+            programmes=tuple(data.get("programmes", ())),
+            topic=data.get("topic"),
+            national=bool(data.get("national", False)),
+            channels=tuple(data.get("channels", ("sms",))),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no place is selected and the audience is not national."""
+        return not (self.national or self.parish_codes or self.canton_codes or self.district_codes)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address to write to, with the parish that sets its local time."""
+
+    channel: str
+    address: str
+    parish_code: str | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a broadcast will cost before it is confirmed."""
+
+    body: str
+    recipients: int
+    sms_recipients: int
+    telegram_recipients: int
+    segments: int
+    encoding: str
+    estimated_cost_usd: Decimal
+    transliterated: bool
+    opted_out_excluded: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _place_filter(query: Any, parish_column: Any, audience: Audience) -> Any:
+    if audience.national:
+        return query
+    conditions = []
+    if audience.parish_codes:
+        conditions.append(parish_column.in_(audience.parish_codes))
+    if audience.canton_codes or audience.district_codes:
+        in_cantons = select(Parish.code).join(Canton, Canton.code == Parish.canton_code)
+        place = []
+        if audience.canton_codes:
+            place.append(Canton.code.in_(audience.canton_codes))
+        if audience.district_codes:
+            place.append(Canton.district_code.in_(audience.district_codes))
+        conditions.append(parish_column.in_(in_cantons.where(or_(*place))))
+    return query.where(or_(*conditions)) if conditions else query.where(parish_column.is_(None))
+
+
+async def audience_recipients(
+    session: AsyncSession, audience: Audience
+) -> tuple[list[Recipient], int]:
+    """Resolves an audience to unique addresses; also returns how many opted-out were left out."""
+    if audience.is_empty:
+        return [], 0
+    found: dict[tuple[str, str], Recipient] = {}
+    if "sms" in audience.channels:
+        query: Any = select(Beneficiary.mobile, Beneficiary.parish_code).where(
+            Beneficiary.mobile.is_not(None)
+        )
+        if audience.programmes:
+            query = query.where(Beneficiary.programme.in_(audience.programmes))
+        query = _place_filter(query, Beneficiary.parish_code, audience).order_by(Beneficiary.id)
+        for phone, parish in (await session.execute(query)).all():
+            found.setdefault(("sms", phone), Recipient("sms", phone, parish))
+    if not audience.programmes:
+        subscribers: Any = select(
+            Subscription.channel, Subscription.address, Subscription.parish_code
+        ).where(Subscription.channel.in_(audience.channels))
+        if audience.topic is not None:
+            subscribers = subscribers.where(Subscription.topic.in_((audience.topic, TOPIC_ALL)))
+        subscribers = _place_filter(subscribers, Subscription.parish_code, audience).order_by(
+            Subscription.id
+        )
+        for channel, address, parish in (await session.execute(subscribers)).all():
+            found.setdefault((channel, address), Recipient(channel, address, parish))
+    opted_out = set(
+        await session.scalars(
+            select(OptOut.phone).where(
+                OptOut.phone.in_([r.address for r in found.values() if r.channel == "sms"])
+            )
+        )
+    )
+    recipients = [r for r in found.values() if not (r.channel == "sms" and r.address in opted_out)]
+    return recipients, len(opted_out)
+
+
+async def preview_broadcast(
+    session: AsyncSession, audience: Audience, body: str, settings: Settings
+) -> Preview:
+    """Counts recipients, segments and the estimated SMS cost of a broadcast; sends nothing."""
+    text = prepare_sms(body, transliterate_accents=settings.sms_transliterate)
+    info = segment_info(text)
+    recipients, excluded = await audience_recipients(session, audience)
+    sms = sum(1 for r in recipients if r.channel == "sms")
+    notes: list[str] = []
+    if text != body.strip() and settings.sms_transliterate:
+        notes.append("transliterated")
+    if info.encoding == "UCS-2":
+        notes.append("ucs2")
+    return Preview(
+        body=text,
+        recipients=len(recipients),
+        sms_recipients=sms,
+        telegram_recipients=len(recipients) - sms,
+        segments=info.segments,
+        encoding=info.encoding,
+        estimated_cost_usd=estimated_cost(info.segments, sms, settings.sms_cost_per_segment_usd),
+        transliterated="transliterated" in notes,
+        opted_out_excluded=excluded,
+        notes=notes,
+    )
+
+
+async def enqueue_to_recipients(
+    session: AsyncSession,
+    recipients: list[Recipient],
+    *,
+    body: str,
+    kind: str,
+    key_prefix: str,
+    due_at: datetime,
+    now: datetime,
+    settings: Settings,
+    broadcast_id: int | None = None,
+) -> int:
+    """Queues one message per recipient, moved out of its local quiet hours; returns rows added."""
+    text = prepare_sms(body, transliterate_accents=settings.sms_transliterate)
+    segments = segment_info(text).segments
+    zones = await parish_zones(session, {r.parish_code for r in recipients if r.parish_code})
+    added = 0
+    for recipient in recipients:
+        zone: ZoneInfo = zones.get(recipient.parish_code or "", settings.timezone)
+        due = next_allowed(
+            max(due_at, now), zone, settings.quiet_hours_start, settings.quiet_hours_end
+        )
+        row = await enqueue(
+            session,
+            channel=recipient.channel,
+            address=recipient.address,
+            body=text if recipient.channel == "sms" else body,
+            kind=kind,
+            dedupe_key=f"{key_prefix}:{recipient.channel}:{recipient.address}",
+            due_at=due,
+            now=now,
+            segments=segments if recipient.channel == "sms" else 1,
+            broadcast_id=broadcast_id,
+        )
+        added += row is not None
+    return added
+
+
+async def enqueue_broadcast(
+    session: AsyncSession,
+    audience: Audience,
+    body: str,
+    settings: Settings,
+    *,
+    now: datetime,
+    staff_id: int | None = None,
+    broadcast: Broadcast | None = None,
+) -> Broadcast:
+    """Confirms a broadcast: stores it (or the given draft) and queues its messages once."""
+    preview = await preview_broadcast(session, audience, body, settings)
+    if broadcast is None:
+        broadcast = Broadcast(
+            staff_id=staff_id, audience=audience.to_json(), body=body, created_at=now
+        )
+        session.add(broadcast)
+    broadcast.recipients = preview.recipients
+    broadcast.segments = preview.segments
+    broadcast.estimated_cost_usd = preview.estimated_cost_usd
+    broadcast.status = "confirmado"
+    broadcast.confirmed_at = now
+    await session.flush()
+    recipients, _excluded = await audience_recipients(session, audience)
+    await enqueue_to_recipients(
+        session,
+        recipients,
+        body=body,
+        kind="broadcast",
+        key_prefix=f"broadcast:{broadcast.id}",
+        due_at=now,
+        now=now,
+        settings=settings,
+        broadcast_id=broadcast.id,
+    )
+    return broadcast

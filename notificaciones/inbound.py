@@ -1,0 +1,183 @@
+"""Inbound SMS keywords (accent- and case-insensitive) and delivery-status callbacks.
+
+BAJA / STOP / PARAR opt out (kept forever; one last confirmation SMS), ALTA / INICIO opt back
+in, EVENTOS lists the next events in the sender's parish, AYUDA explains; anything else gets a
+short help text. Replies are returned to the webhook, which answers Twilio with TwiML.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.domain.text import fold
+from bot.i18n import translator
+from bot.services.events import upcoming_events
+from bot.storage.models import Beneficiary, Contact, OptOut, OutboxMessage, Subscription
+from notificaciones import outbox
+from notificaciones.quiet_hours import parish_zones
+from notificaciones.segments import prepare_sms
+
+log = logging.getLogger(__name__)
+
+OPT_OUT_WORDS = frozenset({"baja", "stop", "parar", "stopall", "unsubscribe", "cancelar"})
+OPT_IN_WORDS = frozenset({"alta", "inicio", "start", "unstop"})
+EVENTS_WORDS = frozenset({"eventos", "evento"})
+HELP_WORDS = frozenset({"ayuda", "help", "info"})
+
+
+@dataclass(frozen=True)
+class InboundReply:
+    """What to answer an inbound SMS with (None: answer nothing)."""
+
+    keyword: str
+    text: str | None
+
+
+def keyword_of(body: str) -> str:
+    """The folded first word of a message ('Báj a' → 'baja')."""
+    words = fold(body).replace(".", " ").replace("!", " ").split()
+    return words[0] if words else ""
+
+
+async def _sender_parish(session: AsyncSession, phone: str) -> str | None:
+    for query in (
+        select(Beneficiary.parish_code).where(
+            Beneficiary.mobile == phone, Beneficiary.parish_code.is_not(None)
+        ),
+        select(Subscription.parish_code).where(
+            Subscription.channel == "sms", Subscription.address == phone
+        ),
+        select(Contact.parish_code).where(
+            or_(Contact.phone == phone, (Contact.channel == "sms") & (Contact.address == phone)),
+            Contact.parish_code.is_not(None),
+        ),
+    ):
+        parish = await session.scalar(query.limit(1))
+        if parish:
+            return str(parish)
+    return None
+
+
+async def handle_inbound_sms(
+    session: AsyncSession, settings: Settings, phone: str, body: str, now: datetime
+) -> InboundReply:
+    """Acts on an inbound SMS keyword and returns the reply text."""
+    t = translator(settings.default_locale)
+    word = keyword_of(body)
+    ministry = settings.ministry_name
+    if word in OPT_OUT_WORDS:
+        await outbox.add_opt_out(session, phone, now=now, source="sms_keyword")
+        await outbox.cancel_pending_for(session, phone, now=now)
+        text = t.t(
+            "{ministry}: listo, no recibirá más SMS. Para volver a recibirlos responda ALTA.",
+            ministry=ministry,
+        )
+        return InboundReply("opt_out", _sms(text, settings))
+    if word in OPT_IN_WORDS:
+        await session.execute(delete(OptOut).where(OptOut.phone == phone))
+        text = t.t(
+            "{ministry}: listo, volverá a recibir avisos por SMS. Para dejar de recibirlos "
+            "responda BAJA.",
+            ministry=ministry,
+        )
+        return InboundReply("opt_in", _sms(text, settings))
+    if await session.get(OptOut, phone) is not None:
+        # Opted-out numbers get no SMS, not even a help text, until they write ALTA.
+        return InboundReply("ignored_opted_out", None)
+    if word in EVENTS_WORDS:
+        return InboundReply(
+            "events", _sms(await _events_text(session, settings, phone, now), settings)
+        )
+    if word in HELP_WORDS:
+        text = t.t(
+            "{ministry} Conecta: responda EVENTOS para ver los próximos eventos en su parroquia, "
+            "BAJA para no recibir más SMS. Consultas: {phone}.",
+            ministry=ministry,
+            phone=settings.call_centre,
+        )
+        return InboundReply("help", _sms(text, settings))
+    text = t.t(
+        "{ministry}: no entendí su mensaje. Responda AYUDA, EVENTOS o BAJA. Llame al {phone}.",
+        ministry=ministry,
+        phone=settings.call_centre,
+    )
+    return InboundReply("unknown", _sms(text, settings))
+
+
+async def _events_text(session: AsyncSession, settings: Settings, phone: str, now: datetime) -> str:
+    t = translator(settings.default_locale)
+    parish = await _sender_parish(session, phone)
+    if parish is None:
+        return t.t(
+            "{ministry}: no tenemos registrada su parroquia. Consulte en Telegram o llame al "
+            "{phone}.",
+            ministry=settings.ministry_name,
+            phone=settings.call_centre,
+        )
+    events = await upcoming_events(session, parish, now, limit=3)
+    if not events:
+        return t.t(
+            "{ministry}: no hay eventos programados en su parroquia por ahora.",
+            ministry=settings.ministry_name,
+        )
+    zone = (await parish_zones(session, [parish])).get(parish, settings.timezone)
+    lines = [
+        t.t(
+            "{when}: {title}, {place}",
+            when=t.datetime(e.starts_at.astimezone(zone), "d/MM HH:mm"),
+            title=e.title,
+            place=e.place,
+        )
+        for e in events
+    ]
+    return t.t("{ministry} eventos: ", ministry=settings.ministry_name) + "; ".join(lines)
+
+
+def _sms(text: str, settings: Settings) -> str:
+    return prepare_sms(text, transliterate_accents=settings.sms_transliterate)
+
+
+async def apply_status_callback(
+    session: AsyncSession,
+    *,
+    sid: str,
+    status: str,
+    error_code: str | None,
+    reference: str | None,
+    now: datetime,
+) -> bool:
+    """Stores a delivery status from the provider; True if it matched an outbox row."""
+    row: OutboxMessage | None = None
+    if reference and reference.isdigit():
+        row = await session.get(OutboxMessage, int(reference))
+    if row is None and sid:
+        row = await session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == sid))
+    if row is None:
+        log.info("Status callback for an unknown message")
+        return False
+    values: dict[str, object] = {
+        "provider_status": status[:24],
+        "updated_at": now,
+    }
+    if not row.provider_sid and sid:
+        values["provider_sid"] = sid
+    if row.status == outbox.SENDING:
+        # The provider holds the message: a crashed dispatcher's row is settled, never re-sent.
+        values.update(status=outbox.SENT, sent_at=now, claimed_by=None)
+    if error_code:
+        values["last_error"] = f"provider error {error_code}"[:200]
+        if error_code == "21610":
+            await outbox.add_opt_out(session, row.address, now=now, source="provider_21610")
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return True

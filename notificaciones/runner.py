@@ -1,0 +1,50 @@
+"""Runs the dispatcher and the scheduler together (alone, or inside the bot or console)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+from bot.services.container import Services
+from notificaciones.dispatcher import Dispatcher
+from notificaciones.gateway import SmsGateway
+from notificaciones.scheduler import NotificationScheduler
+from notificaciones.telegram_sender import TelegramSender
+from notificaciones.wiring import build_sms_gateway, build_telegram_sender
+
+
+@contextlib.asynccontextmanager
+async def notifications_running(
+    services: Services,
+    *,
+    gateway: SmsGateway | None = None,
+    telegram: TelegramSender | None = None,
+    write: Callable[[str], None] = print,
+    tick_seconds: float = 60.0,
+    idle_seconds: float = 2.0,
+) -> AsyncIterator[Dispatcher]:
+    """Starts the dispatcher loop and the scheduler as background work; stops them on exit."""
+    settings = services.settings
+    gateway = gateway or build_sms_gateway(settings, write)
+    telegram = telegram or build_telegram_sender(settings, write)
+    dispatcher = Dispatcher.from_settings(
+        services.session_factory, settings, gateway, telegram=telegram, clock=services.clock
+    )
+    scheduler = NotificationScheduler(services, dispatcher, tick_seconds=tick_seconds)
+    task = asyncio.create_task(dispatcher.run_forever(idle_seconds), name="sms-dispatcher")
+    scheduler.start()
+    try:
+        yield dispatcher
+    finally:
+        await scheduler.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await gateway.close()
+
+
+async def run_notifications(services: Services) -> None:
+    """Runs dispatcher and scheduler until cancelled (`python -m notificaciones`)."""
+    async with notifications_running(services):
+        await asyncio.Event().wait()

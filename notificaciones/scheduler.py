@@ -1,0 +1,121 @@
+"""APScheduler only ticks: each tick runs the idempotent jobs, which read their work from the DB.
+
+When several processes run on PostgreSQL, only the one holding a session-level advisory lock
+ticks; the others try again on their next tick (so one takes over when the leader dies). SQLite
+serves a single process, which always ticks. Dispatchers need no lock: their claims are atomic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.services.container import Services
+from notificaciones.dispatcher import Dispatcher
+from notificaciones.jobs import JobReport, run_jobs
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_KEY = 0x4D49_4553  # "MIES"
+
+
+class SchedulerLeadership:
+    """Holds the PostgreSQL advisory lock that elects the one ticking scheduler."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def needs_lock(self) -> bool:
+        """True on PostgreSQL (several processes may share the database)."""
+        return self._services.engine.dialect.name == "postgresql"
+
+    async def acquire(self) -> bool:
+        """True if this process leads (already or newly); never waits."""
+        if not self.needs_lock:
+            return True
+        if self._connection is not None and not self._connection.closed:
+            return True
+        connection = await self._services.engine.connect()
+        got = await connection.scalar(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+        )
+        await connection.commit()
+        if got:
+            self._connection = connection
+            return True
+        await connection.close()
+        return False
+
+    async def release(self) -> None:
+        """Gives up the lock (closing the session releases it too)."""
+        if self._connection is not None:
+            try:
+                await self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
+            finally:
+                await self._connection.close()
+                self._connection = None
+
+
+class NotificationScheduler:
+    """Ticks the jobs and the stale-send reconciliation on an AsyncIOScheduler."""
+
+    def __init__(
+        self, services: Services, dispatcher: Dispatcher, *, tick_seconds: float = 60.0
+    ) -> None:
+        self.services = services
+        self.dispatcher = dispatcher
+        self.tick_seconds = tick_seconds
+        self.leadership = SchedulerLeadership(services)
+        self._scheduler: AsyncIOScheduler | None = None
+        self._ticking = asyncio.Lock()  # held during a tick, so stop() lets it finish
+
+    async def tick(self) -> JobReport | None:
+        """Runs the jobs once if this process leads; None when another process does."""
+        if not await self.leadership.acquire():
+            return None
+        now = self.services.clock()
+        async with self.services.session_factory() as session, session.begin():
+            report = await run_jobs(session, self.services.settings, now)
+        await self.dispatcher.reconcile_stale()
+        return report
+
+    async def _safe_tick(self) -> None:
+        try:
+            async with self._ticking:
+                await self.tick()
+        except Exception:
+            log.exception("Scheduler tick failed; the next tick retries")
+
+    def start(self) -> None:
+        """Starts ticking now and every `tick_seconds` (needs a running event loop)."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._safe_tick,
+            "interval",
+            seconds=self.tick_seconds,
+            id="notificaciones-tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=self.services.clock(),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    async def stop(self) -> None:
+        """Stops ticking and releases the leadership lock."""
+        if self._scheduler is not None:
+            self._scheduler.pause()
+            async with self._ticking:  # APScheduler's shutdown cancels a running tick: let it end
+                self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        await self.leadership.release()

@@ -1,0 +1,74 @@
+"""SMS text rules: encoding, segment count and transliteration (pure, no I/O).
+
+GSM-7 fits 160 characters in one segment and 153 per segment when concatenated; anything outside
+the GSM 03.38 alphabet turns the whole message into UCS-2: 70, or 67 per segment. In Spanish,
+é ñ ü ¿ ¡ are GSM-7 but á í ó ú are not, so one accent can more than double a message's cost.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
+
+GSM = "gsm03.38"
+
+
+def _gsm_septets(text: str) -> int | None:
+    try:
+        return len(text.encode(GSM))  # extension characters ({ } € …) take two septets
+    except UnicodeEncodeError:
+        return None
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """How a text travels: its encoding, its length in units and the segments it takes."""
+
+    encoding: Literal["GSM-7", "UCS-2"]
+    units: int
+    segments: int
+
+
+def segment_info(text: str) -> SegmentInfo:
+    """Counts the SMS segments of `text` (GSM-7 160/153, UCS-2 70/67)."""
+    septets = _gsm_septets(text)
+    if septets is not None:
+        segments = 1 if septets <= 160 else math.ceil(septets / 153)
+        return SegmentInfo("GSM-7", septets, max(segments, 1))
+    units = len(text.encode("utf-16-le")) // 2
+    segments = 1 if units <= 70 else math.ceil(units / 67)
+    return SegmentInfo("UCS-2", units, max(segments, 1))
+
+
+def transliterate(text: str) -> str:
+    """Replaces characters outside GSM-7 by their unaccented letter when that one is GSM-7.
+
+    á→a, Í→I, ó→o, ú→u… while é, ñ, ü, ¿, ¡ (which are GSM-7) are kept as they are.
+    """
+    out: list[str] = []
+    for char in text:
+        if _gsm_septets(char) is not None:
+            out.append(char)
+            continue
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        out.append(base if base and _gsm_septets(base) is not None else char)
+    return "".join(out)
+
+
+def prepare_sms(text: str, *, transliterate_accents: bool) -> str:
+    """The text as it will be sent: trimmed and, if configured, transliterated to stay GSM-7."""
+    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    return transliterate(text) if transliterate_accents else text
+
+
+def estimated_cost(segments: int, recipients: int, cost_per_segment: float) -> Decimal:
+    """The estimated cost in USD of sending `segments` to `recipients`."""
+    per = Decimal(str(cost_per_segment))
+    return (per * segments * recipients).quantize(Decimal("0.01"))

@@ -1,0 +1,183 @@
+"""The webhook app: Twilio signatures, inbound keywords and delivery-status callbacks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from bot.services.container import Services
+from bot.storage.models import Beneficiary, Event, OptOut, OutboxMessage
+from notificaciones import outbox
+from notificaciones.web import build_app
+from tests.support.clock import FakeClock
+
+TOKEN = "test-auth-token"
+PUBLIC = "https://mies.example.org"
+PHONE = "+593991234567"
+
+
+@pytest.fixture
+def web_services(services: Services) -> Services:
+    services.settings = services.settings.model_copy(
+        update={"twilio_auth_token": SecretStr(TOKEN), "public_base_url": PUBLIC}
+    )
+    return services
+
+
+async def _post(
+    services: Services, path: str, form: dict[str, str], *, sign_url: str | None = None
+) -> httpx.Response:
+    url = sign_url or PUBLIC + path
+    signature = RequestValidator(TOKEN).compute_signature(url, form)
+    transport = httpx.ASGITransport(app=build_app(services))
+    # The app sees an internal host (as behind a proxy); the signature is over the public URL.
+    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8080") as client:
+        return await client.post(
+            path,
+            content=urlencode(form),
+            headers={
+                "X-Twilio-Signature": signature,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+
+
+async def _sms(services: Services, body: str, phone: str = PHONE) -> httpx.Response:
+    return await _post(services, "/twilio/inbound", {"From": phone, "Body": body, "To": "+1500"})
+
+
+async def test_unsigned_or_wrongly_signed_requests_are_forbidden(web_services: Services) -> None:
+    transport = httpx.ASGITransport(app=build_app(web_services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        unsigned = await client.post("/twilio/inbound", data={"From": PHONE, "Body": "BAJA"})
+    wrong_url = await _post(
+        web_services,
+        "/twilio/inbound",
+        {"From": PHONE, "Body": "BAJA"},
+        sign_url="http://10.0.0.5:8080/twilio/inbound",
+    )
+    status = await _post(web_services, "/twilio/status", {"MessageSid": "SM1"}, sign_url="x")
+
+    assert (unsigned.status_code, wrong_url.status_code, status.status_code) == (403, 403, 403)
+    async with web_services.session_factory() as session:
+        assert await session.get(OptOut, PHONE) is None
+
+
+async def test_baja_opts_out_confirms_once_and_stops_queued_sms(
+    web_services: Services, clock: FakeClock
+) -> None:
+    async with web_services.session_factory() as session, session.begin():
+        await outbox.enqueue(
+            session,
+            channel="sms",
+            address=PHONE,
+            body="Aviso",
+            kind="test",
+            dedupe_key="k1",
+            due_at=clock(),
+            now=clock(),
+        )
+
+    response = await _sms(web_services, "  Bája.")
+    after = await _sms(web_services, "ayuda")
+
+    assert response.status_code == 200
+    assert "<Message>" in response.text and "ALTA" in response.text
+    assert "<Message>" not in after.text  # no more SMS after the confirmation
+    async with web_services.session_factory() as session:
+        opt_out = await session.get(OptOut, PHONE)
+        rows = list(await session.scalars(select(OutboxMessage)))
+    assert opt_out is not None and opt_out.source == "sms_keyword"
+    assert [r.status for r in rows] == [outbox.OPTED_OUT]
+
+
+async def test_stop_and_parar_also_opt_out_and_alta_opts_back_in(web_services: Services) -> None:
+    await _sms(web_services, "STOP")
+    await _sms(web_services, "parar", phone="+593991234568")
+    reply = await _sms(web_services, "Inicio")
+
+    async with web_services.session_factory() as session:
+        remaining = list(await session.scalars(select(OptOut.phone)))
+    assert remaining == ["+593991234568"]
+    assert "BAJA" in reply.text
+
+
+async def test_eventos_lists_the_next_events_in_the_senders_parish(
+    web_services: Services, clock: FakeClock
+) -> None:
+    async with web_services.session_factory() as session, session.begin():
+        session.add(
+            Beneficiary(
+                cedula="1100000019",
+                names="Persona",
+                mobile=PHONE,
+                parish_code="111252",
+                programme="BDH",
+                status="activo",
+                row_hash="x",
+                updated_at=clock(),
+            )
+        )
+        session.add(
+            Event(
+                kind="feria",
+                title="Feria de servicios",
+                parish_code="111252",
+                starts_at=datetime(2026, 11, 25, 15, 0, tzinfo=UTC),
+                place="Parque central",
+                created_at=clock(),
+            )
+        )
+
+    reply = await _sms(web_services, "EVENTOS")
+    stranger = await _sms(web_services, "eventos", phone="+593991234500")
+
+    assert "Feria de servicios" in reply.text and "25/11 10:00" in reply.text
+    assert "parroquia" in stranger.text
+
+
+async def test_anything_else_gets_a_short_help_text(web_services: Services) -> None:
+    reply = await _sms(web_services, "hola quiero saber de mi bono")
+    assert "AYUDA" in reply.text and "1800-002-002" in reply.text
+
+
+async def test_status_callback_settles_a_crashed_send_and_records_the_status(
+    web_services: Services, clock: FakeClock
+) -> None:
+    async with web_services.session_factory() as session, session.begin():
+        row = await outbox.enqueue(
+            session,
+            channel="sms",
+            address=PHONE,
+            body="Aviso",
+            kind="test",
+            dedupe_key="k1",
+            due_at=clock(),
+            now=clock(),
+        )
+        assert row is not None
+        row.status = outbox.SENDING  # the dispatcher died before storing Twilio's answer
+        row_id = row.id
+
+    response = await _post(
+        web_services,
+        f"/twilio/status?ref={row_id}",
+        {"MessageSid": "SM123", "MessageStatus": "delivered"},
+        sign_url=f"{PUBLIC}/twilio/status?ref={row_id}",
+    )
+
+    assert response.status_code == 204
+    async with web_services.session_factory() as session:
+        stored = await session.get(OutboxMessage, row_id)
+    assert stored is not None
+    assert (stored.status, stored.provider_sid, stored.provider_status) == (
+        outbox.SENT,
+        "SM123",
+        "delivered",
+    )
