@@ -24,7 +24,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -277,6 +279,9 @@ def alerts_matrix(data: ReportData) -> Table:
     When the answers come from more than one parish, each parish gets its own block, headed by a
     «PARROQUIA: …» row.
     """
+    grouped: dict[tuple[str, int], list[AnswerRow]] = defaultdict(list)
+    for a in data.answers:
+        grouped[(a.parish_code, a.question)].append(a)
     codes = _parish_order(data, {a.parish_code for a in data.answers})
     table: Table = []
     for code in codes or [""]:
@@ -285,7 +290,7 @@ def alerts_matrix(data: ReportData) -> Table:
         for q in QUESTIONS:
             first = ALERTS_FIRST_COLUMN if q.number == 1 else ""
             table.append([first, q.section, OBSERVATIONS])
-            rows = [a for a in data.answers if a.parish_code == code and a.question == q.number]
+            rows = grouped.get((code, q.number), [])
             if not rows:
                 table.append([q.text, "", ""])
             for index, answer in enumerate(rows, start=1):
@@ -381,25 +386,31 @@ def write_csv(table: Sequence[Sequence[str]], path: Path) -> None:
 
 
 def write_xlsx(sheets: dict[str, Table], path: Path) -> None:
-    """Writes one worksheet per table; every cell is stored as text, never as a formula."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    """Writes one worksheet per table; every cell is stored as text, never as a formula.
+
+    Uses openpyxl's write-only mode (rows are streamed), so large exports stay fast and small.
+    """
+    workbook = Workbook(write_only=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    bold = Font(bold=True)
     for title, table in sheets.items():
         sheet = workbook.create_sheet(title[:31])
-        for r, row in enumerate(table, start=1):
-            for c, value in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c)
-                cell.value = value
+        width = max((len(r) for r in table), default=0)
+        for c in range(1, width + 1):
+            sheet.column_dimensions[get_column_letter(c)].width = 45
+        for r, row in enumerate(table):
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=value)
                 # openpyxl turns any string starting with "=" into a formula; force text.
                 cell.data_type = "s"
                 if value.startswith(DANGEROUS_PREFIXES):
                     cell.quotePrefix = True
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for c in range(1, (max((len(r) for r in table), default=0)) + 1):
-            sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = 45
-        if table:
-            for cell in sheet[1]:
-                cell.font = Font(bold=True)
+                cell.alignment = wrap
+                if r == 0:
+                    cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
     workbook.save(path)
 
 

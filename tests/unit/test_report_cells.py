@@ -49,3 +49,32 @@ def test_answers_over_the_limit_are_refused_not_cut() -> None:
     with pytest.raises(AnswerTooLong) as error:
         check_length("a" * 2001)
     assert error.value.count == 2001 and "2000" in error.value.message
+
+
+def test_answers_of_several_parishes_get_one_block_each_and_are_counted() -> None:
+    from bot.services.reports import AnswerRow, ParishName, ReportData, alerts_matrix, counts_table
+
+    data = ReportData(
+        title="t",
+        answers=[
+            AnswerRow("111252", 1, "Pocas unidades", "", 1),
+            AnswerRow("110554", 2, "Incluir a los adultos mayores", "", 2),
+            AnswerRow("111252", 1, "Falta transporte", "", 3),
+        ],
+        parishes={
+            "111252": ParishName("111252", "Tacamoros", "Sozoranga", "Loja"),
+            "110554": ParishName("110554", "Amarillos", "Chaguarpamba", "Loja"),
+        },
+    )
+    table = alerts_matrix(data)
+    blocks = [row[0] for row in table if row[0].startswith("PARROQUIA:")]
+    assert blocks == [
+        "PARROQUIA: Amarillos (Chaguarpamba, Loja)",
+        "PARROQUIA: Tacamoros (Sozoranga, Loja)",
+    ]
+    tacamoros = table[table.index(["PARROQUIA: Tacamoros (Sozoranga, Loja)", "", ""]) :]
+    assert [r[1] for r in tacamoros[2:4]] == ["1. Pocas unidades", "2. Falta transporte"]
+    counts = counts_table(data)
+    assert counts[1][:6] == ["Amarillos", "110554", "Chaguarpamba", "Loja", "0", "1"]
+    assert counts[2][4:] == ["2", "0", "0", "0", "2", "2", "0"]
+    assert counts[-1] == ["TOTAL", "", "", "", "2", "1", "0", "0", "3", "3", "0"]
