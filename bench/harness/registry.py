@@ -165,17 +165,38 @@ def sqlite_copy(count: int, target: Path) -> str:
 
 
 async def postgres_registry(admin_url: str, name: str, count: int) -> str:
-    """Creates database `name` next to `admin_url`, migrates it and COPYs `count` rows."""
+    """Creates the throwaway database `name` holding `count` rows; returns its URL.
+
+    The rows are COPied once into a template database (kept, like the cached SQLite file, while
+    the schema is unchanged); every run then gets a fast `CREATE DATABASE ... TEMPLATE` copy.
+    """
     import asyncpg  # only needed for PostgreSQL runs
 
     dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    template = f"mies_bench_tpl_{count}_{schema_head()}"[:63]
     admin = await asyncpg.connect(dsn)
     try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", template)
+        if not exists:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{template}_building"')
+            await admin.execute(f'CREATE DATABASE "{template}_building"')
+            await _fill_postgres(_database_url(admin_url, f"{template}_building"), count)
+            await admin.execute(f'ALTER DATABASE "{template}_building" RENAME TO "{template}"')
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    return _database_url(admin_url, name)
+
+
+def _database_url(admin_url: str, name: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def _fill_postgres(url: str, count: int) -> None:
+    """Migrates the database at `url` and COPYs `count` generated rows into it."""
+    import asyncpg
+
     await asyncio.to_thread(upgrade, url)
     parishes = await _load_reference(url)
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -191,7 +212,6 @@ async def postgres_registry(admin_url: str, name: str, count: int) -> str:
         await conn.execute("ANALYZE beneficiaries")
     finally:
         await conn.close()
-    return url
 
 
 async def drop_postgres(admin_url: str, name: str) -> None:
