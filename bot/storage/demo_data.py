@@ -158,6 +158,8 @@ async def load_demo_data(session: AsyncSession, now: datetime) -> int:
             title="Diálogo Ciudadano Tacamoros 2024-11-21",
             parish_code=TACAMOROS,
             held_on=date(2024, 11, 21),
+            # The 2024 dialogue happened and closed; new answers stand open all year.
+            closed_at=datetime(2024, 11, 22, 17, 0, tzinfo=LOJA_TZ),
             created_at=now,
         )
         session.add(dialogue)
