@@ -6,6 +6,7 @@ from bot.flows.base import Flow
 from bot.flows.commitments import CommitmentsFlow
 from bot.flows.dialogue import DialogueFlow
 from bot.flows.eligibility import EligibilityFlow
+from bot.flows.events import EventsFlow, UnsubscribeEventsFlow
 from bot.flows.help import HelpFlow
 from bot.flows.left_out import LeftOutFlow
 from bot.flows.menu import MenuFlow
@@ -29,6 +30,7 @@ def build_flows() -> list[Flow]:
             PaymentStatusFlow(),
             EligibilityFlow(),
             OfficeFlow(),
+            EventsFlow(),
             DialogueFlow(),
             LeftOutFlow(),
             CommitmentsFlow(),
@@ -38,6 +40,7 @@ def build_flows() -> list[Flow]:
             PrivacyFlow(),
             MyDataFlow(),
             DeleteMyDataFlow(),
+            UnsubscribeEventsFlow(),
         ]
     )
     # Staff flows: reachable by command only, never listed in the citizen menu.

@@ -1,0 +1,383 @@
+"""«Eventos en mi parroquia»: what is coming (brigadas, diálogos, sensibilización) and reminders.
+
+The citizen names their parish (typos tolerated, nearest names offered as buttons) and reads the
+upcoming events with dates in the parish's own time zone (Galápagos is an hour behind). They may
+then ask for reminders by Telegram (this chat) and/or by SMS (a validated Ecuadorian mobile),
+always after an explicit consent that is recorded, and stop them at any time, here or with
+/baja_eventos.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import N_, DomainError
+from bot.domain.identity import parse_phone
+from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.parish_choice import parish_question, remember_parish, resolve_parish
+from bot.flows.welcome import record_consent
+from bot.services import audit, subscriptions
+from bot.services.events import upcoming_events
+from bot.services.subscriptions import (
+    CHANNEL_SMS,
+    CHANNEL_TELEGRAM,
+    TOPIC_EVENTS,
+    SubscriptionView,
+    mask_phone,
+)
+from bot.storage.models import Event
+from notificaciones.outbox import enqueue
+
+KIND_LABELS = {
+    "brigada_social": N_("Brigada social"),
+    "dialogo_ciudadano": N_("Diálogo ciudadano"),
+    "sensibilizacion": N_("Sensibilización"),
+    "feria": N_("Feria"),
+}
+MAX_LISTED = 5
+
+SUB_TELEGRAM = "sub_telegram"
+SUB_SMS = "sub_sms"
+UNSUBSCRIBE = "unsubscribe"
+DONE = "done"
+ACCEPT = "accept"
+DECLINE = "decline"
+USE_KNOWN_PHONE = "known_phone"
+ALL = "all"
+
+
+class ForeignPhone(DomainError):
+    """An SMS reminder asked for a number outside Ecuador."""
+
+
+class EventsFlow:
+    """Lists a parish's upcoming events and manages reminder subscriptions."""
+
+    name = "eventos"
+    in_menu = True
+    commands = ("/eventos",)
+    keywords = (
+        "eventos",
+        "evento",
+        "brigada",
+        "brigadas",
+        "cuando viene",
+        "cuando vienen",
+        "reunion",
+        "dialogo",
+        "sensibilizacion",
+        "charla",
+        "feria",
+        "recordatorio",
+    )
+
+    def title(self, ctx: FlowContext) -> str:
+        """Menu label."""
+        return ctx.t("Eventos en mi parroquia")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Asks for the parish, or answers at once for «/eventos Tacamoros»."""
+        args = str(data.get("args") or "")
+        if args:
+            return await self.step(ctx, "asking_parish", {}, Answer(args))
+        intro = ctx.t(
+            "Le muestro los próximos eventos del {ministry} en su parroquia.",
+            ministry=ctx.settings.ministry_name,
+        )
+        return Outcome([parish_question(ctx, intro)], step="asking_parish")
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Parish → events → reminders (channel, phone, consent) or unsubscribe."""
+        if step == "asking_parish":
+            found = resolve_parish(ctx, answer)
+            if found.place is None:
+                assert found.reply is not None
+                return Outcome([found.reply], step="asking_parish", data=data)
+            remember_parish(ctx, found.place)
+            data = {
+                "parish": found.place.code,
+                "parish_label": found.place.label,
+                "parish_name": found.place.name,
+                "timezone": found.place.timezone,
+            }
+            return await self._list(ctx, data)
+        if "parish" not in data:
+            return await self.start(ctx, {})
+        if step == "choosing_reminders":
+            return await self._choose(ctx, data, answer)
+        if step == "asking_phone":
+            return await self._phone(ctx, data, answer)
+        if step == "confirming_consent":
+            return await self._consent(ctx, data, answer)
+        return await self._list(ctx, data)
+
+    # --- listing -------------------------------------------------------------------------------
+
+    async def _list(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        parish = str(data["parish"])
+        events = await upcoming_events(ctx.session, parish, ctx.now, limit=MAX_LISTED)
+        if events:
+            lines = [ctx.t("Próximos eventos en {parish}:", parish=data["parish_label"])]
+            lines.extend(self._event_line(ctx, data, event) for event in events)
+        else:
+            lines = [
+                ctx.t(
+                    "Por ahora no hay eventos programados en {parish}. Puede pedir que le "
+                    "avisemos cuando se programe uno.",
+                    parish=data["parish_label"],
+                )
+            ]
+        lines.append(ctx.t("¿Quiere que le recordemos los eventos de su parroquia?"))
+        reply = Reply("\n\n".join(lines), await self._reminder_options(ctx, parish))
+        return Outcome([reply], step="choosing_reminders", data=data)
+
+    def _event_line(self, ctx: FlowContext, data: dict[str, Any], event: Event) -> str:
+        zone = ZoneInfo(str(data.get("timezone") or ctx.settings.default_timezone))
+        kind = KIND_LABELS.get(event.kind)
+        when = ctx.tr.datetime(event.starts_at.astimezone(zone))
+        head = f"• {ctx.t(kind)}: {event.title}" if kind else f"• {event.title}"
+        return "\n".join([head, ctx.t("  {when}, en {place}", when=when, place=event.place)])
+
+    async def _reminder_options(self, ctx: FlowContext, parish: str) -> tuple[Option, ...]:
+        current = await subscriptions.subscriptions_of(ctx.session, ctx.contact, parish_code=parish)
+        channels = {s.channel for s in current}
+        options: list[Option] = []
+        if ctx.channel == CHANNEL_TELEGRAM and CHANNEL_TELEGRAM not in channels:
+            options.append(Option(SUB_TELEGRAM, ctx.t("Avisarme por Telegram")))
+        if CHANNEL_SMS not in channels:
+            options.append(Option(SUB_SMS, ctx.t("Avisarme por SMS")))
+        if current:
+            options.append(Option(UNSUBSCRIBE, ctx.t("Dejar de recibir recordatorios")))
+        options.append(Option(DONE, ctx.t("Volver al menú")))
+        return tuple(options)
+
+    # --- choosing a channel --------------------------------------------------------------------
+
+    async def _choose(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        parish = str(data["parish"])
+        if answer.option == SUB_TELEGRAM and ctx.channel == CHANNEL_TELEGRAM:
+            return self._ask_consent(ctx, {**data, "channel": CHANNEL_TELEGRAM})
+        if answer.option == SUB_SMS:
+            if ctx.channel == CHANNEL_SMS:
+                return self._ask_consent(
+                    ctx, {**data, "channel": CHANNEL_SMS, "phone": ctx.address}
+                )
+            return self._ask_phone(ctx, data)
+        if answer.option == UNSUBSCRIBE:
+            removed = await subscriptions.unsubscribe(ctx.session, ctx.contact, parish_code=parish)
+            await self._audit(ctx, "subscription_removed", parish, str(removed))
+            return Outcome(
+                [
+                    Reply(
+                        ctx.t(
+                            "Listo, ya no le enviaremos recordatorios de eventos de {parish}.",
+                            parish=data["parish_label"],
+                        )
+                    )
+                ]
+            )
+        if answer.option == DONE:
+            return Outcome([])
+        options = await self._reminder_options(ctx, parish)
+        text = ctx.t("Elija una de las opciones, por favor.")
+        return Outcome([Reply(text, options)], step="choosing_reminders", data=data)
+
+    def _ask_phone(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        text = ctx.t(
+            "Escriba el número de celular donde quiere recibir los SMS (10 dígitos, empieza "
+            "con 09). Para no seguir, escriba «cancelar»."
+        )
+        options: tuple[Option, ...] = ()
+        if ctx.contact.phone:
+            label = ctx.t("Usar {phone}", phone=mask_phone(ctx.contact.phone))
+            options = (Option(USE_KNOWN_PHONE, label),)
+        return Outcome([Reply(text, options)], step="asking_phone", data=data)
+
+    async def _phone(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        if answer.option == USE_KNOWN_PHONE and ctx.contact.phone:
+            e164 = ctx.contact.phone
+        else:
+            e164 = parse_phone(answer.text, require_mobile=True).e164
+            if not e164.startswith("+593"):
+                raise ForeignPhone(
+                    N_(
+                        "Solo podemos enviar SMS a celulares de Ecuador. Escriba un número "
+                        "que empiece con 09."
+                    )
+                )
+        if await subscriptions.is_opted_out(ctx.session, e164):
+            return Outcome(
+                [
+                    Reply(
+                        ctx.t(
+                            "El celular {phone} pidió no recibir SMS (BAJA). Para volver a "
+                            "recibirlos, responda ALTA a un SMS del {ministry} desde ese celular "
+                            "y luego suscríbase aquí.",
+                            phone=mask_phone(e164),
+                            ministry=ctx.settings.ministry_name,
+                        )
+                    )
+                ]
+            )
+        return self._ask_consent(ctx, {**data, "channel": CHANNEL_SMS, "phone": e164})
+
+    # --- consent and subscription --------------------------------------------------------------
+
+    def _ask_consent(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        if data["channel"] == CHANNEL_SMS:
+            text = ctx.t(
+                "Para enviarle recordatorios por SMS al {phone} guardaremos ese número y su "
+                "parroquia ({parish}), solo para este fin. Puede darse de baja cuando quiera con "
+                "/baja_eventos o respondiendo BAJA a un SMS. ¿Acepta?",
+                phone=mask_phone(str(data["phone"])),
+                parish=data["parish_name"],
+            )
+        else:
+            text = ctx.t(
+                "Para enviarle recordatorios por este chat guardaremos su parroquia ({parish}), "
+                "solo para este fin. Puede darse de baja cuando quiera con /baja_eventos. "
+                "¿Acepta?",
+                parish=data["parish_name"],
+            )
+        options = (Option(ACCEPT, ctx.t("Sí, acepto")), Option(DECLINE, ctx.t("No, gracias")))
+        return Outcome([Reply(text, options)], step="confirming_consent", data=data)
+
+    async def _consent(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        if answer.option == DECLINE:
+            return Outcome(
+                [Reply(ctx.t("Entendido, no guardamos nada. Puede consultar los eventos aquí."))]
+            )
+        if answer.option != ACCEPT:
+            return self._ask_consent(ctx, data)
+        parish, channel = str(data["parish"]), str(data["channel"])
+        address = str(data["phone"]) if channel == CHANNEL_SMS else ctx.address
+        await subscriptions.subscribe(
+            ctx.session,
+            ctx.contact,
+            parish_code=parish,
+            channel=channel,
+            address=address,
+            now=ctx.now,
+        )
+        record_consent(ctx)
+        ctx.contact.parish_code = parish
+        if channel == CHANNEL_SMS:
+            ctx.contact.phone = address
+            await self._confirm_by_sms(ctx, data, address)
+            text = ctx.t(
+                "Listo: le recordaremos por SMS al {phone} los eventos de {parish}. Le enviamos "
+                "un SMS de confirmación.",
+                phone=mask_phone(address),
+                parish=data["parish_label"],
+            )
+        else:
+            text = ctx.t(
+                "Listo: le recordaremos por este chat los eventos de {parish}.",
+                parish=data["parish_label"],
+            )
+        await self._audit(ctx, "subscription_added", parish, channel)
+        return Outcome([Reply(text)])
+
+    async def _confirm_by_sms(self, ctx: FlowContext, data: dict[str, Any], phone: str) -> None:
+        """Tells the phone's owner about the subscription, so a mistyped number can say BAJA."""
+        body = ctx.t(
+            "{ministry}: este celular recibirá recordatorios de eventos de {parish}. "
+            "Responda BAJA para no recibir más.",
+            ministry=ctx.settings.ministry_name,
+            parish=data["parish_name"],
+        )
+        await enqueue(
+            ctx.session,
+            channel=CHANNEL_SMS,
+            address=phone,
+            body=body,
+            kind="suscripcion",
+            dedupe_key=f"subscription:{TOPIC_EVENTS}:{data['parish']}:{phone}:"
+            f"{ctx.now.date().isoformat()}",
+            due_at=ctx.now,
+            now=ctx.now,
+        )
+
+    async def _audit(self, ctx: FlowContext, action: str, parish: str, outcome: str) -> None:
+        await audit.record(
+            ctx.session,
+            at=ctx.now,
+            actor_kind="citizen",
+            actor=f"{ctx.channel}:{ctx.address}",
+            action=action,
+            target=f"parish:{parish}",
+            outcome=outcome,
+            detail={"topic": TOPIC_EVENTS},
+        )
+
+
+class UnsubscribeEventsFlow:
+    """/baja_eventos: stops event reminders for one parish and channel, or all of them."""
+
+    name = "baja_eventos"
+    in_menu = False
+    commands = ("/baja_eventos",)
+    keywords = (
+        "baja eventos",
+        "no quiero recordatorios",
+        "no mas recordatorios",
+        "dejar de recibir recordatorios",
+        "cancelar recordatorios",
+    )
+
+    def title(self, ctx: FlowContext) -> str:
+        """Label (not in the menu)."""
+        return ctx.t("Dejar de recibir recordatorios de eventos")
+
+    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        """Removes the only subscription at once, or asks which one when there are several."""
+        current = await subscriptions.subscriptions_of(ctx.session, ctx.contact)
+        if not current:
+            return Outcome([Reply(ctx.t("No tiene recordatorios de eventos activos."))])
+        if len(current) == 1:
+            return await self._remove(ctx, current)
+        options = [Option(f"{s.parish_code}:{s.channel}", self._label(ctx, s)) for s in current]
+        options.append(Option(ALL, ctx.t("Todos")))
+        text = ctx.t("¿Qué recordatorios quiere dejar de recibir?")
+        return Outcome([Reply(text, tuple(options))], step="choosing_subscription")
+
+    async def step(
+        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        """Removes the chosen subscription (or all)."""
+        current = await subscriptions.subscriptions_of(ctx.session, ctx.contact)
+        if answer.option == ALL:
+            return await self._remove(ctx, current)
+        chosen = [s for s in current if f"{s.parish_code}:{s.channel}" == answer.option]
+        if chosen:
+            return await self._remove(ctx, chosen)
+        return await self.start(ctx, {})
+
+    async def _remove(self, ctx: FlowContext, chosen: list[SubscriptionView]) -> Outcome:
+        for sub in chosen:
+            await subscriptions.unsubscribe(
+                ctx.session, ctx.contact, parish_code=sub.parish_code, channel=sub.channel
+            )
+            await audit.record(
+                ctx.session,
+                at=ctx.now,
+                actor_kind="citizen",
+                actor=f"{ctx.channel}:{ctx.address}",
+                action="subscription_removed",
+                target=f"parish:{sub.parish_code}",
+                outcome=sub.channel,
+                detail={"topic": TOPIC_EVENTS},
+            )
+        lines = [ctx.t("Listo, ya no le enviaremos estos recordatorios:")]
+        lines.extend(f"• {self._label(ctx, s)}" for s in chosen)
+        return Outcome([Reply("\n".join(lines))])
+
+    def _label(self, ctx: FlowContext, sub: SubscriptionView) -> str:
+        place = ctx.services.territory.get(sub.parish_code)
+        parish = place.name if place else sub.parish_code
+        if sub.channel == CHANNEL_SMS:
+            return ctx.t("{parish}, SMS al {phone}", parish=parish, phone=mask_phone(sub.address))
+        return ctx.t("{parish}, por Telegram", parish=parish)
