@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from bot.services.container import Services
 from bot.storage.demo_data import load_demo_data
-from bot.storage.models import Contact, Subscription
+from bot.storage.models import Contact, OutboxMessage, Subscription
+from notificaciones.jobs import materialise_event_announcements
 from tests.support.fake_bot_api import TelegramUser
 
 
@@ -75,3 +76,34 @@ async def test_unsubscribe_from_the_events_flow_itself(
     replies = await citizen.press("Dejar de recibir")
     assert "ya no le enviaremos recordatorios de eventos de Tacamoros" in replies[0]
     assert await _subscriptions(services) == []
+
+
+async def test_a_subscription_feeds_the_event_announcement_job(
+    citizen: TelegramUser, services: Services
+) -> None:
+    await citizen.say("/eventos Tacamoros")
+    await citizen.press("Telegram")
+    await citizen.press("acepto")
+    await citizen.say("/eventos Tacamoros")
+    await citizen.press("SMS")
+    await citizen.say("0987654321")
+    await citizen.press("acepto")
+    now = services.clock()
+    async with services.session_factory() as session, session.begin():
+        added = await materialise_event_announcements(session, services.settings, now)
+    assert added > 0
+    async with services.session_factory() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "event_announcement")
+            )
+        )
+    mine = {(r.channel, r.address) for r in rows}
+    assert ("telegram", str(citizen.chat_id)) in mine
+    assert ("sms", "+593987654321") in mine
+    brigada = [r for r in rows if r.address == str(citizen.chat_id) and "Brigada" in r.body]
+    assert len(brigada) == 2  # 7 days and 1 day before the brigada at +12 days
+    assert all("miércoles 2 de diciembre, 09:00" in r.body for r in brigada)
+    async with services.session_factory() as session, session.begin():
+        again = await materialise_event_announcements(session, services.settings, now)
+    assert again == 0  # idempotent
