@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: SecretStr | None = None
+    max_concurrent_updates: int = Field(default=32, ge=1, le=1000)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

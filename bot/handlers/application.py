@@ -146,7 +146,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.require_telegram_token())
         .base_url(settings.telegram_base_url)
-        .concurrent_updates(PerChatUpdateProcessor(256))
+        .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
         .rate_limiter(AIORateLimiter(max_retries=3, **limits))
     )
     builder = builder.request(request or HTTPXRequest(connection_pool_size=64, read_timeout=15))

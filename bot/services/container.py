@@ -31,7 +31,7 @@ class Services:
 
 async def build_services(settings: Settings, *, clock: Clock = utc_now) -> Services:
     """Connects to the database and loads the territory directory."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, concurrency=settings.max_concurrent_updates)
     factory = create_session_factory(engine)
     async with factory() as session:
         territory = await TerritoryDirectory.load(session)

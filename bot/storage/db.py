@@ -15,19 +15,42 @@ from sqlalchemy.ext.asyncio import (
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
+DEFAULT_CONCURRENCY = 10
+SPARE_CONNECTIONS = 8  # beyond the updates' share: scheduler jobs, outbox dispatcher, webhooks
+POOL_TIMEOUT_SECONDS = 10
+
 
 def is_sqlite(url: str) -> bool:
     """True when the URL names a SQLite database."""
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Creates the async engine; SQLite gets WAL, foreign keys and a busy timeout."""
-    kwargs: dict[str, Any] = {"echo": echo}
+def pool_options(url: str, concurrency: int) -> dict[str, Any]:
+    """Pool settings so that `concurrency` units of work never wait for a connection.
+
+    `pool_size` equals the concurrency (the Telegram adapter's `max_concurrent_updates`), plus
+    a few overflow connections for background jobs; a wait longer than the timeout is a bug.
+    In-memory SQLite keeps SQLAlchemy's own single-connection pool.
+    """
+    parsed = make_url(url)
+    if is_sqlite(url) and parsed.database in (None, "", ":memory:"):
+        return {}
+    return {
+        "pool_size": concurrency,
+        "max_overflow": SPARE_CONNECTIONS,
+        "pool_timeout": POOL_TIMEOUT_SECONDS,
+    }
+
+
+def create_engine(
+    url: str, *, echo: bool = False, concurrency: int = DEFAULT_CONCURRENCY
+) -> AsyncEngine:
+    """Creates the async engine sized for `concurrency`; SQLite gets WAL and a busy timeout."""
+    kwargs: dict[str, Any] = {"echo": echo, **pool_options(url, concurrency)}
     if is_sqlite(url):
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
