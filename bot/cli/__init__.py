@@ -49,11 +49,28 @@ def run(
     channel: Annotated[
         str, typer.Option(help="auto: Telegram if TELEGRAM_TOKEN is set, else console")
     ] = "auto",
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="Telegram: polling (default) or webhook (needs TELEGRAM_WEBHOOK_SECRET and "
+            "PUBLIC_BASE_URL; also serves the Twilio webhooks)"
+        ),
+    ] = "polling",
 ) -> None:
     """Runs the product: the Telegram bot when a token is set, else the console chat."""
     settings = load_settings()
     if channel not in ("auto", "telegram", "console"):
         fail(f"Canal desconocido: {channel}. Use auto, telegram o console.")
+    if mode not in ("polling", "webhook"):
+        fail(f"Modo desconocido: {mode}. Use polling o webhook.")
+    if mode == "webhook":
+        if channel == "console":
+            fail("El modo webhook es para Telegram; quite --channel console.")
+        setup_logging(settings)
+        from bot.runtime import run_webhook
+
+        run_webhook(settings)
+        return
     if channel == "console" or (channel == "auto" and not settings.uses_telegram):
         console()
         return

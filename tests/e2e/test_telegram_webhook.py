@@ -1,0 +1,172 @@
+"""Webhook mode: Telegram's updates through the Starlette app, authenticated by the secret token."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from telegram.ext import Application
+
+from bot.config import MissingSetting
+from bot.handlers.application import build_application
+from bot.handlers.webhook import (
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    register_webhook,
+    telegram_routes,
+    webhook_url,
+)
+from bot.services.container import Services
+from notificaciones.web import build_app
+from tests.support.fake_bot_api import EPOCH, FakeBotApi, telegram_settings
+
+SECRET = "s3cret_Token-for-tests"
+CHAT = 5550077
+
+
+def _message(update_id: int, text: str) -> dict[str, Any]:
+    user = {"id": CHAT, "is_bot": False, "first_name": "Ana", "language_code": "es"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": EPOCH,
+            "chat": {"id": CHAT, "type": "private", "first_name": "Ana"},
+            "from": user,
+            "text": text,
+        },
+    }
+
+
+@pytest.fixture
+async def telegram_app(services: Services, bot_api: FakeBotApi) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The real Application in webhook configuration, on the fake Bot API."""
+    services.settings = telegram_settings(services.settings).model_copy(
+        update={
+            "telegram_webhook_secret": SecretStr(SECRET),
+            "public_base_url": "https://bot.example.gob.ec/",
+        }
+    )
+    app = build_application(services, request=bot_api, updates_request=bot_api)
+    await app.initialize()
+    await app.start()
+    yield app
+    await app.stop()
+    await app.shutdown()
+
+
+@pytest.fixture
+async def client(
+    services: Services,
+    telegram_app: Application,  # type: ignore[type-arg]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the whole webhook app (Twilio routes + the Telegram route)."""
+    web = build_app(services, extra_routes=telegram_routes(telegram_app))
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def test_wrong_or_missing_secret_is_refused_and_nothing_is_answered(
+    client: httpx.AsyncClient, bot_api: FakeBotApi
+) -> None:
+    body = json.dumps(_message(1, "hola"))
+    missing = await client.post(WEBHOOK_PATH, content=body)
+    wrong = await client.post(WEBHOOK_PATH, content=body, headers={SECRET_HEADER: "nope"})
+    almost = await client.post(WEBHOOK_PATH, content=body, headers={SECRET_HEADER: SECRET[:-1]})
+    assert (missing.status_code, wrong.status_code, almost.status_code) == (403, 403, 403)
+    assert bot_api.sent() == []
+
+
+async def test_right_secret_processes_the_update_and_the_reply_reaches_telegram(
+    client: httpx.AsyncClient, bot_api: FakeBotApi
+) -> None:
+    response = await client.post(
+        WEBHOOK_PATH, content=json.dumps(_message(1, "/start")), headers={SECRET_HEADER: SECRET}
+    )
+    assert response.status_code == 200
+    texts = bot_api.texts(CHAT)
+    assert any("Aviso de privacidad" in t for t in texts)
+    response = await client.post(
+        WEBHOOK_PATH,
+        content=json.dumps(_message(2, "/eventos Tacamoros")),
+        headers={SECRET_HEADER: SECRET},
+    )
+    assert response.status_code == 200
+    assert "Tacamoros (Sozoranga, Loja)" in bot_api.texts(CHAT)[-1]
+
+
+async def test_a_body_that_is_not_an_update_is_a_bad_request(
+    client: httpx.AsyncClient, bot_api: FakeBotApi
+) -> None:
+    headers = {SECRET_HEADER: SECRET}
+    for body in ("{not json", "[1, 2]", '"text"'):
+        response = await client.post(WEBHOOK_PATH, content=body, headers=headers)
+        assert response.status_code == 400, body
+    assert bot_api.sent() == []
+
+
+async def test_the_twilio_routes_are_still_served(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).text == "ok"
+
+
+async def test_startup_registers_the_webhook_with_its_secret(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+) -> None:
+    url = await register_webhook(telegram_app)
+    assert url == "https://bot.example.gob.ec/telegram/webhook"
+    call = next(c for c in bot_api.calls if c.method == "setWebhook")
+    assert call.params["url"] == url and call.params["secret_token"] == SECRET
+
+
+async def test_webhook_mode_without_a_secret_names_the_missing_setting(
+    services: Services, bot_api: FakeBotApi
+) -> None:
+    services.settings = telegram_settings(services.settings)
+    app = build_application(services, request=bot_api, updates_request=bot_api)
+    with pytest.raises(MissingSetting) as error:
+        telegram_routes(app)
+    assert error.value.setting == "TELEGRAM_WEBHOOK_SECRET"
+    assert "TELEGRAM_WEBHOOK_SECRET" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"), [(None, "Falta la configuración"), ("http://x.ec", "https://")]
+)
+async def test_webhook_url_needs_a_public_https_base(
+    services: Services, url: str | None, message: str
+) -> None:
+    settings = services.settings.model_copy(update={"public_base_url": url})
+    with pytest.raises(MissingSetting) as error:
+        webhook_url(settings)
+    assert error.value.setting == "PUBLIC_BASE_URL" and message in str(error.value)
+
+
+def test_cli_webhook_mode_without_a_secret_is_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--mode", "webhook"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "TELEGRAM_TOKEN": "123456:TEST-TOKEN",
+            "TELEGRAM_WEBHOOK_SECRET": "",
+            "PUBLIC_BASE_URL": "https://bot.example.gob.ec",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/unused.db",
+        },
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
