@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from bot.flows.base import (
     Outcome,
     Reply,
 )
+from bot.flows.media import caption_note, media_reply
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
 from bot.storage.models import Contact, Conversation
@@ -107,13 +108,11 @@ class FlowEngine:
             ]
             return prefix + await self._run(ctx, conv, self._start(ctx, MENU, {}))
         if incoming.media is not None:
-            note = Reply(
-                ctx.t(
-                    "Por ahora solo puedo leer mensajes de texto y botones; no fotos, audios "
-                    "ni stickers. Escriba su consulta, por favor."
-                )
-            )
-            return [note, *self._repeat(ctx, conv)]
+            if text.strip() and incoming.option_key is None:
+                # A photo or file with a caption: the caption is what the citizen asks.
+                note = Reply(caption_note(ctx.tr))
+                return [note, *await self._route(ctx, conv, replace(incoming, media=None))]
+            return [Reply(media_reply(ctx.tr, incoming.media)), *self._repeat(ctx, conv)]
         if len(text) > MAX_TEXT_CHARS:
             note = Reply(
                 ctx.t(

@@ -76,7 +76,8 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or chat is None:
         return
     media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
-    text = message.text or ""
+    # A photo or file may carry a caption: the engine answers it as text, after a short note.
+    text = message.text or message.caption or ""
     user = update.effective_user
     incoming = Incoming(
         channel="telegram",
