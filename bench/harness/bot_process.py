@@ -119,6 +119,10 @@ def main() -> None:
             profiler.stop()
             with open(args.profile, "w", encoding="utf-8") as out:
                 out.write(profiler.output_text(unicode=True, color=False, show_all=False))
+                for flat_time in ("self", "total"):
+                    flat = profiler.output_text(flat=True, flat_time=flat_time)
+                    out.write(f"\n== flat, {flat_time} time (top 60) ==\n")
+                    out.write("\n".join(flat.splitlines()[:70]) + "\n")
         if services is not None:
             close = getattr(services, "close", None)
             if close is not None:

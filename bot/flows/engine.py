@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,23 @@ MENU_WORDS = {"menu", "/menu", "inicio", "/inicio", "volver", "/volver"}
 CANCEL_WORDS = {"cancelar", "/cancelar", "/cancel", "cancel"}
 START_WORDS = {"/start", "hola", "buenas", "buenos dias", "buenas tardes", "buenas noches"}
 MAX_STEPS_PER_MESSAGE = 8
+# `contacts.last_seen_at` is rewritten only when it is older than this, not on every message:
+# one UPDATE less per message in a conversation, and "last seen" stays exact to 5 minutes.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+# The hot path: the conversation (locked) and its contact in one round trip. Built once, so its
+# cache key and compiled form are reused; a first message falls back to creating the rows.
+_CONVERSATION_AND_CONTACT = (
+    select(Conversation, Contact)
+    .join(
+        Contact,
+        and_(Contact.channel == Conversation.channel, Contact.address == Conversation.address),
+    )
+    .where(
+        Conversation.channel == bindparam("channel"),
+        Conversation.address == bindparam("address"),
+    )
+    .with_for_update(of=Conversation)
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +93,7 @@ class FlowEngine:
     async def _handle(self, incoming: Incoming) -> Delivery:
         now = self.services.clock()
         async with self.services.session_factory() as session, session.begin():
-            contact = await _contact(session, incoming, now)
-            conv = await _conversation(session, incoming, now)
+            conv, contact = await _conversation_and_contact(session, incoming, now)
             tr = Translator(normalise_locale(contact.locale))
             ctx = FlowContext(
                 session=session,
@@ -94,7 +110,8 @@ class FlowEngine:
             conv.expires_at = now + timedelta(
                 minutes=self.services.settings.conversation_timeout_minutes
             )
-            contact.last_seen_at = now
+            if now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
+                contact.last_seen_at = now
             return Delivery(replies, conv.turn)
 
     async def _route(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
@@ -252,6 +269,18 @@ def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:
     if replies and not replies[-1].options:
         return [*replies[:-1], Reply(replies[-1].text, options)]
     return replies + menu.replies
+
+
+async def _conversation_and_contact(
+    session: AsyncSession, incoming: Incoming, now: Any
+) -> tuple[Conversation, Contact]:
+    """Both rows of the sender in one query (the conversation locked); creates what is missing."""
+    params = {"channel": incoming.channel, "address": incoming.address}
+    row = (await session.execute(_CONVERSATION_AND_CONTACT, params)).first()
+    if row is not None:
+        return row[0], row[1]
+    contact = await _contact(session, incoming, now)
+    return await _conversation(session, incoming, now), contact
 
 
 async def _contact(session: AsyncSession, incoming: Incoming, now: Any) -> Contact:

@@ -1,0 +1,122 @@
+"""Our own cost per message, without Telegram: the flow engine alone on the benchmark registry.
+
+    python -m bench.engine_cpu [--rows 20000] [--messages 3000] [--databases sqlite,postgres]
+
+The same simulated citizens as `bench.conversation` (`harness/scenarios.mixed`) talk straight to
+`FlowEngine.handle` (50 at a time), so the figures are the product's flows, SQL and commit only:
+CPU ms per message (the whole process, aiosqlite's threads included), SQL statements per message
+and messages/s. This is the figure each optimisation of the engine is measured by.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from bench.harness import registry, scenarios
+from bench.harness.load import Citizen, Press
+from bench.harness.report import emit, postgres_admin_url, quick_mode
+from bot.config import Settings
+from bot.flows.base import Incoming
+from bot.flows.engine import FlowEngine
+from bot.flows.registry import build_flows
+from bot.services.container import build_services
+
+CONCURRENT = 50
+
+
+async def _talk(engine: FlowEngine, citizen: Citizen, messages: list[int], budget: int) -> None:
+    turn = 0
+    options: list[str] = []
+    while messages[0] < budget:
+        messages[0] += 1
+        step = citizen.steps[citizen.position % len(citizen.steps)]
+        citizen.position += 1
+        address = str(citizen.chat_id)
+        if isinstance(step, Press):
+            key = next((k for k in options if k.startswith(step.key)), None)
+            if key is None:
+                citizen.position = 0
+                incoming = Incoming(channel="telegram", address=address, text="menú")
+            else:
+                incoming = Incoming(channel="telegram", address=address, option_key=key, turn=turn)
+        else:
+            incoming = Incoming(channel="telegram", address=address, text=step.text)
+        delivery = await engine.handle(incoming)
+        turn = delivery.turn
+        found = [r.options for r in delivery.replies if r.options]
+        options = [o.key for o in found[-1]] if found else []
+
+
+async def _measure(name: str, url: str, rows: int, messages: int) -> None:
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    services = await build_services(settings)
+    statements = [0]
+
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    event.listen(services.engine.sync_engine, "before_cursor_execute", count)
+    engine = FlowEngine(services, build_flows())
+    try:
+        warm = [Citizen(chat_id=-1 - i, steps=scenarios.mixed(i, rows)) for i in range(6)]
+        await asyncio.gather(*(_talk(engine, c, [0], 20) for c in warm))
+        citizens = [
+            Citizen(chat_id=1_000_000 + i, steps=scenarios.mixed(i, rows))
+            for i in range(CONCURRENT)
+        ]
+        statements[0] = 0
+        done = [0]
+        cpu, wall = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(_talk(engine, c, done, messages) for c in citizens))
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        emit(f"engine_cpu/{name}", "cpu_per_message", 1000 * cpu / done[0], "ms")
+        emit(f"engine_cpu/{name}", "sql_per_message", statements[0] / done[0], "statements")
+        emit(f"engine_cpu/{name}", "throughput", done[0] / wall, "messages/s")
+    finally:
+        await services.close()
+
+
+async def _run(rows: int, messages: int, databases: tuple[str, ...]) -> None:
+    load1, _, _ = os.getloadavg()
+    emit("engine_cpu/machine", "load_avg_1m", load1, f"(cpus: {os.cpu_count()})")
+    if "sqlite" in databases:
+        await asyncio.to_thread(registry.sqlite_registry, rows)
+        with tempfile.TemporaryDirectory(prefix="mies-bench-") as workdir:
+            url = registry.sqlite_copy(rows, Path(workdir) / "engine.db")
+            await _measure("sqlite", url, rows, messages)
+    if "postgres" in databases:
+        admin = postgres_admin_url()
+        name = f"mies_bench_engine_{os.getpid()}"
+        try:
+            url = await registry.postgres_registry(admin, name, rows)
+        except Exception as error:  # no server: say so and go on
+            emit("engine_cpu/postgres", "skipped", 0, type(error).__name__)
+            return
+        try:
+            await _measure("postgres", url, rows, messages)
+        finally:
+            await registry.drop_postgres(admin, name)
+
+
+def main() -> None:
+    """Parses the options and runs the engine benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=20_000, help="registry rows")
+    parser.add_argument("--messages", type=int, help="messages per database")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    args = parser.parse_args()
+    messages = args.messages or (600 if quick_mode() else 3000)
+    databases = tuple(d for d in args.databases.split(",") if d in ("sqlite", "postgres"))
+    asyncio.run(_run(args.rows, messages, databases))
+
+
+if __name__ == "__main__":
+    main()
