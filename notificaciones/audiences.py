@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.storage.models import Beneficiary, Broadcast, Canton, OptOut, Parish, Subscription
-from notificaciones.outbox import enqueue
+from notificaciones.outbox import NewMessage, enqueue_many
 from notificaciones.quiet_hours import next_allowed, parish_zones
 from notificaciones.segments import estimated_cost, prepare_sms, segment_info
 
@@ -137,15 +137,11 @@ async def audience_recipients(
         )
         for channel, address, parish in (await session.execute(subscribers)).all():
             found.setdefault((channel, address), Recipient(channel, address, parish))
-    opted_out = set(
-        await session.scalars(
-            select(OptOut.phone).where(
-                OptOut.phone.in_([r.address for r in found.values() if r.channel == "sms"])
-            )
-        )
-    )
+    # The opt-out list is far smaller than a national audience: filter in memory, never with a
+    # 100,000-item IN (…) (PostgreSQL's driver caps a statement at 32,767 parameters).
+    opted_out = set(await session.scalars(select(OptOut.phone)))
     recipients = [r for r in found.values() if not (r.channel == "sms" and r.address in opted_out)]
-    return recipients, len(opted_out)
+    return recipients, len(found) - len(recipients)
 
 
 async def preview_broadcast(
@@ -191,25 +187,25 @@ async def enqueue_to_recipients(
     text = prepare_sms(body, transliterate_accents=settings.sms_transliterate)
     segments = segment_info(text).segments
     zones = await parish_zones(session, {r.parish_code for r in recipients if r.parish_code})
-    added = 0
+    messages: list[NewMessage] = []
     for recipient in recipients:
         zone: ZoneInfo = zones.get(recipient.parish_code or "", settings.timezone)
         due = next_allowed(
             max(due_at, now), zone, settings.quiet_hours_start, settings.quiet_hours_end
         )
-        row = await enqueue(
-            session,
-            channel=recipient.channel,
-            address=recipient.address,
-            body=text if recipient.channel == "sms" else body,
-            kind=kind,
-            dedupe_key=f"{key_prefix}:{recipient.channel}:{recipient.address}",
-            due_at=due,
-            now=now,
-            segments=segments if recipient.channel == "sms" else 1,
-            broadcast_id=broadcast_id,
+        messages.append(
+            NewMessage(
+                channel=recipient.channel,
+                address=recipient.address,
+                body=text if recipient.channel == "sms" else body,
+                kind=kind,
+                dedupe_key=f"{key_prefix}:{recipient.channel}:{recipient.address}",
+                due_at=due,
+                segments=segments if recipient.channel == "sms" else 1,
+                broadcast_id=broadcast_id,
+            )
         )
-        added += row is not None
+    added = await enqueue_many(session, messages, now=now)
     return added
 
 

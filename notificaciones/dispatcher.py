@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import String, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.services.clock import Clock, utc_now
 from bot.storage.db import SessionFactory
 from bot.storage.models import OutboxMessage
+from bot.storage.types import UtcDateTime
 from notificaciones import outbox
 from notificaciones.gateway import (
     LookupResult,
@@ -212,41 +213,47 @@ class Dispatcher:
     ) -> DispatchReport:
         now = self.clock()
         sent = retried = failed = opted_out = 0
+        params: list[dict[str, object]] = []
         async with self.session_factory() as session, session.begin():
             for message, outcome in zip(claimed, outcomes, strict=True):
-                values: dict[str, object] = {"updated_at": now, "claimed_by": None}
+                row: dict[str, object] = {
+                    "b_id": message.id,
+                    "b_status": outbox.FAILED,
+                    "b_sid": None,
+                    "b_provider_status": None,
+                    "b_sent_at": None,
+                    "b_next": None,
+                    "b_error": None,
+                    "b_updated": now,
+                }
                 if outcome.result is SendResult.ACCEPTED:
-                    values.update(
-                        status=outbox.SENT,
-                        provider_sid=outcome.provider_sid,
-                        provider_status=outcome.provider_status,
-                        sent_at=now,
-                        last_error=None,
+                    row.update(
+                        b_status=outbox.SENT,
+                        b_sid=outcome.provider_sid,
+                        b_provider_status=outcome.provider_status,
+                        b_sent_at=now,
                     )
                     sent += 1
                 elif outcome.result is SendResult.TRANSIENT:
                     if message.attempts >= self.settings.sms_max_attempts:
-                        values.update(
-                            status=outbox.FAILED, last_error=_cut("gave up: " + outcome.reason)
-                        )
+                        row["b_error"] = _cut("gave up: " + outcome.reason)
                         failed += 1
                     else:
-                        due = now + outbox.retry_delay(message.attempts)
-                        values.update(
-                            status=outbox.PENDING,
-                            next_attempt_at=due,
-                            last_error=_cut(outcome.reason),
+                        row.update(
+                            b_status=outbox.PENDING,
+                            b_next=now + outbox.retry_delay(message.attempts),
+                            b_error=_cut(outcome.reason),
                         )
                         retried += 1
                 elif outcome.result is SendResult.OPTED_OUT:
-                    values.update(status=outbox.OPTED_OUT, last_error=_cut(outcome.reason))
+                    row.update(b_status=outbox.OPTED_OUT, b_error=_cut(outcome.reason))
                     if message.channel == "sms":
                         await outbox.add_opt_out(
                             session, message.address, now=now, source="provider_21610"
                         )
                     opted_out += 1
                 else:
-                    values.update(status=outbox.FAILED, last_error=_cut(outcome.reason))
+                    row["b_error"] = _cut(outcome.reason)
                     if message.channel == "sms" and outcome.error_code is not None:
                         # An invalid or landline number: mark it so no sender path tries it again.
                         await outbox.add_opt_out(
@@ -256,12 +263,10 @@ class Dispatcher:
                             source=f"invalid_{outcome.error_code}",
                         )
                     failed += 1
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == message.id, OutboxMessage.status == outbox.SENDING)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
+                params.append(row)
+            # One executemany for the whole batch; only rows still SENDING (ours) are touched.
+            await session.execute(_STORE_RESULT, params)
+            for message in claimed:
                 await self.checkpoint("before_commit", message.id)
         if retried:
             await self._respect_quiet_hours_for_retries(
@@ -395,6 +400,26 @@ class Dispatcher:
 
 
 # Every zone an Ecuadorian recipient can be in: if it is daytime in all, skip per-phone lookups.
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_STORE_RESULT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.status == outbox.SENDING)
+    .values(
+        status=bindparam("b_status"),
+        provider_sid=func.coalesce(bindparam("b_sid", type_=String), _OUTBOX.c.provider_sid),
+        provider_status=func.coalesce(
+            bindparam("b_provider_status", type_=String), _OUTBOX.c.provider_status
+        ),
+        sent_at=func.coalesce(bindparam("b_sent_at", type_=UtcDateTime), _OUTBOX.c.sent_at),
+        next_attempt_at=func.coalesce(
+            bindparam("b_next", type_=UtcDateTime), _OUTBOX.c.next_attempt_at
+        ),
+        last_error=bindparam("b_error", type_=String),
+        claimed_by=None,
+        updated_at=bindparam("b_updated"),
+    )
+)
+
 # After this long without an answer from the provider, a person has to look at the row.
 GIVE_UP = timedelta(days=2)
 QUIET_CHECK_ZONES = (ZoneInfo("America/Guayaquil"), ZoneInfo("Pacific/Galapagos"))

@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import OptOut, OutboxMessage
+
+_OUTBOX_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
 async def enqueue(
@@ -163,3 +167,62 @@ async def cancel_pending_for(session: AsyncSession, phone: str, *, now: datetime
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message for `enqueue_many`."""
+
+    channel: str
+    address: str
+    body: str
+    kind: str
+    dedupe_key: str
+    due_at: datetime
+    segments: int = 1
+    broadcast_id: int | None = None
+
+
+async def enqueue_many(
+    session: AsyncSession, messages: list[NewMessage], *, now: datetime, chunk: int = 5000
+) -> int:
+    """Adds many messages at once (INSERT … ON CONFLICT DO NOTHING); returns how many were new.
+
+    Same rules as `enqueue`: existing dedupe keys are skipped (safe to run twice, even
+    concurrently) and opted-out phones are never queued for SMS.
+    """
+    if not messages:
+        return 0
+    opted_out = set(await session.scalars(select(OptOut.phone)))
+    rows = [
+        {
+            "dedupe_key": m.dedupe_key,
+            "channel": m.channel,
+            "address": m.address,
+            "body": m.body,
+            "kind": m.kind,
+            "broadcast_id": m.broadcast_id,
+            "segments": m.segments,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": m.due_at,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for m in messages
+        if not (m.channel == "sms" and m.address in opted_out)
+    ]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One compiled statement run as executemany ("insertmanyvalues" batches it); RETURNING
+    # yields only the rows actually inserted, so duplicates are not counted.
+    statement = (
+        insert_fn(_OUTBOX_TABLE)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(_OUTBOX_TABLE.c.id)
+    )
+    added = 0
+    for start in range(0, len(rows), chunk):
+        result = await session.execute(statement, rows[start : start + chunk])
+        added += len(result.all())
+    return added
