@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 TOPIC = "compromisos"
 MAX_COMMITMENT_CHARS = 2000
-DEADLINE_NOTICE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -209,51 +208,6 @@ async def change_commitment_status(
         )
         notices += queued is not None
     return CommitmentChange(_view(row), previous, notices)
-
-
-async def queue_deadline_notices(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    days_before: int = DEADLINE_NOTICE_DAYS,
-    ministry: str = "MIES",
-) -> int:
-    """Queues, once per subscriber, a notice for open commitments due within `days_before` days.
-
-    Idempotent (dedupe keys): a scheduler may call it on every tick.
-    """
-    today = now.date()
-    rows = await session.scalars(
-        select(Commitment).where(
-            Commitment.deadline.is_not(None),
-            Commitment.deadline >= today,
-            Commitment.deadline <= today + timedelta(days=days_before),
-            Commitment.status.in_(("pendiente", "en_curso")),
-        )
-    )
-    queued = 0
-    for row in rows:
-        assert row.deadline is not None
-        for sub, locale in await _subscribers(session, row.parish_code):
-            tr = translator(locale)
-            body = tr.t(
-                "{ministry}: el compromiso «{proposal}» de su parroquia vence el {date}.",
-                ministry=ministry,
-                proposal=_short(row.proposal),
-                date=tr.date(row.deadline, "long"),
-            )
-            message = await enqueue(
-                session,
-                channel=sub.channel,
-                address=sub.address,
-                body=body,
-                kind="compromiso",
-                dedupe_key=f"commitment:{row.id}:deadline:{row.deadline}:sub:{sub.id}",
-                due_at=now,
-                now=now,
-            )
-            queued += message is not None
-    return queued
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -13,6 +13,7 @@ from bot.flows.engine import FlowEngine
 from bot.services import commitments, dialogues
 from bot.services.container import Services
 from bot.storage.models import CommitmentUpdate, OutboxMessage
+from notificaciones.jobs import materialise_commitment_reminders
 from tests.support.chat import Chat
 from tests.support.staff_accounts import make_scope
 
@@ -92,11 +93,14 @@ async def test_dated_deadline_notice_is_queued_once(
     queued = []
     for _ in range(2):
         async with services.session_factory() as session, session.begin():
-            queued.append(await commitments.queue_deadline_notices(session, now=services.clock()))
+            queued.append(
+                await materialise_commitment_reminders(session, services.settings, services.clock())
+            )
     assert queued == [1, 0]
     async with services.session_factory() as session:
         [notice] = list(await session.scalars(select(OutboxMessage)))
         assert notice.channel == "sms" and "vence el" in notice.body
+        assert notice.kind == "commitment_reminder"
 
 
 async def test_staff_cannot_record_outside_their_territory(services: Services) -> None:
