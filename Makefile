@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALES := bot/locale
+POT := $(LOCALES)/messages.pot
+# One catalog per translated locale (Spanish is the source language and has none).
+PO_FILES := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint typecheck pytest install i18n bench clean
+.PHONY: run test lint typecheck pytest install i18n i18n-update bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,9 +19,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) i18n
 
-# Compiles the gettext catalogs (.po → .mo) that the bot loads at run time.
-i18n: $(STAMP)
-	$(BIN)/pybabel compile --domain messages --directory $(LOCALES) --use-fuzzy --statistics 2>/dev/null || true
+# Compiles the gettext catalogs (.po → .mo, git-ignored) that the bot loads at run time.
+# Fails on a broken .po (syntax, {placeholders}: bot/i18n_check.py); fuzzy entries are not compiled.
+i18n: $(MO_FILES)
+
+$(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/python -m bot.i18n_check $<
+	$(BIN)/pybabel compile --domain messages --directory $(LOCALES) --locale $* --statistics
+
+# Extracts every msgid (Python of bot/ and notificaciones/, text fields of bot/data/*.toml; see
+# babel.cfg) into messages.pot and merges it into the English catalog (created the first time).
+# Then translate the new (empty or fuzzy) entries of bot/locale/en/LC_MESSAGES/messages.po.
+i18n-update: $(STAMP)
+	mkdir -p $(LOCALES)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords t --keywords tn:1,2 --keywords N_ \
+		--add-comments TRANSLATORS: --no-location --sort-output --project "MIES Conecta" \
+		--copyright-holder "MIES Conecta" --output-file $(POT) .
+	$(BIN)/pybabel update --input-file $(POT) --output-dir $(LOCALES) --domain messages --locale en \
+		--init-missing --ignore-obsolete --ignore-pot-creation-date
+	$(MAKE) i18n
 
 run: install
 	$(BIN)/python -m bot db upgrade

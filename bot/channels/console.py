@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import FlowEngine
+from bot.i18n import translator
 
 EXIT_WORDS = {"salir", "/salir", "exit", "quit"}
 ReadLine = Callable[[], Awaitable[str | None]]
@@ -29,18 +30,26 @@ async def stdin_line() -> str | None:
 
 
 async def run_console(
-    engine: FlowEngine, read: ReadLine = stdin_line, write: Write = print, address: str = "local"
+    engine: FlowEngine,
+    read: ReadLine = stdin_line,
+    write: Write = print,
+    address: str = "local",
+    locale: str | None = None,
 ) -> None:
-    """Chats on the terminal until end of input or «salir»."""
+    """Chats on the terminal until end of input or «salir»; `locale` as a Telegram language code."""
+    tr = translator(locale)
     write(
-        "MIES Conecta — chat local. Escriba «hola» para empezar, «menú» para las opciones y "
-        "«salir» para terminar."
+        tr.t(
+            "MIES Conecta — chat local. Escriba «hola» para empezar, «menú» para las opciones y "
+            "«salir» para terminar."
+        )
     )
     while True:
         line = await read()
         if line is None or line.strip().lower() in EXIT_WORDS:
-            write("Hasta pronto.")
+            write(tr.t("Hasta pronto."))
             return
-        delivery = await engine.handle(Incoming(channel="console", address=address, text=line))
+        incoming = Incoming(channel="console", address=address, text=line, locale=locale)
+        delivery = await engine.handle(incoming)
         for reply in delivery.replies:
             write("bot> " + render(reply).replace("\n", "\n     "))

@@ -22,6 +22,7 @@ from bot.flows.base import Incoming, Reply
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
 from bot.handlers.ordering import PerChatUpdateProcessor
+from bot.i18n import translator
 from bot.services.container import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -121,9 +122,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("telegram handler failed: %s", type(context.error).__name__, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
+            user = update.effective_user
+            tr = translator(user.language_code if user else None)
             await context.bot.send_message(
                 update.effective_chat.id,
-                "Disculpe, tuvimos un problema. Escriba «menú» para volver a empezar.",
+                tr.t("Disculpe, tuvimos un problema. Escriba «menú» para volver a empezar."),
             )
         except Exception:
             log.warning("could not send the apology after a failure")

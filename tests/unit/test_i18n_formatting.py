@@ -1,0 +1,81 @@
+"""Babel formats dates, money and numbers for the chosen locale; language codes are normalised."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.i18n import SOURCE_LOCALE, Translator, normalise_locale, translator
+
+GUAYAQUIL = ZoneInfo("America/Guayaquil")
+
+
+def _spaces(text: str) -> str:
+    """CLDR uses no-break spaces in some patterns; compare them as plain spaces."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", "en"),
+        ("en-US", "en"),
+        ("en_GB", "en"),
+        ("EN", "en"),
+        ("es", "es_EC"),
+        ("es-419", "es_EC"),
+        ("es_EC", "es_EC"),
+        ("pt-BR", "es_EC"),
+        ("", "es_EC"),
+        (None, "es_EC"),
+    ],
+)
+def test_language_codes_map_to_a_supported_locale(code: str | None, expected: str) -> None:
+    assert normalise_locale(code) == expected
+    assert translator(code).locale == expected
+
+
+def test_money_is_us_dollars_in_each_locale() -> None:
+    assert Translator("en").money(Decimal("1234.5")) == "$1,234.50"
+    assert _spaces(Translator("es_EC").money(Decimal("1234.5"))) == "$1.234,50"
+    assert Translator("en").money(55) == "$55.00"
+
+
+def test_numbers_use_the_locale_separators() -> None:
+    assert Translator("en").number(Decimal("29.77")) == "29.77"
+    assert Translator("es_EC").number(Decimal("29.77")) == "29,77"
+    assert Translator("en").number(1234567) == "1,234,567"
+    assert Translator("es_EC").number(1234567) == "1.234.567"
+
+
+def test_dates_are_written_in_the_locale() -> None:
+    day = date(2025, 8, 1)
+    assert Translator("en").date(day) == "Friday, August 1, 2025"
+    assert Translator("es_EC").date(day) == "viernes, 1 de agosto de 2025"
+    assert Translator("en").date(day, "long") == "August 1, 2025"
+    assert Translator("es_EC").date(day, "long") == "1 de agosto de 2025"
+
+
+def test_local_times_of_events_are_written_in_the_locale() -> None:
+    moment = datetime(2025, 11, 25, 14, 5, tzinfo=GUAYAQUIL)
+    assert _spaces(Translator("en").datetime(moment)) == "Tuesday, November 25, 2:05 PM"
+    assert Translator("es_EC").datetime(moment) == "martes 25 de noviembre, 14:05"
+
+
+def test_english_texts_come_from_the_compiled_catalog_and_keep_their_parameters() -> None:
+    english = Translator("en")
+    assert english.t("Su pago está activo.") == "Your payment is active."
+    assert english.t("Monto: {amount} al mes.", amount=english.money(100)) == (
+        "Amount: $100.00 a month."
+    )
+    spanish = Translator(SOURCE_LOCALE)
+    assert spanish.t("Monto: {amount} al mes.", amount=spanish.money(100)) == (
+        "Monto: $100,00 al mes."
+    )
+
+
+def test_an_unknown_msgid_falls_back_to_the_spanish_source() -> None:
+    assert Translator("en").t("Texto sin traducir {x}", x=1) == "Texto sin traducir 1"
