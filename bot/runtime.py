@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+from typing import TYPE_CHECKING
 
 from bot.channels.console import run_console
 from bot.config import Settings
@@ -10,6 +13,9 @@ from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
 from bot.services.container import build_services
 from notificaciones.runner import notifications_running
+
+if TYPE_CHECKING:
+    from telegram.request import BaseRequest
 
 
 async def run_console_chat(settings: Settings) -> None:
@@ -25,10 +31,49 @@ async def run_console_chat(settings: Settings) -> None:
 
 
 def run_telegram(settings: Settings) -> None:
-    """Runs the Telegram bot with long polling (see bot/handlers)."""
-    from bot.handlers.application import run_polling
+    """Runs the Telegram bot with long polling, with the SMS dispatcher and scheduler alongside."""
+    settings.require_telegram_token()
+    asyncio.run(serve_polling(settings))
 
-    run_polling(settings)
+
+async def serve_polling(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    *,
+    request: BaseRequest | None = None,
+) -> None:
+    """Polls Telegram and runs notifications in the same process until `stop` or a signal.
+
+    `request` replaces the HTTP client of the Bot API (tests pass a fake one).
+    """
+    from telegram import Update
+
+    from bot.handlers.application import build_application
+
+    stop = stop or _stop_on_signals()
+    services = await build_services(settings)
+    try:
+        application = build_application(services, request=request, updates_request=request)
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            async with notifications_running(services):
+                await stop.wait()
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        await services.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT/SIGTERM, so the bot stops cleanly (queued work stays in the DB)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
 
 
 async def serve_webhooks(settings: Settings) -> None:
@@ -57,7 +102,8 @@ async def serve_webhooks(settings: Settings) -> None:
             config = uvicorn.Config(
                 app, host=settings.web_host, port=settings.web_port, proxy_headers=True
             )
-            await uvicorn.Server(config).serve()
+            async with notifications_running(services):
+                await uvicorn.Server(config).serve()
         finally:
             if application.running:
                 await application.stop()
