@@ -140,6 +140,8 @@ class Bench:
         emit(name, "latency_p99", result.percentile(99), "ms")
         emit(name, "cpu_per_update", result.cpu_ms_per_update, "ms")
         emit(name, "peak_rss", result.peak_rss_mb, "MB")
+        if result.answered:
+            emit(name, "api_calls", result.bot_requests / result.answered, "per update")
         emit(name, "offered", result.offered, "updates")
         emit(name, "dropped", result.dropped, "updates")
         if result.starved:

@@ -27,7 +27,9 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.handlers.aiohttp_request import AiohttpRequest
 
 TOKEN = "123456:BENCHMARK"
 DONE_GROUP = 99
@@ -53,14 +55,19 @@ async def _echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def echo_application(base_url: str) -> Application:  # type: ignore[type-arg]
-    """The baseline: PTB's echo example with the product's concurrency and connection pool."""
+    """The baseline: PTB's echo example with the product's concurrency and transport.
+
+    Same Bot API transport (`AiohttpRequest`, same pool size) and the same number of updates in
+    flight as the product with its default settings (MAX_CONCURRENT_UPDATES).
+    """
+    concurrency = Settings.model_fields["max_concurrent_updates"].default
     application = (
         ApplicationBuilder()
         .token(TOKEN)
         .base_url(base_url)
-        .concurrent_updates(256)
-        .request(HTTPXRequest(connection_pool_size=64, read_timeout=15))
-        .get_updates_request(HTTPXRequest(read_timeout=30))
+        .concurrent_updates(concurrency)
+        .request(AiohttpRequest(connection_pool_size=max(64, concurrency + 8), read_timeout=15))
+        .get_updates_request(AiohttpRequest(1, read_timeout=30))
         .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, _echo_text))

@@ -85,6 +85,7 @@ class RunResult:
     latencies_ms: list[float] = field(default_factory=list)
     cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    bot_requests: int = 0  # Bot API calls other than getUpdates (sendMessage, answerCallbackQuery)
 
     @property
     def throughput(self) -> float:
@@ -267,11 +268,15 @@ class LoadRun:
 
         return await self._run(seconds, drain, tick, [])
 
+    def _bot_requests(self) -> int:
+        return sum(n for method, n in self.server.requests.items() if method != "getUpdates")
+
     async def _run(
         self, seconds: float, drain: float, tick: Callable[[], None], first: list[Citizen]
     ) -> RunResult:
         collector = asyncio.create_task(self._collect())
         cpu_before = self.bot.cpu_seconds()
+        requests_before = self._bot_requests()
         started = time.perf_counter()
         self.window_end = started + seconds
         for citizen in first:
@@ -287,5 +292,6 @@ class LoadRun:
         self.result.cpu_seconds = self.bot.cpu_seconds() - cpu_before
         self.result.peak_rss_mb = self.bot.peak_rss_mb()
         self.result.dropped = len(self.pending)
+        self.result.bot_requests = self._bot_requests() - requests_before
         collector.cancel()
         return self.result

@@ -15,6 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -277,37 +279,44 @@ async def _conversation_and_contact(
     """Both rows of the sender in one query (the conversation locked); creates what is missing."""
     params = {"channel": incoming.channel, "address": incoming.address}
     row = (await session.execute(_CONVERSATION_AND_CONTACT, params)).first()
-    if row is not None:
-        return row[0], row[1]
-    contact = await _contact(session, incoming, now)
-    return await _conversation(session, incoming, now), contact
+    if row is None:
+        await _create_missing(session, incoming, now)
+        row = (await session.execute(_CONVERSATION_AND_CONTACT, params)).first()
+        if row is None:
+            raise RuntimeError("the contact or conversation row vanished while being created")
+    return row[0], row[1]
 
 
-async def _contact(session: AsyncSession, incoming: Incoming, now: Any) -> Contact:
-    contact = await session.scalar(
-        select(Contact).where(
-            Contact.channel == incoming.channel, Contact.address == incoming.address
-        )
-    )
-    if contact is None:
-        contact = Contact(
+async def _create_missing(session: AsyncSession, incoming: Incoming, now: Any) -> None:
+    """Inserts the contact and the conversation unless they exist; a concurrent insert wins."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    where = ["channel", "address"]
+    await session.execute(
+        insert(Contact)
+        .values(
             channel=incoming.channel,
             address=incoming.address,
             locale=normalise_locale(incoming.locale),
             created_at=now,
             last_seen_at=now,
         )
-        try:
-            async with session.begin_nested():
-                session.add(contact)
-        except IntegrityError:
-            contact = await session.scalar(
-                select(Contact).where(
-                    Contact.channel == incoming.channel, Contact.address == incoming.address
-                )
-            )
-            assert contact is not None
-    return contact
+        .on_conflict_do_nothing(index_elements=where)
+    )
+    await session.execute(
+        insert(Conversation)
+        .values(
+            channel=incoming.channel,
+            address=incoming.address,
+            flow=MENU,
+            step="choosing",
+            data={},
+            options=[],
+            turn=0,
+            updated_at=now,
+            expires_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=where)
+    )
 
 
 async def _conversation(session: AsyncSession, incoming: Incoming, now: Any) -> Conversation:

@@ -15,12 +15,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
+from bot.handlers.aiohttp_request import AiohttpRequest
 from bot.handlers.ordering import PerChatUpdateProcessor
 from bot.i18n import translator
 from bot.services.container import Services, build_services
@@ -153,8 +154,9 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
         .rate_limiter(AIORateLimiter(max_retries=3, **limits))
     )
-    builder = builder.request(request or HTTPXRequest(connection_pool_size=64, read_timeout=15))
-    builder = builder.get_updates_request(updates_request or HTTPXRequest(read_timeout=30))
+    pool = max(64, settings.max_concurrent_updates + 8)
+    builder = builder.request(request or AiohttpRequest(connection_pool_size=pool, read_timeout=15))
+    builder = builder.get_updates_request(updates_request or AiohttpRequest(1, read_timeout=30))
     application = builder.build()
     application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
     application.add_handler(CallbackQueryHandler(on_button))

@@ -73,3 +73,41 @@ async def test_last_seen_is_kept_to_the_resolution(
     clock.advance(seconds=2)
     await chat.say("menú")
     assert await last_seen() == clock()  # older than the resolution: now
+
+
+async def test_a_first_message_needs_no_savepoint(
+    flow_engine: FlowEngine, services: Services
+) -> None:
+    with statements(services) as sent:
+        replies = await Chat(flow_engine, address="first").say("hola")
+    assert replies
+    assert not [s for s in sent if "SAVEPOINT" in s.upper()], sent
+    # SELECT (missing), INSERT contact, INSERT conversation (both «unless present»), SELECT, UPDATE.
+    assert len(sent) <= 5, sent
+
+
+async def test_a_known_contact_without_conversation_keeps_its_data(
+    flow_engine: FlowEngine, services: Services, clock: FakeClock
+) -> None:
+    earlier = clock()
+    async with services.session_factory() as session, session.begin():
+        session.add(
+            Contact(
+                channel="console",
+                address="subscriber",
+                locale="en",
+                created_at=earlier,
+                last_seen_at=earlier,
+            )
+        )
+    clock.advance(days=1)
+    await Chat(flow_engine, address="subscriber").say("hola")
+    async with services.session_factory() as session:
+        contact = await session.scalar(select(Contact).where(Contact.address == "subscriber"))
+        conv = await session.scalar(
+            select(Conversation).where(Conversation.address == "subscriber")
+        )
+    assert contact is not None and conv is not None
+    assert contact.locale == "en" and contact.created_at == earlier
+    assert contact.last_seen_at == clock()
+    assert conv.turn == 1
