@@ -185,7 +185,8 @@ class FlowEngine:
             match = next((o for o in offered if o.key == incoming.option_key), None)
             return None if match is None else Answer(match.label, match.key)
         text = incoming.text.strip()
-        if offered and text.isdigit() and 1 <= int(text) <= len(offered):
+        # isdecimal, not isdigit: «¹» is a digit that int() refuses.
+        if offered and text.isdecimal() and 1 <= int(text) <= len(offered):
             chosen = offered[int(text) - 1]
             return Answer(chosen.label, chosen.key)
         folded = fold(text)

@@ -60,7 +60,7 @@ def parse_callback(data: str | None) -> tuple[int | None, str]:
     """Splits callback data 'turn|key'; malformed data yields (None, raw)."""
     raw = data or ""
     turn, sep, key = raw.partition("|")
-    if not sep or not turn.isdigit():
+    if not sep or not (turn.isascii() and turn.isdigit()):
         return None, raw
     return int(turn), key
 
