@@ -26,8 +26,8 @@ DOCUMENT = N_(
 )
 STICKER = N_("¡Gracias! Escriba su consulta o «menú» para ver las opciones.")
 LOCATION = N_(
-    "Gracias por su ubicación. Todavía no puedo saber su parroquia por el mapa: envíe el nombre "
-    "de su parroquia (por ejemplo: Tacamoros)."
+    "Gracias por su ubicación, pero todavía no puedo saber su parroquia por el mapa. Cuando le "
+    "pregunte por su parroquia, envíe su nombre (por ejemplo: Tacamoros)."
 )
 CONTACT = N_(
     "Recibí un contacto, pero no guardo contactos compartidos. Si le pido un número de celular, "

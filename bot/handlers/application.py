@@ -102,6 +102,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or chat is None:
         return
     await query.answer()
+    if chat.type != chat.PRIVATE:
+        return  # buttons are only ever sent in private chats; a forged one gets nothing
     turn, key = parse_callback(query.data)
     user = update.effective_user
     incoming = Incoming(
@@ -116,6 +118,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(
             chat.id, reply.text, reply_markup=keyboard(reply, delivery.turn)
         )
+
+
+async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command in a group: points to the private chat, so no personal data shows to a group."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    user = update.effective_user
+    tr = translator(user.language_code if user else None)
+    await context.bot.send_message(
+        chat.id,
+        tr.t(
+            "Para cuidar sus datos solo atiendo en chat privado. Escríbame aquí: "
+            "https://t.me/{username}",
+            username=context.bot.username,
+        ),
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,8 +178,14 @@ def build_application(
     builder = builder.get_updates_request(updates_request or AiohttpRequest(1, read_timeout=30))
     application = builder.build()
     application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
+    # Conversations happen only in private chats: payment status is personal data.
+    private = filters.ChatType.PRIVATE
+    not_edited = ~filters.UpdateType.EDITED
     application.add_handler(CallbackQueryHandler(on_button))
-    application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))
+    application.add_handler(MessageHandler(private & not_edited, on_message))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & not_edited, on_group_message)
+    )
     application.add_error_handler(on_error)
     return application
 

@@ -75,7 +75,7 @@ CONTACT: dict[str, Any] = {
         (VOICE, "no puedo escuchar mensajes de voz"),
         (VIDEO_NOTE, "no puedo escuchar mensajes de voz"),
         (STICKER, "¡Gracias! Escriba su consulta"),
-        (LOCATION, "envíe el nombre de su parroquia"),
+        (LOCATION, "envíe su nombre (por ejemplo: Tacamoros)"),
         (DOCUMENT, "no puedo abrir archivos"),
         (CONTACT, "no guardo contactos compartidos"),
     ],
@@ -97,7 +97,7 @@ async def test_a_location_while_asked_for_the_parish_keeps_the_events_flow(
 ) -> None:
     await citizen.say("/eventos")
     replies = await citizen.send(LOCATION)
-    assert "envíe el nombre de su parroquia" in replies[0]
+    assert "Cuando le pregunte por su parroquia, envíe su nombre" in replies[0]
     assert "Escriba el nombre de su parroquia" in replies[1]
     replies = await citizen.say("Tacamoros")
     assert "Tacamoros (Sozoranga, Loja)" in replies[0]

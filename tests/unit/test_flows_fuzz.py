@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given
@@ -52,10 +53,22 @@ PATHS: list[list[tuple[str, str]]] = [
     [("say", "/mis_datos")],
     [("say", "/ayuda")],
     [("say", "/privacidad")],
+    [("say", "/eventos tacamoros")],
+    [("say", "/eventos tacamoros"), ("press", "sub_sms")],
+    [("say", "/eventos tacamoros"), ("press", "sub_sms"), ("say", "0991234567")],
+    [
+        ("say", "/eventos tacamoros"),
+        ("press", "sub_sms"),
+        ("say", "0991234567"),
+        ("press", "accept"),
+    ],
+    [("say", "/eventos"), ("say", "takamorros")],
+    [("say", "/baja_eventos")],
 ]
 # Every flow's first step, whoever wrote it.
 PATHS += [[("say", f.commands[0])] for f in build_flows() if f.commands]
 KEYS = ["si", "no", "caso", "extrema_pobreza", "ninguna", "intelectual", "oficina", "pago", "en"]
+KEYS += ["sub_sms", "sub_telegram", "accept", "decline", "unsubscribe", "known_phone", "all"]
 inputs = st.one_of(
     st.tuples(st.just("say"), st.text(max_size=60)),
     st.tuples(st.just("say"), st.text(alphabet="0123456789/-. ", max_size=12)),
@@ -105,7 +118,7 @@ def test_random_input_at_every_step_never_fails_and_always_answers(
         engine = FlowEngine(services, build_flows())
 
         @hsettings(
-            max_examples=150,
+            max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         )
