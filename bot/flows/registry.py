@@ -16,6 +16,7 @@ from bot.flows.payment_status import PaymentStatusFlow
 from bot.flows.privacy import PrivacyFlow
 from bot.flows.staff_broadcast import StaffBroadcastFlow
 from bot.flows.staff_cases import StaffCasesFlow
+from bot.flows.staff_event import StaffEventFlow
 from bot.flows.staff_link import StaffLinkFlow
 from bot.flows.staff_stats import StaffStatsFlow
 from bot.flows.welcome import LanguageFlow, WelcomeFlow
@@ -44,5 +45,13 @@ def build_flows() -> list[Flow]:
         ]
     )
     # Staff flows: reachable by command only, never listed in the citizen menu.
-    flows.extend([StaffLinkFlow(), StaffBroadcastFlow(), StaffCasesFlow(), StaffStatsFlow()])
+    flows.extend(
+        [
+            StaffLinkFlow(),
+            StaffEventFlow(),
+            StaffBroadcastFlow(),
+            StaffCasesFlow(),
+            StaffStatsFlow(),
+        ]
+    )
     return flows

@@ -7,7 +7,7 @@ from typing import Any
 from bot.domain.staff import Role
 from bot.flows.base import Answer, FlowContext, Outcome, Reply
 from bot.services.authz import ROLE_LABELS, scope_label
-from bot.services.staff import link_telegram, scope_of
+from bot.services.staff import StaffError, link_telegram, scope_of
 
 STAFF_COMMANDS = {
     Role.ADMIN: "/evento /difundir /casos /compromisos /estadisticas",
@@ -30,11 +30,17 @@ class StaffLinkFlow:
         return ctx.t("Vincular cuenta de personal")
 
     async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        """Asks for the code (only in a private Telegram chat)."""
+        """Asks for the code (only in a private Telegram chat); «/vincular CODE» links at once."""
         if ctx.channel != "telegram" or not ctx.address.isdigit():
             return Outcome(
                 [Reply(ctx.t("La vinculación de personal se hace en un chat privado de Telegram."))]
             )
+        code = str(data.get("args", "")).strip()
+        if code:
+            try:
+                return await self._link(ctx, code)
+            except StaffError as error:
+                return Outcome([Reply(ctx.t(error.template, **error.params))], step="asking_code")
         return Outcome(
             [Reply(ctx.t("Escriba el código de vinculación que le dio su administrador."))],
             step="asking_code",
@@ -44,7 +50,10 @@ class StaffLinkFlow:
         self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
     ) -> Outcome:
         """Links the account (a wrong or expired code is answered and the step repeats)."""
-        staff = await link_telegram(ctx.session, answer.text, int(ctx.address), ctx.now)
+        return await self._link(ctx, answer.text)
+
+    async def _link(self, ctx: FlowContext, code: str) -> Outcome:
+        staff = await link_telegram(ctx.session, code, int(ctx.address), ctx.now)
         scope = scope_of(staff)
         return Outcome(
             [
