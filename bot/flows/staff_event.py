@@ -18,7 +18,12 @@ from bot.domain.event_schedule import (
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.flows.staff_access import current_scope, require_role
 from bot.services.authz import Action
-from bot.services.events import MAX_PLACE_CHARS, authorize_parish, create_event
+from bot.services.events import (
+    MAX_PLACE_CHARS,
+    authorize_parish,
+    create_event,
+    queue_announcements,
+)
 from bot.services.territory import Place
 
 _OFFSET_TEMPLATES = {
@@ -249,14 +254,17 @@ class StaffEventFlow:
             offsets_minutes=tuple(int(o) for o in data["offsets"]),
             now=ctx.now,
         )
+        queued = await queue_announcements(ctx.session, ctx.settings, event, ctx.now)
         return Outcome(
             [
                 Reply(
                     ctx.t(
-                        "Listo: evento {id} programado en {parish}. Se avisará {offsets}.",
+                        "Listo: evento {id} programado en {parish}. Avisos ({offsets}): "
+                        "{queued} mensajes en la cola de envío.",
                         id=event.id,
                         parish=data["parish_label"],
                         offsets=offsets_text(ctx, data["offsets"]),
+                        queued=queued,
                     )
                 )
             ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import N_, DomainError
@@ -18,7 +19,11 @@ from bot.domain.staff import StaffScope
 from bot.services.audit import record
 from bot.services.authz import Action, authorize
 from bot.services.dialogues import district_of_parish
-from bot.storage.models import Event, Parish
+from bot.storage.models import Event, OutboxMessage, Parish
+from notificaciones.jobs import materialise_event_announcements
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 EVENT_KINDS = ("brigada_social", "dialogo_ciudadano", "sensibilizacion", "feria")
 MAX_PLACE_CHARS = 200
@@ -124,3 +129,22 @@ async def create_event(
         detail={"kind": kind, "parish": parish_code, "offsets": offsets},
     )
     return event
+
+
+async def queue_announcements(
+    session: AsyncSession, settings: Settings, event: Event, now: datetime
+) -> int:
+    """Runs the scheduler's announcement job now; returns the outbox rows this event has.
+
+    The job is idempotent (dedupe keys), so the next scheduler tick adds nothing more; events
+    beyond its horizon are announced by a later tick.
+    """
+    await materialise_event_announcements(session, settings, now)
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like(f"event:{event.id}:%"))
+        )
+        or 0
+    )

@@ -10,7 +10,15 @@ from bot.domain.staff import Role
 from bot.flows.engine import FlowEngine
 from bot.services.container import Services
 from bot.services.staff import create_staff, issue_link_code
-from bot.storage.models import AuditEntry, Event
+from bot.storage.models import (
+    AuditEntry,
+    Beneficiary,
+    Contact,
+    Event,
+    OptOut,
+    OutboxMessage,
+    Subscription,
+)
 from tests.support.chat import Chat
 
 TACAMOROS = "111252"  # district 11D06
@@ -147,3 +155,79 @@ async def test_staff_link_in_one_message_with_the_code_after_the_command(
     assert "no es válido" in chat.text
     await chat.say(f"/vincular {code}")
     assert "vinculada" in chat.text
+
+
+async def _tacamoros_people(services: Services) -> None:
+    """Two registry mobiles (one opted out), one Telegram subscriber; one mobile elsewhere."""
+    now = services.clock()
+    async with services.session_factory() as session, session.begin():
+        for n, (phone, parish) in enumerate(
+            [
+                ("+593991000001", TACAMOROS),
+                ("+593991000002", TACAMOROS),
+                ("+593991000003", "110101"),
+            ]
+        ):
+            session.add(
+                Beneficiary(
+                    cedula=f"11000000{n:02d}",
+                    names="Persona",
+                    mobile=phone,
+                    parish_code=parish,
+                    programme="BDH",
+                    status="activo",
+                    row_hash="x",
+                    updated_at=now,
+                )
+            )
+        session.add(OptOut(phone="+593991000002", opted_out_at=now, source="sms"))
+        contact = Contact(channel="telegram", address="555", created_at=now, last_seen_at=now)
+        session.add(contact)
+        await session.flush()
+        session.add(
+            Subscription(
+                contact_id=contact.id,
+                parish_code=TACAMOROS,
+                channel="telegram",
+                address="555",
+                topic="eventos",
+                consent_at=now,
+                created_at=now,
+            )
+        )
+
+
+async def test_an_event_created_on_telegram_queues_its_announcements_at_once(
+    services: Services, flow_engine: FlowEngine
+) -> None:
+    await _tacamoros_people(services)
+    await _staff(services, Role.DISTRICT, 8108, "11D06")
+    chat = Chat(flow_engine, channel="telegram", address="8108")
+    await chat.say("/evento brigada")
+    await chat.say("Tacamoros")
+    await chat.say("15/12/2026 10:00")
+    await chat.say("Casa comunal")
+    await chat.say("Atención integral")
+    await chat.choose("7 días y 1 día")
+    await chat.choose("Programar")
+    # 2 recipients (the opted-out phone and the other parish are left out) × 2 reminders.
+    assert "4 mensajes en la cola" in chat.text
+    event = (await _events(services))[-1]
+    async with services.session_factory() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"event:{event.id}:%"))
+            )
+        )
+    assert sorted((r.channel, r.address) for r in rows) == [
+        ("sms", "+593991000001"),
+        ("sms", "+593991000001"),
+        ("telegram", "555"),
+        ("telegram", "555"),
+    ]
+    # T-7 days and T-1 day at 09:00 in Tacamoros (UTC-5).
+    assert sorted({r.next_attempt_at for r in rows}) == [
+        datetime(2026, 12, 8, 14, 0, tzinfo=UTC),
+        datetime(2026, 12, 14, 14, 0, tzinfo=UTC),
+    ]
+    assert all("Casa comunal" in r.body for r in rows)
