@@ -16,6 +16,7 @@ from bot.flows.payment_status import PaymentStatusFlow
 from bot.flows.privacy import PrivacyFlow
 from bot.flows.staff_broadcast import StaffBroadcastFlow
 from bot.flows.staff_cases import StaffCasesFlow
+from bot.flows.staff_commitments import StaffCommitmentsFlow
 from bot.flows.staff_event import StaffEventFlow
 from bot.flows.staff_link import StaffLinkFlow
 from bot.flows.staff_stats import StaffStatsFlow
@@ -51,6 +52,7 @@ def build_flows() -> list[Flow]:
             StaffEventFlow(),
             StaffBroadcastFlow(),
             StaffCasesFlow(),
+            StaffCommitmentsFlow(),
             StaffStatsFlow(),
         ]
     )

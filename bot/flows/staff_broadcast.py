@@ -175,6 +175,7 @@ class StaffBroadcastFlow:
             answer.text,
             now=ctx.now,
             cost_per_segment=ctx.settings.sms_cost_per_segment_usd,
+            transliterate=ctx.settings.sms_transliterate,
         )
         return self._preview(ctx, {**data, "broadcast_id": broadcast.id}, preview, broadcast.body)
 
@@ -190,6 +191,11 @@ class StaffBroadcastFlow:
             [
                 ctx.t("Vista previa del aviso para {place}:", place=data["territory_label"]),
                 f"«{body}»",
+                *(
+                    [ctx.t("Por SMS irá sin tildes: «{text}»", text=preview.sms_body)]
+                    if preview.transliterated and preview.sms
+                    else []
+                ),
                 ctx.t(
                     "Destinatarios: {count} (SMS: {sms}, Telegram: {telegram}).",
                     count=preview.recipients,
@@ -230,6 +236,7 @@ class StaffBroadcastFlow:
                 broadcast_id,
                 now=ctx.now,
                 cost_per_segment=ctx.settings.sms_cost_per_segment_usd,
+                transliterate=ctx.settings.sms_transliterate,
             )
         except AudienceChanged as changed:
             # The draft now holds the new figures: show them and ask again.

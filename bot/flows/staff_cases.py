@@ -1,18 +1,35 @@
-"""«/casos»: the district's queue of open follow-up cases."""
+"""«/casos»: the district's queue of open follow-up cases, and changing a case's status."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS
+from bot.domain.staff import StaffScope
+from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.flows.staff_access import current_scope, require_role
 from bot.flows.staff_district import ask_district, district_from_answer, own_district
-from bot.services.authz import Action
+from bot.services.authz import PERMISSIONS, Action
 from bot.services.staff_queries import district_cases
+from bot.services.staff_updates import case_for_update, update_case_status
+
+MAX_CASE_BUTTONS = 8
+MAX_NOTE_CHARS = 1000
+
+
+def can_update(scope: StaffScope | None, action: Action) -> bool:
+    """Whether the role may change things at all (territory is checked when it acts)."""
+    return scope is not None and scope.role in PERMISSIONS[action].roles
+
+
+def short(text: str, limit: int = 60) -> str:
+    """The first `limit` characters of a text, on one line."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 class StaffCasesFlow:
-    """Lists open cases of the staff member's district (or of the district they name)."""
+    """Lists a district's open cases; writers pick one, a new status and a note."""
 
     name = "staff_casos"
     in_menu = False
@@ -24,17 +41,30 @@ class StaffCasesFlow:
         return ctx.t("Casos del distrito")
 
     async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        """Analysts see their district at once; others are asked which district."""
+        """Analysts see their district at once; others are asked which district.
+
+        «/casos NUMERO» opens that case directly for a status change.
+        """
         scope = await require_role(ctx, Action.VIEW_CASES)
+        number = str(data.get("args", "")).strip()
+        if number:
+            return await self._open_case(ctx, number)
         district = own_district(scope)
         if district is None:
-            return ask_district(ctx, data)
+            return ask_district(ctx, {})
         return await self._list(ctx, district)
 
     async def step(
         self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
     ) -> Outcome:
-        """Lists the cases of the district typed."""
+        """Runs one step: district, case, new status, note."""
+        if step == "choosing_case":
+            value = answer.option or answer.text
+            return await self._open_case(ctx, value.removeprefix("case:"))
+        if step == "choosing_status":
+            return self._choosing_status(ctx, data, answer)
+        if step == "writing_note":
+            return await self._writing_note(ctx, data, answer)
         return await self._list(ctx, district_from_answer(ctx, answer))
 
     async def _list(self, ctx: FlowContext, district: str) -> Outcome:
@@ -52,8 +82,103 @@ class StaffCasesFlow:
                     "• {number} · {kind} · {status} · vence {due}",
                     number=case.number,
                     kind=case.kind,
-                    status=case.status,
+                    status=ctx.t(CASE_STATUS_LABELS.get(case.status, case.status)),
                     due=due,
                 )
             )
+        if not can_update(scope, Action.UPDATE_CASE):
+            return Outcome([Reply("\n".join(lines))])
+        lines.append(ctx.t("Para cambiar el estado de un caso, elíjalo o escriba su número."))
+        options = tuple(
+            Option(f"case:{case.number}", case.number) for case in cases[:MAX_CASE_BUTTONS]
+        )
+        return Outcome([Reply("\n".join(lines), options)], step="choosing_case")
+
+    async def _open_case(self, ctx: FlowContext, number: str) -> Outcome:
+        case = await case_for_update(ctx.session, await current_scope(ctx), number, now=ctx.now)
+        status = ctx.t(CASE_STATUS_LABELS.get(case.status, case.status))
+        targets = CASE_TRANSITIONS.get(case.status, ())
+        if not targets:
+            return Outcome(
+                [
+                    Reply(
+                        ctx.t(
+                            "El caso {number} está cerrado («{status}»); ya no cambia de estado.",
+                            number=case.number,
+                            status=status,
+                        )
+                    )
+                ]
+            )
+        text = "\n".join(
+            [
+                ctx.t(
+                    "Caso {number} · {kind} · estado: {status}",
+                    number=case.number,
+                    kind=case.kind,
+                    status=status,
+                ),
+                ctx.t("Descripción: {text}", text=short(case.description, 300) or "—"),
+                ctx.t("¿A qué estado pasa?"),
+            ]
+        )
+        options = tuple(Option(f"status:{s}", ctx.t(CASE_STATUS_LABELS[s])) for s in targets)
+        return Outcome([Reply(text, options)], step="choosing_status", data={"number": case.number})
+
+    def _choosing_status(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        status = (answer.option or "").removeprefix("status:")
+        if status not in CASE_STATUS_LABELS:
+            return Outcome(
+                [Reply(ctx.t("Elija el nuevo estado con uno de los botones."))],
+                step="choosing_status",
+                data=data,
+            )
+        return Outcome(
+            [
+                Reply(
+                    ctx.t("Escriba una nota para el expediente (queda con el cambio)."),
+                    (Option("sin_nota", ctx.t("Sin nota")),),
+                )
+            ],
+            step="writing_note",
+            data={**data, "status": status},
+        )
+
+    async def _writing_note(
+        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        note = "" if answer.option == "sin_nota" else answer.text.strip()
+        if len(note) > MAX_NOTE_CHARS:
+            return Outcome(
+                [
+                    Reply(
+                        ctx.t(
+                            "La nota tiene {count} caracteres; el máximo es {limit}.",
+                            count=len(note),
+                            limit=MAX_NOTE_CHARS,
+                        )
+                    )
+                ],
+                step="writing_note",
+                data=data,
+            )
+        change = await update_case_status(
+            ctx.session,
+            await current_scope(ctx),
+            data["number"],
+            data["status"],
+            now=ctx.now,
+            note=note,
+            ministry=ctx.settings.ministry_name,
+        )
+        lines = [
+            ctx.t(
+                "Caso {number}: «{before}» → «{after}».",
+                number=change.case.number,
+                before=ctx.t(CASE_STATUS_LABELS[change.previous]),
+                after=ctx.t(CASE_STATUS_LABELS[change.case.status]),
+            )
+        ]
+        if change.reporter_notified:
+            lines.append(ctx.t("Se avisó a la persona que reportó el caso."))
         return Outcome([Reply("\n".join(lines))])

@@ -2,19 +2,19 @@
 
 The preview stores a digest of the exact recipient list; confirming recomputes the list and
 refuses (showing the new figures) if it changed, so the outbox receives exactly the recipients
-the staff member saw counted. The audience query is here until `notificaciones` offers one.
+the staff member saw counted. SMS text rules (segments, transliteration) are notificaciones'.
+The audience stays here: `notificaciones.audiences` merges registry mobiles and subscribers in
+one audience, while staff choose one source (registry or subscribers) on purpose.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-import gsm0338  # noqa: F401  (registers the 'gsm03.38' codec)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from bot.services.audit import record
 from bot.services.authz import Action, authorize
 from bot.storage.models import Beneficiary, Broadcast, Canton, OptOut, Parish, Subscription
 from notificaciones.outbox import enqueue
+from notificaciones.segments import estimated_cost, prepare_sms, segment_info
 
 SOURCES = ("beneficiarios", "suscriptores")
 MAX_BODY_CHARS = 600
@@ -59,16 +60,8 @@ class Preview:
     unicode: bool
     cost_usd: Decimal
     digest: str
-
-
-def sms_segments(text: str) -> tuple[int, bool]:
-    """Segments an SMS needs and whether it is UCS-2 (one accent like «á» makes it so)."""
-    try:
-        septets = len(text.encode("gsm03.38"))
-    except UnicodeEncodeError:
-        units = len(text.encode("utf-16-le")) // 2
-        return (1 if units <= 70 else math.ceil(units / 67)), True
-    return (1 if septets <= 160 else math.ceil(septets / 153)), False
+    sms_body: str  # the text as the SMS carries it (transliterated when configured)
+    transliterated: bool
 
 
 def _parish_filter(audience: Audience) -> Any:
@@ -119,14 +112,24 @@ def _digest(pairs: list[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def preview_of(pairs: list[tuple[str, str]], body: str, cost_per_segment: float) -> Preview:
-    """Counts recipients per channel, SMS segments and the estimated cost."""
+def preview_of(
+    pairs: list[tuple[str, str]], body: str, cost_per_segment: float, *, transliterate: bool
+) -> Preview:
+    """Counts recipients per channel, SMS segments (after transliteration) and the cost."""
     sms = sum(1 for channel, _ in pairs if channel == "sms")
-    segments, is_unicode = sms_segments(body)
-    cost = (Decimal(str(cost_per_segment)) * sms * segments).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
+    sms_body = prepare_sms(body, transliterate_accents=transliterate)
+    info = segment_info(sms_body)
+    return Preview(
+        recipients=len(pairs),
+        sms=sms,
+        telegram=len(pairs) - sms,
+        segments_per_sms=info.segments,
+        unicode=info.encoding == "UCS-2",
+        cost_usd=estimated_cost(info.segments, sms, cost_per_segment),
+        digest=_digest(pairs),
+        sms_body=sms_body,
+        transliterated=sms_body != prepare_sms(body, transliterate_accents=False),
     )
-    return Preview(len(pairs), sms, len(pairs) - sms, segments, is_unicode, cost, _digest(pairs))
 
 
 async def authorize_audience(
@@ -148,6 +151,7 @@ async def draft_broadcast(
     *,
     now: datetime,
     cost_per_segment: float,
+    transliterate: bool,
 ) -> tuple[Broadcast, Preview]:
     """Authorises, counts the audience and stores a draft; returns it with its preview."""
     allowed = await authorize_audience(session, scope, audience, now)
@@ -161,7 +165,7 @@ async def draft_broadcast(
             limit=MAX_BODY_CHARS,
         )
     pairs = await recipients(session, audience)
-    preview = preview_of(pairs, text, cost_per_segment)
+    preview = preview_of(pairs, text, cost_per_segment, transliterate=transliterate)
     broadcast = Broadcast(
         staff_id=allowed.staff_id,
         audience={**audience.as_dict(), "digest": preview.digest},
@@ -199,6 +203,7 @@ async def confirm_broadcast(
     *,
     now: datetime,
     cost_per_segment: float,
+    transliterate: bool,
 ) -> int:
     """Sends a previewed draft to the outbox; returns how many messages were queued.
 
@@ -211,7 +216,7 @@ async def confirm_broadcast(
     audience = _audience_of(broadcast)
     allowed = await authorize_audience(session, scope, audience, now)
     pairs = await recipients(session, audience)
-    preview = preview_of(pairs, broadcast.body, cost_per_segment)
+    preview = preview_of(pairs, broadcast.body, cost_per_segment, transliterate=transliterate)
     if preview.digest != broadcast.audience.get("digest"):
         broadcast.audience = {**audience.as_dict(), "digest": preview.digest}
         broadcast.recipients = preview.recipients
@@ -230,7 +235,7 @@ async def confirm_broadcast(
             session,
             channel=channel,
             address=address,
-            body=broadcast.body,
+            body=preview.sms_body if channel == "sms" else broadcast.body,
             kind="broadcast",
             dedupe_key=f"broadcast:{broadcast.id}:{channel}:{address}",
             due_at=now,
