@@ -13,6 +13,7 @@ from bot.cli.common import SettingsError, fail, load_settings, setup_logging
 from bot.cli.data import data_app
 from bot.cli.db import db_app
 from bot.cli.dialogues import dialogues_app
+from bot.cli.exports import export_app
 from bot.cli.registry import import_app
 from bot.cli.reports import reports_app
 from bot.cli.staff import staff_app
@@ -30,6 +31,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(staff_app, name="staff")
 app.add_typer(dialogues_app, name="dialogues")
 app.add_typer(reports_app, name="reports")
+app.add_typer(export_app, name="export")
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,22 @@ def run(
     from bot.runtime import run_telegram
 
     run_telegram(settings)
+
+
+@app.command()
+def scheduler() -> None:
+    """Runs the SMS dispatcher and the notification scheduler (= python -m notificaciones)."""
+    from notificaciones.__main__ import main as notifications_main
+
+    raise typer.Exit(notifications_main([]))
+
+
+@app.command()
+def web() -> None:
+    """Serves the Twilio webhooks (= python -m notificaciones web)."""
+    from notificaciones.__main__ import main as notifications_main
+
+    raise typer.Exit(notifications_main(["web"]))
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ class Action(StrEnum):
     MANAGE_STAFF = "gestionar_personal"
     IMPORT_REGISTRY = "importar_registro"
     EXPORT_REPORTS = "exportar_reportes"
+    EXPORT_CONTACTS = "exportar_contactos_completos"
 
 
 class Territory(StrEnum):
@@ -54,6 +55,16 @@ _READERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT, Role.AUDITOR})
 _WRITERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT})
 _ADMIN = frozenset({Role.ADMIN})
 
+_READS = frozenset(
+    {
+        Action.VIEW_STATS,
+        Action.VIEW_CASES,
+        Action.VIEW_COMMITMENTS,
+        Action.EXPORT_REPORTS,
+        Action.EXPORT_CONTACTS,
+    }
+)
+
 PERMISSIONS: dict[Action, Permission] = {
     Action.VIEW_STATS: Permission(_READERS, Territory.DISTRICT),
     Action.VIEW_CASES: Permission(_READERS, Territory.DISTRICT),
@@ -66,6 +77,7 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.MANAGE_STAFF: Permission(_ADMIN, Territory.NONE),
     Action.IMPORT_REGISTRY: Permission(_ADMIN, Territory.NONE),
     Action.EXPORT_REPORTS: Permission(frozenset({Role.ADMIN, Role.AUDITOR}), Territory.NONE),
+    Action.EXPORT_CONTACTS: Permission(_ADMIN, Territory.NONE),
 }
 
 
@@ -142,8 +154,10 @@ async def authorize(
     if scope is None:
         reason, error = "not_staff", PermissionDenied(NOT_STAFF, "not_staff")
     elif scope.role not in permission.roles:
-        reason = "read_only" if scope.read_only else "role"
-        template = _READ_ONLY if scope.read_only else _ROLE_DENIED
+        # "Read-only" explains a refused change; a refused read names the role instead.
+        read_only = scope.read_only and action not in _READS
+        reason = "read_only" if read_only else "role"
+        template = _READ_ONLY if read_only else _ROLE_DENIED
         error = PermissionDenied(template, reason, role=ROLE_LABELS[scope.role])
     elif permission.territory is Territory.DISTRICT:
         if district_code is None:
