@@ -55,7 +55,8 @@ _READERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT, Role.AUDITOR})
 _WRITERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT})
 _ADMIN = frozenset({Role.ADMIN})
 
-_READS = frozenset(
+# Reads: a refusal names the role, never "read-only".
+READ_ACTIONS = frozenset(
     {
         Action.VIEW_STATS,
         Action.VIEW_CASES,
@@ -155,7 +156,7 @@ async def authorize(
         reason, error = "not_staff", PermissionDenied(NOT_STAFF, "not_staff")
     elif scope.role not in permission.roles:
         # "Read-only" explains a refused change; a refused read names the role instead.
-        read_only = scope.read_only and action not in _READS
+        read_only = scope.read_only and action not in READ_ACTIONS
         reason = "read_only" if read_only else "role"
         template = _READ_ONLY if read_only else _ROLE_DENIED
         error = PermissionDenied(template, reason, role=ROLE_LABELS[scope.role])
