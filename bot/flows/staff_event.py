@@ -219,9 +219,10 @@ class StaffEventFlow:
     def _summary(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
         place = self._place(ctx, data["parish_code"])
         local = datetime.fromisoformat(data["starts_at"]).astimezone(ZoneInfo(place.timezone))
+        kind_label = EVENT_KIND_LABELS[data["kind"]]
         lines = [
             ctx.t("Revise el evento:"),
-            ctx.t("• Tipo: {kind}", kind=ctx.t(EVENT_KIND_LABELS[data["kind"]])),
+            ctx.t("• Tipo: {kind}", kind=ctx.t(kind_label)),
             ctx.t("• Parroquia: {parish}", parish=data["parish_label"]),
             ctx.t(
                 "• Fecha y hora: {when} (hora local)",
