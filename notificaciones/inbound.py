@@ -154,7 +154,7 @@ async def apply_status_callback(
 ) -> bool:
     """Stores a delivery status from the provider; True if it matched an outbox row."""
     row: OutboxMessage | None = None
-    if reference and reference.isdigit():
+    if reference and reference.isascii() and reference.isdigit() and len(reference) <= 18:
         row = await session.get(OutboxMessage, int(reference))
     if row is None and sid:
         row = await session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == sid))

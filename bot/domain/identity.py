@@ -47,7 +47,7 @@ def parse_cedula(raw: str) -> Cedula:
     text = _NON_DIGITS.sub("", raw or "")
     if not text:
         raise InvalidCedula(N_("Escriba su número de cédula: son 10 dígitos."), "empty")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # «¹» is a digit int() refuses
         raise InvalidCedula(
             N_("La cédula solo lleva números (10 dígitos), sin letras ni símbolos."), "format"
         )

@@ -47,8 +47,8 @@ class StaffCommitmentsFlow:
     ) -> Outcome:
         """Runs one step: district, commitment, new status, note."""
         if step == "choosing_commitment":
-            value = (answer.option or answer.text).removeprefix("commitment:").lstrip("#")
-            if not value.strip().isdigit():
+            value = (answer.option or answer.text).removeprefix("commitment:").lstrip("#").strip()
+            if not (value.isascii() and value.isdigit() and len(value) <= 9):
                 return Outcome(
                     [Reply(ctx.t("Elija un compromiso o escriba su número (p. ej. 12)."))],
                     step="choosing_commitment",

@@ -19,6 +19,7 @@ def test_valid_cedula_is_accepted_with_separators() -> None:
     [
         ("", "empty", "10 dígitos"),
         ("17143A7103", "format", "solo lleva números"),
+        ("11¹0000000", "format", "solo lleva números"),
         ("171430710", "length", "usted escribió 9"),
         ("9914307103", "province", "99 no corresponde"),
         ("1784307103", "type", "tercer dígito"),
