@@ -18,6 +18,11 @@ SessionFactory = async_sessionmaker[AsyncSession]
 DEFAULT_CONCURRENCY = 10
 SPARE_CONNECTIONS = 8  # beyond the updates' share: scheduler jobs, outbox dispatcher, webhooks
 POOL_TIMEOUT_SECONDS = 10
+# SQLite has one writer at a time: more connections only add lock waits, busy-handler sleeps and
+# aiosqlite threads (measured: 4 connections 3.6 ms CPU/message, 32 connections 4.8 ms). Updates
+# beyond these wait for a connection as they would wait for the write lock (same 30 s limit).
+SQLITE_CONNECTIONS = 4
+SQLITE_WAIT_SECONDS = 30
 
 
 def is_sqlite(url: str) -> bool:
@@ -28,13 +33,20 @@ def is_sqlite(url: str) -> bool:
 def pool_options(url: str, concurrency: int) -> dict[str, Any]:
     """Pool settings so that `concurrency` units of work never wait for a connection.
 
-    `pool_size` equals the concurrency (the Telegram adapter's `max_concurrent_updates`), plus
-    a few overflow connections for background jobs; a wait longer than the timeout is a bug.
-    In-memory SQLite keeps SQLAlchemy's own single-connection pool.
+    PostgreSQL: `pool_size` equals the concurrency (the Telegram adapter's
+    `max_concurrent_updates`), plus a few overflow connections for background jobs; a wait
+    longer than the timeout is a bug. SQLite: at most `SQLITE_CONNECTIONS`, waiting as long as
+    for its write lock. In-memory SQLite keeps SQLAlchemy's own single-connection pool.
     """
     parsed = make_url(url)
-    if is_sqlite(url) and parsed.database in (None, "", ":memory:"):
-        return {}
+    if is_sqlite(url):
+        if parsed.database in (None, "", ":memory:"):
+            return {}
+        return {
+            "pool_size": min(concurrency, SQLITE_CONNECTIONS),
+            "max_overflow": 0,
+            "pool_timeout": SQLITE_WAIT_SECONDS,
+        }
     return {
         "pool_size": concurrency,
         "max_overflow": SPARE_CONNECTIONS,

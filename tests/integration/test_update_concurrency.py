@@ -14,7 +14,7 @@ from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
 from bot.handlers.application import build_application
 from bot.services.container import build_services
-from bot.storage.db import SPARE_CONNECTIONS, pool_options
+from bot.storage.db import SPARE_CONNECTIONS, SQLITE_CONNECTIONS, is_sqlite, pool_options
 from tests.support.clock import FakeClock
 from tests.support.fake_bot_api import FakeBotApi, telegram_settings
 
@@ -27,7 +27,9 @@ def test_setting_has_a_safe_default_and_rejects_zero() -> None:
 
 def test_in_memory_sqlite_keeps_its_own_pool() -> None:
     assert pool_options("sqlite+aiosqlite:///:memory:", 8) == {}
-    assert pool_options("sqlite+aiosqlite:///x.db", 8)["pool_size"] == 8
+    assert pool_options("sqlite+aiosqlite:///x.db", 2)["pool_size"] == 2
+    assert pool_options("sqlite+aiosqlite:///x.db", 64)["pool_size"] == SQLITE_CONNECTIONS
+    assert pool_options("postgresql+asyncpg://u@h/db", 64)["pool_size"] == 64
 
 
 async def test_update_processor_and_pool_follow_one_setting(
@@ -44,11 +46,12 @@ async def test_update_processor_and_pool_follow_one_setting(
         pool = services.engine.sync_engine.pool
         assert pool.size() == 3  # type: ignore[attr-defined]
         # Every update in flight plus the background jobs' spare connections, all at once,
-        # without anyone waiting for the pool.
+        # without anyone waiting for the pool (SQLite: its few connections, see db.py).
+        at_once = 3 if is_sqlite(database_url) else 3 + SPARE_CONNECTIONS
         async with AsyncExitStack() as stack:
             connections = [
                 await asyncio.wait_for(stack.enter_async_context(services.engine.connect()), 5)
-                for _ in range(3 + SPARE_CONNECTIONS)
+                for _ in range(at_once)
             ]
             for connection in connections:
                 assert await connection.scalar(text("SELECT 1")) == 1
