@@ -9,12 +9,12 @@ from bot.domain.staff import StaffScope
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.flows.staff_access import current_scope, require_role
 from bot.flows.staff_district import ask_district, district_from_answer, own_district
+from bot.flows.staff_status_note import ask_for_note, read_note
 from bot.services.authz import PERMISSIONS, Action
 from bot.services.staff_queries import district_cases
 from bot.services.staff_updates import case_for_update, update_case_status
 
 MAX_CASE_BUTTONS = 8
-MAX_NOTE_CHARS = 1000
 
 
 def can_update(scope: StaffScope | None, action: Action) -> bool:
@@ -126,42 +126,15 @@ class StaffCasesFlow:
         return Outcome([Reply(text, options)], step="choosing_status", data={"number": case.number})
 
     def _choosing_status(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        status = (answer.option or "").removeprefix("status:")
-        if status not in CASE_STATUS_LABELS:
-            return Outcome(
-                [Reply(ctx.t("Elija el nuevo estado con uno de los botones."))],
-                step="choosing_status",
-                data=data,
-            )
-        return Outcome(
-            [
-                Reply(
-                    ctx.t("Escriba una nota para el expediente (queda con el cambio)."),
-                    (Option("sin_nota", ctx.t("Sin nota")),),
-                )
-            ],
-            step="writing_note",
-            data={**data, "status": status},
-        )
+        prompt = ctx.t("Escriba una nota para el expediente (queda con el cambio).")
+        return ask_for_note(ctx, data, answer, CASE_STATUS_LABELS, prompt)
 
     async def _writing_note(
         self, ctx: FlowContext, data: dict[str, Any], answer: Answer
     ) -> Outcome:
-        note = "" if answer.option == "sin_nota" else answer.text.strip()
-        if len(note) > MAX_NOTE_CHARS:
-            return Outcome(
-                [
-                    Reply(
-                        ctx.t(
-                            "La nota tiene {count} caracteres; el máximo es {limit}.",
-                            count=len(note),
-                            limit=MAX_NOTE_CHARS,
-                        )
-                    )
-                ],
-                step="writing_note",
-                data=data,
-            )
+        note = read_note(ctx, data, answer)
+        if isinstance(note, Outcome):
+            return note
         change = await update_case_status(
             ctx.session,
             await current_scope(ctx),

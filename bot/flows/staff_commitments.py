@@ -7,8 +7,9 @@ from typing import Any
 from bot.domain.dialogue import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUSES
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.flows.staff_access import current_scope, require_role
-from bot.flows.staff_cases import MAX_NOTE_CHARS, can_update, short
+from bot.flows.staff_cases import can_update, short
 from bot.flows.staff_district import ask_district, district_from_answer, own_district
+from bot.flows.staff_status_note import ask_for_note, read_note
 from bot.services.authz import Action
 from bot.services.reports import deadline_text
 from bot.services.staff_queries import district_commitments
@@ -117,42 +118,15 @@ class StaffCommitmentsFlow:
         return Outcome([Reply(text, options)], step="choosing_status", data={"id": row.id})
 
     def _choosing_status(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        status = (answer.option or "").removeprefix("status:")
-        if status not in COMMITMENT_STATUS_LABELS:
-            return Outcome(
-                [Reply(ctx.t("Elija el nuevo estado con uno de los botones."))],
-                step="choosing_status",
-                data=data,
-            )
-        return Outcome(
-            [
-                Reply(
-                    ctx.t("Escriba una nota para el seguimiento (queda con el cambio)."),
-                    (Option("sin_nota", ctx.t("Sin nota")),),
-                )
-            ],
-            step="writing_note",
-            data={**data, "status": status},
-        )
+        prompt = ctx.t("Escriba una nota para el seguimiento (queda con el cambio).")
+        return ask_for_note(ctx, data, answer, COMMITMENT_STATUS_LABELS, prompt)
 
     async def _writing_note(
         self, ctx: FlowContext, data: dict[str, Any], answer: Answer
     ) -> Outcome:
-        note = "" if answer.option == "sin_nota" else answer.text.strip()
-        if len(note) > MAX_NOTE_CHARS:
-            return Outcome(
-                [
-                    Reply(
-                        ctx.t(
-                            "La nota tiene {count} caracteres; el máximo es {limit}.",
-                            count=len(note),
-                            limit=MAX_NOTE_CHARS,
-                        )
-                    )
-                ],
-                step="writing_note",
-                data=data,
-            )
+        note = read_note(ctx, data, answer)
+        if isinstance(note, Outcome):
+            return note
         change = await update_commitment_status(
             ctx.session,
             await current_scope(ctx),
