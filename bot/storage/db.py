@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,14 +13,16 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage import sqlite_inloop
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 DEFAULT_CONCURRENCY = 10
 SPARE_CONNECTIONS = 8  # beyond the updates' share: scheduler jobs, outbox dispatcher, webhooks
 POOL_TIMEOUT_SECONDS = 10
-# SQLite has one writer at a time: more connections only add lock waits, busy-handler sleeps and
-# aiosqlite threads (measured: 4 connections 3.6 ms CPU/message, 32 connections 4.8 ms). Updates
-# beyond these wait for a connection as they would wait for the write lock (same 30 s limit).
+# SQLite has one writer at a time: more connections only add lock waits and retries (measured
+# with aiosqlite: 4 connections 3.6 ms CPU/message, 32 connections 4.8 ms). Updates beyond these
+# wait for a connection as they would wait for the write lock (same 30 s limit).
 SQLITE_CONNECTIONS = 4
 SQLITE_WAIT_SECONDS = 30
 
@@ -54,16 +56,23 @@ def pool_options(url: str, concurrency: int) -> dict[str, Any]:
     }
 
 
+def engine_url(url: str) -> URL:
+    """The URL the engine is built with: SQLite runs on the event loop (`sqlite_inloop`)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("sqlite+aiosqlite", f"sqlite+{sqlite_inloop.DRIVER}"):
+        sqlite_inloop.register()
+        return parsed.set(drivername=f"sqlite+{sqlite_inloop.DRIVER}")
+    return parsed
+
+
 def create_engine(
     url: str, *, echo: bool = False, concurrency: int = DEFAULT_CONCURRENCY
 ) -> AsyncEngine:
-    """Creates the async engine sized for `concurrency`; SQLite gets WAL and a busy timeout."""
+    """Creates the async engine sized for `concurrency`; SQLite gets WAL and waits for locks."""
     kwargs: dict[str, Any] = {"echo": echo, **pool_options(url, concurrency)}
-    if is_sqlite(url):
-        kwargs["connect_args"] = {"timeout": 30}
-    else:
+    if not is_sqlite(url):
         kwargs["pool_pre_ping"] = True
-    engine = create_async_engine(url, **kwargs)
+    engine = create_async_engine(engine_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -1,0 +1,157 @@
+"""SQLite on the event loop (`bot/storage/sqlite_inloop.py`): no threads, and a lock never blocks.
+
+Statements run on the loop; a write that finds the database locked by another connection gives
+way with `asyncio.sleep` and runs again, so the holder (in this process or another) can finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage import sqlite_inloop
+from bot.storage.db import create_engine, engine_url
+
+
+async def _table(path: Path) -> AsyncEngine:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", concurrency=4)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+    return engine
+
+
+async def _ticks_while(work: asyncio.Task[object]) -> int:
+    """Counts 1 ms ticks of the loop until `work` ends: a blocked loop would count none."""
+    ticks = 0
+    while not work.done():
+        await asyncio.sleep(0.001)
+        ticks += 1
+    return ticks
+
+
+def test_file_urls_use_the_in_loop_driver_and_others_are_untouched() -> None:
+    assert engine_url("sqlite+aiosqlite:///x.db").drivername == "sqlite+inloop"
+    assert engine_url("sqlite+inloop:///x.db").drivername == "sqlite+inloop"
+    url = "postgresql+asyncpg://u@h/db"
+    assert engine_url(url).drivername == "postgresql+asyncpg"
+
+
+async def test_reads_and_writes_run_without_a_thread_per_connection(tmp_path: Path) -> None:
+    threads = threading.active_count()
+    engine = await _table(tmp_path / "a.db")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('ñandú 🦤')"))
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT body FROM notes"))).scalars().all()
+            mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
+        assert rows == ["ñandú 🦤"]
+        assert mode == "wal"
+        assert engine.dialect.driver == sqlite_inloop.DRIVER
+        assert threading.active_count() == threads
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_gives_way_to_a_transaction_of_this_process(tmp_path: Path) -> None:
+    engine = await _table(tmp_path / "b.db")
+    holder_wrote = asyncio.Event()
+
+    async def holder() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('first')"))
+            holder_wrote.set()
+            await asyncio.sleep(0.2)  # suspended with the write lock held
+
+    async def second() -> None:
+        await holder_wrote.wait()
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('second')"))
+
+    try:
+        first_task = asyncio.create_task(holder())
+        second_task: asyncio.Task[object] = asyncio.create_task(second())
+        ticks = await _ticks_while(second_task)
+        await first_task
+        await second_task
+        async with engine.connect() as conn:
+            bodies = (await conn.execute(text("SELECT body FROM notes ORDER BY id"))).scalars()
+            assert list(bodies) == ["first", "second"]
+        assert ticks > 50  # the loop kept running the whole time the second writer waited
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_gives_way_to_another_process_lock(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    engine = await _table(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO notes (body) VALUES ('other process')")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.15, other.execute, "COMMIT")
+
+    async def write() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('bot')"))
+
+    try:
+        task: asyncio.Task[object] = asyncio.create_task(write())
+        ticks = await _ticks_while(task)
+        await task
+        async with engine.connect() as conn:
+            bodies = (await conn.execute(text("SELECT body FROM notes ORDER BY id"))).scalars()
+            assert list(bodies) == ["other process", "bot"]
+        assert ticks > 30
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_a_lock_held_too_long_fails_clearly_without_blocking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_inloop, "LOCK_WAIT_SECONDS", 0.2)
+    path = tmp_path / "d.db"
+    engine = await _table(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('never')"))
+
+    try:
+        task: asyncio.Task[object] = asyncio.create_task(write())
+        ticks = await _ticks_while(task)
+        with pytest.raises(OperationalError, match="locked"):
+            await task
+        assert ticks > 30
+        other.execute("ROLLBACK")
+        async with engine.begin() as conn:  # the connection is usable again afterwards
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('later')"))
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM notes"))).scalar() == 1
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_an_error_inside_a_transaction_rolls_it_back(tmp_path: Path) -> None:
+    engine = await _table(tmp_path / "e.db")
+    try:
+        with pytest.raises(OperationalError):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO notes (body) VALUES ('kept?')"))
+                await conn.execute(text("INSERT INTO missing_table VALUES (1)"))
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM notes"))).scalar() == 0
+    finally:
+        await engine.dispose()
