@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./mies_conecta.db"
+DEFAULT_DATABASE_URL = "sqlite:///./mies_conecta.db"
 
 
 class MissingSetting(Exception):
@@ -117,7 +118,7 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path | None:
         """The SQLite file of the database URL, if it is one."""
-        prefix = "sqlite+aiosqlite:///"
-        if self.database_url.startswith(prefix):
-            return Path(self.database_url.removeprefix(prefix))
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database)
         return None

@@ -3,7 +3,10 @@
 `python -m bench.harness.bot_process --kind ours|echo --base-url URL --database-url URL --done-fd N`
 
 - `ours`: the product, built by `bot.handlers.application.build_application` on real services.
-- `echo`: a minimal python-telegram-bot echo bot with the same transport settings (the baseline).
+- `echo`: the issue's baseline, python-telegram-bot's echo example as it ships (default builder:
+  PTB's httpx transport, one update at a time);
+- `echo-tuned`: the same echo bot given the product's transport (`AiohttpRequest`), pool size and
+  updates in flight: a stricter comparison, printed next to the baseline.
 
 Both add one handler in a later group that writes "<update_id>\n" to the file descriptor
 `--done-fd` once every handler of the update has finished (replies sent), so the harness knows
@@ -55,7 +58,15 @@ async def _echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def echo_application(base_url: str) -> Application:  # type: ignore[type-arg]
-    """The baseline: PTB's echo example with the product's concurrency and transport.
+    """The baseline: PTB's echo example (`examples/echobot.py`) as it ships, on the fake server."""
+    application = ApplicationBuilder().token(TOKEN).base_url(base_url).build()
+    application.add_handler(MessageHandler(filters.TEXT, _echo_text))
+    application.add_handler(CallbackQueryHandler(_echo_button))
+    return application
+
+
+def tuned_echo_application(base_url: str) -> Application:  # type: ignore[type-arg]
+    """The stricter baseline: PTB's echo example with the product's concurrency and transport.
 
     Same Bot API transport (`AiohttpRequest`, same pool size) and the same number of updates in
     flight as the product with its default settings (MAX_CONCURRENT_UPDATES).
@@ -93,7 +104,7 @@ async def _ours(base_url: str, database_url: str) -> tuple[Application, object]:
 def main() -> None:
     """Runs one bot until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--kind", choices=("ours", "echo"), required=True)
+    parser.add_argument("--kind", choices=("ours", "echo", "echo-tuned"), required=True)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--done-fd", type=int, required=True)
@@ -105,6 +116,8 @@ def main() -> None:
     services = None
     if args.kind == "echo":
         application = echo_application(args.base_url)
+    elif args.kind == "echo-tuned":
+        application = tuned_echo_application(args.base_url)
     else:
         application, services = loop.run_until_complete(_ours(args.base_url, args.database_url))
     application.add_handler(_done_handler(args.done_fd), group=DONE_GROUP)

@@ -59,7 +59,7 @@ def pool_options(url: str, concurrency: int) -> dict[str, Any]:
 def engine_url(url: str) -> URL:
     """The URL the engine is built with: SQLite runs on the event loop (`sqlite_inloop`)."""
     parsed = make_url(url)
-    if parsed.drivername in ("sqlite+aiosqlite", f"sqlite+{sqlite_inloop.DRIVER}"):
+    if parsed.get_backend_name() == "sqlite":  # `sqlite://`, `sqlite+aiosqlite://`, …
         sqlite_inloop.register()
         return parsed.set(drivername=f"sqlite+{sqlite_inloop.DRIVER}")
     return parsed

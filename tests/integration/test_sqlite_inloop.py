@@ -7,6 +7,7 @@ way with `asyncio.sleep` and runs again, so the holder (in this process or anoth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
@@ -37,6 +38,7 @@ async def _ticks_while(work: asyncio.Task[object]) -> int:
 
 
 def test_file_urls_use_the_in_loop_driver_and_others_are_untouched() -> None:
+    assert engine_url("sqlite:///x.db").drivername == "sqlite+inloop"
     assert engine_url("sqlite+aiosqlite:///x.db").drivername == "sqlite+inloop"
     assert engine_url("sqlite+inloop:///x.db").drivername == "sqlite+inloop"
     url = "postgresql+asyncpg://u@h/db"
@@ -44,18 +46,20 @@ def test_file_urls_use_the_in_loop_driver_and_others_are_untouched() -> None:
 
 
 async def test_reads_and_writes_run_without_a_thread_per_connection(tmp_path: Path) -> None:
-    threads = threading.active_count()
     engine = await _table(tmp_path / "a.db")
     try:
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO notes (body) VALUES ('ñandú 🦤')"))
-        async with engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT body FROM notes"))).scalars().all()
-            mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
-        assert rows == ["ñandú 🦤"]
+        threads = threading.active_count()
+        async with contextlib.AsyncExitStack() as stack:
+            connections = [await stack.enter_async_context(engine.connect()) for _ in range(4)]
+            for conn in connections:
+                rows = (await conn.execute(text("SELECT body FROM notes"))).scalars().all()
+                assert rows == ["ñandú 🦤"]
+            mode = (await connections[0].execute(text("PRAGMA journal_mode"))).scalar()
+            assert threading.active_count() == threads  # 4 connections, not one thread more
         assert mode == "wal"
         assert engine.dialect.driver == sqlite_inloop.DRIVER
-        assert threading.active_count() == threads
     finally:
         await engine.dispose()
 
@@ -155,3 +159,48 @@ async def test_an_error_inside_a_transaction_rolls_it_back(tmp_path: Path) -> No
             assert (await conn.execute(text("SELECT count(*) FROM notes"))).scalar() == 0
     finally:
         await engine.dispose()
+
+
+async def test_wal_checkpoints_run_on_a_worker_thread_not_on_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f.db"
+    engine = await _table(path)
+    threads: list[int] = []
+    original = sqlite_inloop.WalCheckpointer.checkpoint
+
+    def recording(self: sqlite_inloop.WalCheckpointer) -> None:
+        threads.append(threading.get_ident())
+        original(self)
+
+    monkeypatch.setattr(sqlite_inloop.WalCheckpointer, "checkpoint", recording)
+    checkpointer = sqlite_inloop.checkpointer_for(str(path))
+    assert checkpointer is not None
+    checkpointer.last_started = float("-inf")
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
+        before = checkpointer.completed
+        for body in ("uno", "dos"):  # two commits within a second: one checkpoint
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": body})
+        for _ in range(200):
+            if checkpointer.completed > before:
+                break
+            await asyncio.sleep(0.01)
+        assert checkpointer.completed == before + 1
+        assert threads and threads[0] != threading.get_ident()
+        # The rows are in the database file itself: read without the WAL (immutable=1).
+        plain = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            rows = plain.execute("SELECT body FROM notes ORDER BY id").fetchall()
+        finally:
+            plain.close()
+        assert rows == [("uno",), ("dos",)]
+    finally:
+        await engine.dispose()
+
+
+def test_an_in_memory_database_has_no_checkpointer() -> None:
+    assert sqlite_inloop.checkpointer_for(":memory:") is None
+    assert sqlite_inloop.checkpointer_for("file:x?mode=memory&cache=shared", uri=True) is None
