@@ -23,6 +23,7 @@ from bench.harness.report import emit, postgres_admin_url, quick_mode, verdict
 
 ECHO_PREFIX = "conversation/echo"  # the baseline: PTB's echo example as it ships
 TUNED_PREFIX = "conversation/echo-tuned"  # the same echo bot on the product's transport
+REPEATS = 3  # runs of the saturation load the ratio target is read from (median reported)
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,17 @@ class Bench:
 
     async def _suite(self, kind: str, database: str, prefix: str) -> None:
         for count in self.config.citizens:
-            result = await self._one(kind, database, count, None)
-            self._report(f"{prefix}/saturation-{count}", result)
+            name = f"{prefix}/saturation-{count}"
+            if count != self._target_citizens():
+                self._report(name, await self._one(kind, database, count, None))
+                continue
+            # The ratio target's load: the run of median throughput out of REPEATS, so that one
+            # stall of the shared machine does not decide the verdict.
+            runs = [await self._one(kind, database, count, None) for _ in range(REPEATS)]
+            runs.sort(key=lambda run: run.throughput)
+            self._report(name, runs[len(runs) // 2])
+            emit(name, "throughput_min", runs[0].throughput, f"updates/s (of {REPEATS} runs)")
+            emit(name, "throughput_max", runs[-1].throughput, f"updates/s (of {REPEATS} runs)")
         for rate in self.config.rates:
             result = await self._one(kind, database, self.config.open_loop_citizens, rate)
             self._report(f"{prefix}/open-{rate}ps", result)
@@ -159,9 +169,13 @@ class Bench:
                 if echo is not None and echo.throughput:
                     emit(name, metric, result.throughput / echo.throughput, "ratio")
 
+    def _target_citizens(self) -> int:
+        citizens = self.config.citizens
+        return 100 if 100 in citizens else citizens[-1]
+
     def _targets(self) -> None:
         config = self.config
-        sat = 100 if 100 in config.citizens else config.citizens[-1]
+        sat = self._target_citizens()
         rate = 100 if 100 in config.rates else config.rates[-1]
         echo = self.results.get(f"{ECHO_PREFIX}/saturation-{sat}")
         for database in config.databases:
