@@ -116,9 +116,11 @@ class Bench:
         for rate in self.config.rates:
             result = await self._one(kind, database, self.config.open_loop_citizens, rate)
             self._report(f"{prefix}/open-{rate}ps", result)
-        if kind == "ours" and self.config.profile is not None and database == "sqlite":
-            profile = self.config.profile
-            await self._one(kind, database, max(self.config.citizens[-2:]), None, profile)
+        if kind == "ours" and self.config.profile is not None:
+            profile = self.config.profile  # SQLite's; PostgreSQL's gets a "-postgres" suffix
+            if database != "sqlite":
+                profile = profile.with_name(f"{profile.stem}-postgres{profile.suffix}")
+            await self._one(kind, database, self._target_citizens(), None, profile)
             emit(f"{prefix}/profile", "written", 1, str(profile))
 
     async def _one(
