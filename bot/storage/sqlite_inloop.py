@@ -236,8 +236,19 @@ class InLoopConnection:
             pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
 
     async def commit(self) -> None:
+        """Commits; a COMMIT refused by a lock (readers, outside WAL) stays open and is retried."""
         wrote = self._conn.in_transaction  # the driver opens a transaction only to write
-        self._conn.commit()
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        pause = FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                self._conn.commit()
+                break
+            except sqlite3.OperationalError as error:
+                if not _is_locked(error) or time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
         if wrote and self._checkpointer is not None:
             self._checkpointer.after_write()
 

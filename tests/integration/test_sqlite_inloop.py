@@ -204,3 +204,28 @@ async def test_wal_checkpoints_run_on_a_worker_thread_not_on_the_loop(
 def test_an_in_memory_database_has_no_checkpointer() -> None:
     assert sqlite_inloop.checkpointer_for(":memory:") is None
     assert sqlite_inloop.checkpointer_for("file:x?mode=memory&cache=shared", uri=True) is None
+
+
+async def test_a_commit_refused_by_a_reader_is_retried_not_lost(tmp_path: Path) -> None:
+    """Outside WAL (rollback journal) a COMMIT waits for readers: it must wait on the loop."""
+    path = tmp_path / "g.db"
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("PRAGMA journal_mode=DELETE")
+    setup.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    setup.execute("INSERT INTO notes (body) VALUES ('old')")
+    setup.execute("BEGIN")
+    setup.execute("SELECT * FROM notes").fetchall()  # an open read: a SHARED lock
+    writer = sqlite_inloop.InLoopConnection(sqlite3.connect(path, timeout=0))
+    cursor = await writer.cursor()
+    await cursor.execute("INSERT INTO notes (body) VALUES ('new')")
+    asyncio.get_running_loop().call_later(0.1, setup.execute, "COMMIT")
+    try:
+        commit: asyncio.Task[object] = asyncio.create_task(writer.commit())
+        ticks = await _ticks_while(commit)
+        await commit
+        assert ticks > 20
+        rows = setup.execute("SELECT body FROM notes ORDER BY id").fetchall()
+        assert rows == [("old",), ("new",)]
+    finally:
+        await writer.close()
+        setup.close()
