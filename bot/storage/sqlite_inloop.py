@@ -13,7 +13,11 @@ database locked before its transaction has written anything gives way (`asyncio.
 from 1 ms to 50 ms) and runs again, up to `LOCK_WAIT_SECONDS`, as SQLite's busy handler would.
 SQLite reports a lock at the first write of a transaction, before anything changed; later
 statements of a writing transaction already hold the lock. Nor does the loop ever sync the
-file: WAL checkpoints run on a worker thread (`WalCheckpointer`).
+file: WAL checkpoints run on a worker thread (`bot/storage/wal_checkpoints.py`).
+
+The price: a statement holds the loop while it runs. Conversation statements are indexed and
+take microseconds; a SQLite deployment serves one district. Long analytical queries over a
+national registry belong to PostgreSQL (asyncpg never blocks the loop).
 
 A SQLite URL in the settings is written `sqlite:///path.db` (`sqlite+aiosqlite:///…` is still
 understood); `bot.storage.db.engine_url` gives it this driver (`sqlite+inloop`) when it builds
@@ -23,7 +27,6 @@ the engine.
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 import time
 import types
@@ -37,16 +40,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     SQLiteDialect_aiosqlite,
 )
 
+from bot.storage.wal_checkpoints import WalCheckpointer, checkpointer_for
+
 if TYPE_CHECKING:
     from sqlalchemy.connectors.asyncio import AsyncIODBAPIConnection
-
-log = logging.getLogger(__name__)
 
 DRIVER = "inloop"
 LOCK_WAIT_SECONDS = 30.0
 FIRST_PAUSE_SECONDS = 0.001
 LONGEST_PAUSE_SECONDS = 0.05
-CHECKPOINT_EVERY_SECONDS = 1.0
 
 
 def _is_locked(error: sqlite3.OperationalError) -> bool:
@@ -129,62 +131,6 @@ class _CursorContext:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._cursor.__aexit__(*exc)
-
-
-class WalCheckpointer:
-    """Copies a database's WAL back into its file on a worker thread, never on the event loop.
-
-    SQLite's own automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages and
-    syncs the database file: tens of milliseconds during which the event loop, and so every
-    conversation, would stand still (measured: p99 131 ms instead of 9.5 ms at 100 updates/s).
-    In-loop connections turn it off (`wal_autocheckpoint=0`); after a writing commit this runs
-    `PRAGMA wal_checkpoint(PASSIVE)` (it waits for no reader or writer) on its own connection
-    in a thread, at most once every `CHECKPOINT_EVERY_SECONDS`.
-    """
-
-    def __init__(self, database: str, uri: bool) -> None:
-        self.database = database
-        self.uri = uri
-        self.last_started = float("-inf")
-        self.completed = 0
-        self._task: asyncio.Future[None] | None = None
-
-    def after_write(self) -> None:
-        """Starts a checkpoint in a thread unless one runs or one started less than a period ago."""
-        loop = asyncio.get_running_loop()
-        task = self._task
-        if task is not None and not task.done() and task.get_loop() is loop:
-            return
-        now = time.monotonic()
-        if now - self.last_started < CHECKPOINT_EVERY_SECONDS:
-            return
-        self.last_started = now
-        self._task = asyncio.ensure_future(asyncio.to_thread(self.checkpoint))
-
-    def checkpoint(self) -> None:
-        """One passive checkpoint (blocking: call it from a worker thread)."""
-        try:
-            connection = sqlite3.connect(self.database, uri=self.uri, timeout=LOCK_WAIT_SECONDS)
-            try:
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            finally:
-                connection.close()
-            self.completed += 1
-        except sqlite3.Error as error:  # the next writing commit tries again
-            log.warning("WAL checkpoint of the SQLite database failed: %s", error)
-
-
-_checkpointers: dict[tuple[str, bool], WalCheckpointer] = {}
-
-
-def checkpointer_for(database: str, uri: bool = False) -> WalCheckpointer | None:
-    """The process's checkpointer of one database file (None for an in-memory database)."""
-    if database in ("", ":memory:") or (uri and "mode=memory" in database):
-        return None
-    key = (database, uri)
-    if key not in _checkpointers:
-        _checkpointers[key] = WalCheckpointer(database, uri)
-    return _checkpointers[key]
 
 
 class InLoopConnection:
@@ -327,7 +273,5 @@ __all__: Sequence[str] = (
     "DRIVER",
     "InLoopConnection",
     "SQLiteDialect_inloop",
-    "WalCheckpointer",
-    "checkpointer_for",
     "register",
 )

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage import sqlite_inloop
+from bot.storage import sqlite_inloop, wal_checkpoints
 from bot.storage.db import create_engine, engine_url
 
 
@@ -167,14 +167,14 @@ async def test_wal_checkpoints_run_on_a_worker_thread_not_on_the_loop(
     path = tmp_path / "f.db"
     engine = await _table(path)
     threads: list[int] = []
-    original = sqlite_inloop.WalCheckpointer.checkpoint
+    original = wal_checkpoints.WalCheckpointer.checkpoint
 
-    def recording(self: sqlite_inloop.WalCheckpointer) -> None:
+    def recording(self: wal_checkpoints.WalCheckpointer) -> None:
         threads.append(threading.get_ident())
         original(self)
 
-    monkeypatch.setattr(sqlite_inloop.WalCheckpointer, "checkpoint", recording)
-    checkpointer = sqlite_inloop.checkpointer_for(str(path))
+    monkeypatch.setattr(wal_checkpoints.WalCheckpointer, "checkpoint", recording)
+    checkpointer = wal_checkpoints.checkpointer_for(str(path))
     assert checkpointer is not None
     checkpointer.last_started = float("-inf")
     try:
@@ -202,8 +202,8 @@ async def test_wal_checkpoints_run_on_a_worker_thread_not_on_the_loop(
 
 
 def test_an_in_memory_database_has_no_checkpointer() -> None:
-    assert sqlite_inloop.checkpointer_for(":memory:") is None
-    assert sqlite_inloop.checkpointer_for("file:x?mode=memory&cache=shared", uri=True) is None
+    assert wal_checkpoints.checkpointer_for(":memory:") is None
+    assert wal_checkpoints.checkpointer_for("file:x?mode=memory&cache=shared", uri=True) is None
 
 
 async def test_a_commit_refused_by_a_reader_is_retried_not_lost(tmp_path: Path) -> None:
