@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -17,6 +18,19 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 SUPPORTED_LOCALES = ("es_EC", "en")
 SOURCE_LOCALE = "es_EC"
+
+DateStyle = Literal["weekday_date_time", "day_month", "compact_date_time"]
+# Named date shapes for short texts (SMS, notices), one Babel pattern per supported locale: a
+# Spanish pattern quotes its "de", which must not leak into English. Literal spaces only (CLDR's
+# own patterns put a U+202F before AM/PM, which is not GSM-7 and would make an SMS UCS-2).
+DATE_STYLES: dict[DateStyle, dict[str, str]] = {
+    # martes 25 de noviembre, 14:05 / Tuesday, November 25, 2:05 PM
+    "weekday_date_time": {"es_EC": "EEEE d 'de' MMMM, HH:mm", "en": "EEEE, MMMM d, h:mm a"},
+    # 5 de diciembre / December 5
+    "day_month": {"es_EC": "d 'de' MMMM", "en": "MMMM d"},
+    # 25/11 14:05 / Nov 25, 2:05 PM
+    "compact_date_time": {"es_EC": "d/MM HH:mm", "en": "MMM d, h:mm a"},
+}
 
 
 def normalise_locale(code: str | None) -> str:
@@ -64,6 +78,11 @@ class Translator:
         if self.locale == "en":
             fmt = "EEEE, MMMM d, h:mm a" if fmt == "EEEE d 'de' MMMM, HH:mm" else fmt
         return format_datetime(value, format=fmt, locale=self.locale, tzinfo=value.tzinfo)
+
+    def pattern(self, style: DateStyle) -> str:
+        """The locale's Babel pattern for a named date shape, for `date` or `datetime`."""
+        patterns = DATE_STYLES[style]
+        return patterns.get(self.locale, patterns[SOURCE_LOCALE])
 
     def money(self, amount: Decimal | float | int) -> str:
         """Formats US dollars, Ecuador's currency."""

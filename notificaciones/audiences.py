@@ -6,6 +6,10 @@ mobile on record; opted-out phones are always excluded and each address gets one
 when a household shares a phone. With a programme filter only beneficiaries of those programmes
 are included (subscriptions carry no programme).
 
+Each recipient carries the language its texts are written in: a Telegram subscriber's own choice
+(/idioma), a phone's known contact's choice (see `phone_locales`), else None, the default locale.
+Texts rendered per language are rendered once per language (`group_by_locale`), not per person.
+
 Usage:
     preview = await preview_broadcast(session, audience, body, settings)   # show, then confirm
     broadcast = await enqueue_broadcast(session, audience, body, settings, now=now, staff_id=…)
@@ -13,7 +17,8 @@ Usage:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +28,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.storage.models import Beneficiary, Broadcast, Canton, OptOut, Parish, Subscription
+from bot.i18n import normalise_locale
+from bot.storage.models import (
+    Beneficiary,
+    Broadcast,
+    Canton,
+    Contact,
+    OptOut,
+    Parish,
+    Subscription,
+)
 from notificaciones.outbox import NewMessage, enqueue_many
 from notificaciones.quiet_hours import next_allowed, parish_zones
 from notificaciones.segments import estimated_cost, prepare_sms, segment_info
@@ -31,6 +45,9 @@ from notificaciones.segments import estimated_cost, prepare_sms, segment_info
 TOPIC_ALL = "todos"
 TOPIC_EVENTS = "eventos"
 TOPIC_COMMITMENTS = "compromisos"
+# Up to this many phones, their languages are looked up with IN (…); a larger (national)
+# audience reads every phone contacts know instead, like the opt-out list below.
+LOCALE_LOOKUP_MAX_PHONES = 1000
 
 
 @dataclass(frozen=True)
@@ -70,11 +87,16 @@ class Audience:
 
 @dataclass(frozen=True)
 class Recipient:
-    """One address to write to, with the parish that sets its local time."""
+    """One address to write to, the parish that sets its local time and its language.
+
+    `locale` is None when nobody behind the address chose a language (an SMS-only beneficiary):
+    the settings' default locale applies.
+    """
 
     channel: str
     address: str
     parish_code: str | None
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,41 @@ def _place_filter(query: Any, parish_column: Any, audience: Audience) -> Any:
     return query.where(or_(*conditions)) if conditions else query.where(parish_column.is_(None))
 
 
+async def phone_locales(
+    session: AsyncSession, phones: Collection[str] | None = None
+) -> dict[str, str]:
+    """The language of each phone a contact is known by (of `phones` only if given), normalised.
+
+    One phone may be known several ways; the strongest wins: the phone's own SMS conversation
+    (/idioma over SMS), then the contact who last gave it as their phone, then the contact who
+    last subscribed it to SMS notices. Phones no contact knows are absent (default locale).
+    """
+    subscribed: Any = (
+        select(Subscription.address, Contact.locale)
+        .join(Contact, Contact.id == Subscription.contact_id)
+        .where(Subscription.channel == "sms")
+        .order_by(Subscription.id)
+    )
+    given: Any = (
+        select(Contact.phone, Contact.locale)
+        .where(Contact.phone.is_not(None))
+        .order_by(Contact.last_seen_at, Contact.id)
+    )
+    own: Any = select(Contact.address, Contact.locale).where(Contact.channel == "sms")
+    if phones is not None:
+        if not phones:
+            return {}
+        subscribed = subscribed.where(Subscription.address.in_(phones))
+        given = given.where(Contact.phone.in_(phones))
+        own = own.where(Contact.address.in_(phones))
+    locales: dict[str, str] = {}
+    # Weakest first: a later (stronger or more recent) row overwrites an earlier one.
+    for query in (subscribed, given, own):
+        for address, locale in (await session.execute(query)).all():
+            locales[str(address)] = normalise_locale(locale)
+    return locales
+
+
 async def audience_recipients(
     session: AsyncSession, audience: Audience
 ) -> tuple[list[Recipient], int]:
@@ -127,21 +184,47 @@ async def audience_recipients(
         for phone, parish in (await session.execute(query)).all():
             found.setdefault(("sms", phone), Recipient("sms", phone, parish))
     if not audience.programmes:
-        subscribers: Any = select(
-            Subscription.channel, Subscription.address, Subscription.parish_code
-        ).where(Subscription.channel.in_(audience.channels))
+        subscribers: Any = (
+            select(
+                Subscription.channel, Subscription.address, Subscription.parish_code, Contact.locale
+            )
+            .join(Contact, Contact.id == Subscription.contact_id)
+            .where(Subscription.channel.in_(audience.channels))
+        )
         if audience.topic is not None:
             subscribers = subscribers.where(Subscription.topic.in_((audience.topic, TOPIC_ALL)))
         subscribers = _place_filter(subscribers, Subscription.parish_code, audience).order_by(
             Subscription.id
         )
-        for channel, address, parish in (await session.execute(subscribers)).all():
-            found.setdefault((channel, address), Recipient(channel, address, parish))
+        for channel, address, parish, locale in (await session.execute(subscribers)).all():
+            found.setdefault(
+                (channel, address), Recipient(channel, address, parish, normalise_locale(locale))
+            )
+    # One phone, one language, however many people receive at it or subscribed it.
+    phones = [address for channel, address in found if channel == "sms"]
+    if phones:
+        known = await phone_locales(
+            session, phones if len(phones) <= LOCALE_LOOKUP_MAX_PHONES else None
+        )
+        for phone in phones:
+            if phone in known:
+                found[("sms", phone)] = replace(found[("sms", phone)], locale=known[phone])
     # The opt-out list is far smaller than a national audience: filter in memory, never with a
     # 100,000-item IN (…) (PostgreSQL's driver caps a statement at 32,767 parameters).
     opted_out = set(await session.scalars(select(OptOut.phone)))
     recipients = [r for r in found.values() if not (r.channel == "sms" and r.address in opted_out)]
     return recipients, len(found) - len(recipients)
+
+
+def group_by_locale(
+    recipients: Iterable[Recipient], default_locale: str
+) -> dict[str, list[Recipient]]:
+    """Recipients by the (normalised) locale their texts are written in, in their given order."""
+    groups: dict[str, list[Recipient]] = {}
+    for recipient in recipients:
+        locale = normalise_locale(recipient.locale or default_locale)
+        groups.setdefault(locale, []).append(recipient)
+    return groups
 
 
 async def preview_broadcast(

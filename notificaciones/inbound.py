@@ -2,7 +2,8 @@
 
 BAJA / STOP / PARAR opt out (kept forever; one last confirmation SMS), ALTA / INICIO opt back
 in, EVENTOS lists the next events in the sender's parish, AYUDA explains; anything else gets a
-short help text. Replies are returned to the webhook, which answers Twilio with TwiML.
+short help text. Replies are returned to the webhook, which answers Twilio with TwiML, in the
+language of the sender's known contact (`phone_locales`), else the default locale.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.text import fold
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
 from bot.storage.models import Beneficiary, Contact, OptOut, OutboxMessage, Subscription
 from notificaciones import outbox
+from notificaciones.audiences import phone_locales
 from notificaciones.quiet_hours import parish_zones
 from notificaciones.segments import prepare_sms
 
@@ -67,8 +69,8 @@ async def _sender_parish(session: AsyncSession, phone: str) -> str | None:
 async def handle_inbound_sms(
     session: AsyncSession, settings: Settings, phone: str, body: str, now: datetime
 ) -> InboundReply:
-    """Acts on an inbound SMS keyword and returns the reply text."""
-    t = translator(settings.default_locale)
+    """Acts on an inbound SMS keyword and returns the reply text, in the sender's language."""
+    t = translator((await phone_locales(session, [phone])).get(phone, settings.default_locale))
     word = keyword_of(body)
     ministry = settings.ministry_name
     if word in OPT_OUT_WORDS:
@@ -92,7 +94,7 @@ async def handle_inbound_sms(
         return InboundReply("ignored_opted_out", None)
     if word in EVENTS_WORDS:
         return InboundReply(
-            "events", _sms(await _events_text(session, settings, phone, now), settings)
+            "events", _sms(await _events_text(session, settings, t, phone, now), settings)
         )
     if word in HELP_WORDS:
         text = t.t(
@@ -110,8 +112,9 @@ async def handle_inbound_sms(
     return InboundReply("unknown", _sms(text, settings))
 
 
-async def _events_text(session: AsyncSession, settings: Settings, phone: str, now: datetime) -> str:
-    t = translator(settings.default_locale)
+async def _events_text(
+    session: AsyncSession, settings: Settings, t: Translator, phone: str, now: datetime
+) -> str:
     parish = await _sender_parish(session, phone)
     if parish is None:
         return t.t(
@@ -130,7 +133,7 @@ async def _events_text(session: AsyncSession, settings: Settings, phone: str, no
     lines = [
         t.t(
             "{when}: {title}, {place}",
-            when=t.datetime(e.starts_at.astimezone(zone), "d/MM HH:mm"),
+            when=t.datetime(e.starts_at.astimezone(zone), t.pattern("compact_date_time")),
             title=e.title,
             place=e.place,
         )

@@ -1,7 +1,8 @@
 """Idempotent scheduled work that reads the database: announcements and deadline reminders.
 
 Each job may run any number of times (every tick, after a restart, from two processes): outbox
-dedupe keys (`event:<id>:<offset>:<channel>:<address>`) make a second run add nothing.
+dedupe keys (`event:<id>:<offset>:<channel>:<address>`) make a second run add nothing. Texts are
+written in each recipient's language, rendered once per language of the audience.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from notificaciones.audiences import (
     Audience,
     audience_recipients,
     enqueue_to_recipients,
+    group_by_locale,
 )
 from notificaciones.quiet_hours import parish_zones
 
@@ -53,15 +55,28 @@ def announcement_time(starts_at: datetime, offset_minutes: int, zone: ZoneInfo) 
     return starts_at - timedelta(minutes=offset_minutes)
 
 
-def event_text(event: Event, zone: ZoneInfo, settings: Settings) -> str:
-    """The announcement SMS of an event (short: parishes with poor coverage)."""
-    t = translator(settings.default_locale)
+def event_text(event: Event, zone: ZoneInfo, settings: Settings, locale: str | None = None) -> str:
+    """The announcement SMS of an event in `locale` (short: parishes with poor coverage)."""
+    t = translator(locale or settings.default_locale)
     return t.t(
         "{ministry}: {title}. {when} en {place}. Responda EVENTOS para ver más.",
         ministry=settings.ministry_name,
         title=event.title,
-        when=t.datetime(event.starts_at.astimezone(zone), "EEEE d 'de' MMMM, HH:mm"),
+        when=t.datetime(event.starts_at.astimezone(zone), t.pattern("weekday_date_time")),
         place=event.place,
+    )
+
+
+def commitment_text(commitment: Commitment, settings: Settings, locale: str | None = None) -> str:
+    """The deadline reminder SMS of a commitment in `locale`."""
+    assert commitment.deadline is not None
+    t = translator(locale or settings.default_locale)
+    what = commitment.institution_commitment.strip()
+    return t.t(
+        "{ministry}: el compromiso «{what}» vence el {day}. Responda AYUDA para saber más.",
+        ministry=settings.ministry_name,
+        what=what if len(what) <= 70 else what[:67].rstrip() + "...",
+        day=t.date(commitment.deadline, t.pattern("day_month")),
     )
 
 
@@ -97,18 +112,19 @@ async def materialise_event_announcements(
                 parish_codes=(event.parish_code,), topic=TOPIC_EVENTS, channels=("sms", "telegram")
             ),
         )
-        body = event_text(event, zone, settings)
-        for offset, due in due_times:
-            added += await enqueue_to_recipients(
-                session,
-                recipients,
-                body=body,
-                kind="event_announcement",
-                key_prefix=f"event:{event.id}:{offset}",
-                due_at=due,
-                now=now,
-                settings=settings,
-            )
+        for locale, group in group_by_locale(recipients, settings.default_locale).items():
+            body = event_text(event, zone, settings, locale)
+            for offset, due in due_times:
+                added += await enqueue_to_recipients(
+                    session,
+                    group,
+                    body=body,
+                    kind="event_announcement",
+                    key_prefix=f"event:{event.id}:{offset}",
+                    due_at=due,
+                    now=now,
+                    settings=settings,
+                )
     return added
 
 
@@ -129,11 +145,17 @@ async def materialise_commitment_reminders(
         )
     )
     zones = await parish_zones(session, {c.parish_code for c in commitments})
-    t = translator(settings.default_locale)
     added = 0
     for commitment in commitments:
         assert commitment.deadline is not None
         zone = zones.get(commitment.parish_code, settings.timezone)
+        dues = [
+            (days, datetime.combine(commitment.deadline - timedelta(days=days), ANNOUNCE_AT, zone))
+            for days in COMMITMENT_REMINDER_DAYS
+        ]
+        dues = [(days, due) for days, due in dues if due >= now - LATE_GRACE]
+        if not dues:
+            continue
         recipients, _ = await audience_recipients(
             session,
             Audience(
@@ -142,27 +164,19 @@ async def materialise_commitment_reminders(
                 channels=("sms", "telegram"),
             ),
         )
-        what = commitment.institution_commitment.strip()
-        body = t.t(
-            "{ministry}: el compromiso «{what}» vence el {day}. Responda AYUDA para saber más.",
-            ministry=settings.ministry_name,
-            what=what if len(what) <= 70 else what[:67].rstrip() + "...",
-            day=t.date(commitment.deadline, "d 'de' MMMM"),
-        )
-        for days in COMMITMENT_REMINDER_DAYS:
-            due = datetime.combine(commitment.deadline - timedelta(days=days), ANNOUNCE_AT, zone)
-            if due < now - LATE_GRACE:
-                continue
-            added += await enqueue_to_recipients(
-                session,
-                recipients,
-                body=body,
-                kind="commitment_reminder",
-                key_prefix=f"commitment:{commitment.id}:{days}d",
-                due_at=due,
-                now=now,
-                settings=settings,
-            )
+        for locale, group in group_by_locale(recipients, settings.default_locale).items():
+            body = commitment_text(commitment, settings, locale)
+            for days, due in dues:
+                added += await enqueue_to_recipients(
+                    session,
+                    group,
+                    body=body,
+                    kind="commitment_reminder",
+                    key_prefix=f"commitment:{commitment.id}:{days}d",
+                    due_at=due,
+                    now=now,
+                    settings=settings,
+                )
     return added
 
 

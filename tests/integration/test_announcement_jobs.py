@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
+from bot.flows.engine import FlowEngine
 from bot.services.container import Services
 from bot.storage.models import Beneficiary, Contact, Event, OptOut, OutboxMessage, Subscription
-from notificaciones.audiences import Audience, enqueue_broadcast, preview_broadcast
+from notificaciones import audiences
+from notificaciones.audiences import (
+    LOCALE_LOOKUP_MAX_PHONES,
+    Audience,
+    Recipient,
+    audience_recipients,
+    enqueue_broadcast,
+    group_by_locale,
+    phone_locales,
+    preview_broadcast,
+)
 from notificaciones.jobs import run_jobs
+from notificaciones.segments import segment_info
+from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 
 TACAMOROS = "111252"
@@ -55,6 +69,20 @@ async def _people(services: Services, now: datetime) -> None:
                 created_at=now,
             )
         )
+
+
+async def _english_subscriber(flow_engine: FlowEngine, chat_id: str, phone: str) -> None:
+    """A Telegram citizen who chose English with /idioma and subscribed by Telegram and SMS."""
+    chat = Chat(flow_engine, channel="telegram", address=chat_id)
+    await chat.say("/idioma")
+    await chat.press("en")
+    assert chat.text.startswith("Done, I will write to you in English.")
+    for channel in ("sub_telegram", "sub_sms"):
+        await chat.say("/eventos Tacamoros")
+        await chat.press(channel)
+        if channel == "sub_sms":
+            await chat.say(phone)
+        await chat.press("accept")
 
 
 async def _event(services: Services, parish: str, starts: datetime, now: datetime) -> None:
@@ -181,3 +209,126 @@ async def test_programme_filter_reaches_only_that_programmes_beneficiaries(
             services.settings,
         )
     assert preview.sms_recipients == 1
+
+
+async def test_each_recipient_gets_the_announcement_in_their_own_language(
+    services: Services, flow_engine: FlowEngine, clock: FakeClock
+) -> None:
+    now = clock()
+    await _people(services, now)
+    await _english_subscriber(flow_engine, "9100", "0991000077")
+    # Thursday 2026-12-10, 10:00 in Loja (UTC−5).
+    await _event(services, TACAMOROS, datetime(2026, 12, 10, 15, 0, tzinfo=UTC), now)
+
+    async with services.session_factory() as session, session.begin():
+        first = await run_jobs(session, services.settings, now)
+    async with services.session_factory() as session, session.begin():
+        again = await run_jobs(session, services.settings, now)
+
+    rows = [r for r in await _outbox(services) if r.kind == "event_announcement"]
+    bodies: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        bodies.setdefault((row.channel, row.address), set()).add(row.body)
+    english = (
+        "MIES: Brigada Social. Thursday, December 10, 10:00 AM at Casa comunal. "
+        "Reply EVENTOS to see more."
+    )
+    spanish = (
+        "MIES: Brigada Social. jueves 10 de diciembre, 10:00 en Casa comunal. "
+        "Responda EVENTOS para ver mas."
+    )
+    assert bodies == {
+        ("telegram", "9100"): {english},
+        ("sms", "+593991000077"): {english},  # the phone the English citizen subscribed
+        ("sms", "+593991000001"): {spanish},  # beneficiaries without a contact: the default
+        ("sms", "+593991000002"): {spanish},
+        ("sms", "+593991000009"): {spanish},  # an SMS contact who kept Spanish
+    }
+    assert first.announcements == 10 and again.announcements == 0  # 7 and 1 day before each
+    english_sms = next(r for r in rows if r.address == "+593991000077")
+    assert segment_info(english_sms.body).encoding == "GSM-7" and english_sms.segments == 1
+
+
+# 1: more phones than the IN (…) lookup takes, so every phone contacts know is read instead.
+@pytest.mark.parametrize("lookup_max", [LOCALE_LOOKUP_MAX_PHONES, 1])
+async def test_a_beneficiary_phone_takes_the_language_of_the_contact_who_gave_it(
+    services: Services,
+    flow_engine: FlowEngine,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    lookup_max: int,
+) -> None:
+    monkeypatch.setattr(audiences, "LOCALE_LOOKUP_MAX_PHONES", lookup_max)
+    now = clock()
+    await _people(services, now)
+    # The household phone of two transfers is the one an English citizen subscribed.
+    await _english_subscriber(flow_engine, "9100", "0991000001")
+
+    async with services.session_factory() as session:
+        recipients, _ = await audience_recipients(
+            session, Audience(parish_codes=(TACAMOROS,), channels=("sms", "telegram"))
+        )
+        locales = await phone_locales(session)
+
+    by_address = {r.address: r for r in recipients}
+    assert by_address["+593991000001"].locale == "en"
+    assert by_address["9100"].locale == "en"
+    assert by_address["+593991000002"].locale is None  # no contact: the default locale
+    assert by_address["+593991000009"].locale == "es_EC"
+    assert locales == {"+593991000001": "en", "+593991000009": "es_EC"}
+
+
+async def test_a_phones_own_sms_conversation_sets_its_language_over_other_contacts(
+    services: Services, clock: FakeClock
+) -> None:
+    now = clock()
+    async with services.session_factory() as session, session.begin():
+        session.add_all(
+            [
+                Contact(
+                    channel="telegram",
+                    address="9200",
+                    locale="en",
+                    phone="+593991000050",
+                    created_at=now,
+                    last_seen_at=now,
+                ),
+                Contact(
+                    channel="sms",
+                    address="+593991000050",
+                    locale="es_EC",
+                    created_at=now,
+                    last_seen_at=now,
+                ),
+                Contact(
+                    channel="telegram",
+                    address="9201",
+                    locale="en-US",
+                    phone="+593991000051",
+                    created_at=now,
+                    last_seen_at=now,
+                ),
+            ]
+        )
+    async with services.session_factory() as session:
+        assert await phone_locales(session) == {"+593991000050": "es_EC", "+593991000051": "en"}
+        assert await phone_locales(session, ["+593991000051", "+593991000099"]) == {
+            "+593991000051": "en"
+        }
+        assert await phone_locales(session, []) == {}
+
+
+def test_recipients_are_grouped_by_language_once_each_in_their_order() -> None:
+    recipients = [
+        Recipient("sms", "+593991000001", TACAMOROS),
+        Recipient("telegram", "9100", TACAMOROS, "en"),
+        Recipient("sms", "+593991000002", TACAMOROS, "es_EC"),
+        Recipient("sms", "+593991000003", TACAMOROS, "en"),
+    ]
+
+    groups = group_by_locale(recipients, "es_EC")
+
+    assert list(groups) == ["es_EC", "en"]
+    assert [r.address for r in groups["es_EC"]] == ["+593991000001", "+593991000002"]
+    assert [r.address for r in groups["en"]] == ["9100", "+593991000003"]
+    assert list(group_by_locale(recipients[:1], "en")) == ["en"]  # no choice: the default

@@ -12,7 +12,7 @@ from bot.domain.staff import Role
 from bot.flows.engine import FlowEngine
 from bot.services import commitments, dialogues
 from bot.services.container import Services
-from bot.storage.models import CommitmentUpdate, OutboxMessage
+from bot.storage.models import Beneficiary, CommitmentUpdate, OutboxMessage
 from notificaciones.jobs import materialise_commitment_reminders
 from tests.support.chat import Chat
 from tests.support.staff_accounts import make_scope
@@ -101,6 +101,55 @@ async def test_dated_deadline_notice_is_queued_once(
         [notice] = list(await session.scalars(select(OutboxMessage)))
         assert notice.channel == "sms" and "vence el" in notice.body
         assert notice.kind == "commitment_reminder"
+
+
+async def test_deadline_reminders_are_written_in_each_recipients_language(
+    services: Services, flow_engine: FlowEngine
+) -> None:
+    now = services.clock()  # Friday 2026-11-20 in Loja
+    await _dialogue_with_commitment(services, now.date() + timedelta(days=3))
+    english = Chat(flow_engine, channel="telegram", address="9002")
+    await english.say("/idioma")
+    await english.press("en")
+    await english.say("/acuerdos")
+    await english.say("Tacamoros")
+    await english.press("subscribe")
+    assert english.text.startswith("Done: we will let you know here when a commitment")
+    async with services.session_factory() as session, session.begin():
+        session.add(
+            Beneficiary(
+                cedula="1100000027",
+                names="Persona",
+                mobile="+593991234501",
+                parish_code="111252",
+                programme="BDH",
+                status="activo",
+                row_hash="x",
+                updated_at=now,
+            )
+        )
+
+    async with services.session_factory() as session, session.begin():
+        queued = await materialise_commitment_reminders(session, services.settings, now)
+
+    async with services.session_factory() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "commitment_reminder")
+            )
+        )
+    bodies = {(r.channel, r.address): r.body for r in rows}
+    assert queued == 2  # one day before the deadline; seven days before has passed
+    assert bodies == {
+        ("telegram", "9002"): (
+            'MIES: the commitment "Informar con anticipación de los eventos" is due on '
+            "November 23. Reply AYUDA to find out more."
+        ),
+        ("sms", "+593991234501"): (
+            "MIES: el compromiso «Informar con anticipacion de los eventos» vence el "
+            "23 de noviembre. Responda AYUDA para saber mas."
+        ),
+    }
 
 
 async def test_staff_cannot_record_outside_their_territory(services: Services) -> None:

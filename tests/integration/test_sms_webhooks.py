@@ -12,7 +12,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.services.container import Services
-from bot.storage.models import Beneficiary, Event, OptOut, OutboxMessage
+from bot.storage.models import Beneficiary, Contact, Event, OptOut, OutboxMessage
 from notificaciones import outbox
 from notificaciones.web import build_app
 from tests.support.clock import FakeClock
@@ -140,6 +140,45 @@ async def test_eventos_lists_the_next_events_in_the_senders_parish(
 
     assert "Feria de servicios" in reply.text and "25/11 10:00" in reply.text
     assert "parroquia" in stranger.text
+
+
+async def test_a_known_english_contact_is_answered_in_english(
+    web_services: Services, clock: FakeClock
+) -> None:
+    async with web_services.session_factory() as session, session.begin():
+        session.add(
+            Contact(
+                channel="telegram",
+                address="9300",
+                locale="en",
+                phone=PHONE,
+                parish_code="111252",
+                created_at=clock(),
+                last_seen_at=clock(),
+            )
+        )
+        session.add(
+            Event(
+                kind="feria",
+                title="Feria de servicios",
+                parish_code="111252",
+                starts_at=datetime(2026, 11, 25, 15, 0, tzinfo=UTC),
+                place="Parque central",
+                created_at=clock(),
+            )
+        )
+
+    events = await _sms(web_services, "EVENTOS")
+    unknown = await _sms(web_services, "hello")
+    stranger = await _sms(web_services, "hello", phone="+593991234500")
+    stop = await _sms(web_services, "BAJA")
+
+    assert "MIES events: Nov 25, 10:00 AM: Feria de servicios, Parque central" in events.text
+    assert "MIES: I did not understand your message. Reply AYUDA, EVENTOS or BAJA." in (
+        unknown.text
+    )
+    assert "MIES: no entendi su mensaje." in stranger.text  # unknown sender: the default
+    assert "MIES: done, you will not receive any more SMS." in stop.text
 
 
 async def test_anything_else_gets_a_short_help_text(web_services: Services) -> None:

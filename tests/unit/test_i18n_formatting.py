@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import SOURCE_LOCALE, Translator, normalise_locale, translator
+from bot.i18n import (
+    DATE_STYLES,
+    SOURCE_LOCALE,
+    SUPPORTED_LOCALES,
+    Translator,
+    normalise_locale,
+    translator,
+)
 
 GUAYAQUIL = ZoneInfo("America/Guayaquil")
 
@@ -79,3 +86,25 @@ def test_english_texts_come_from_the_compiled_catalog_and_keep_their_parameters(
 
 def test_an_unknown_msgid_falls_back_to_the_spanish_source() -> None:
     assert Translator("en").t("Texto sin traducir {x}", x=1) == "Texto sin traducir 1"
+
+
+def test_every_date_style_has_a_pattern_for_every_supported_locale() -> None:
+    for style, patterns in DATE_STYLES.items():
+        assert set(patterns) == set(SUPPORTED_LOCALES), style
+
+
+def test_date_styles_keep_the_spanish_texts_and_drop_the_spanish_de_in_english() -> None:
+    moment = datetime(2025, 11, 25, 14, 5, tzinfo=GUAYAQUIL)
+    spanish, english = Translator("es_EC"), Translator("en")
+
+    assert spanish.datetime(moment, spanish.pattern("weekday_date_time")) == (
+        "martes 25 de noviembre, 14:05"
+    )
+    assert spanish.date(moment.date(), spanish.pattern("day_month")) == "25 de noviembre"
+    assert spanish.datetime(moment, spanish.pattern("compact_date_time")) == "25/11 14:05"
+    # Plain spaces, not CLDR's U+202F before PM: the texts stay GSM-7 when sent by SMS.
+    assert english.datetime(moment, english.pattern("weekday_date_time")) == (
+        "Tuesday, November 25, 2:05 PM"
+    )
+    assert english.date(moment.date(), english.pattern("day_month")) == "November 25"
+    assert english.datetime(moment, english.pattern("compact_date_time")) == "Nov 25, 2:05 PM"
