@@ -46,6 +46,12 @@ class WalCheckpointer:
         self.last_started = now
         self._task = asyncio.ensure_future(asyncio.to_thread(self.checkpoint))
 
+    async def wait(self) -> None:
+        """Waits for the checkpoint under way in this event loop, if any."""
+        task = self._task
+        if task is not None and task.get_loop() is asyncio.get_running_loop():
+            await asyncio.shield(task)
+
     def checkpoint(self) -> None:
         """One passive checkpoint (blocking: call it from a worker thread)."""
         try:

@@ -174,22 +174,24 @@ async def test_wal_checkpoints_run_on_a_worker_thread_not_on_the_loop(
         original(self)
 
     monkeypatch.setattr(wal_checkpoints.WalCheckpointer, "checkpoint", recording)
+    monkeypatch.setattr(wal_checkpoints, "CHECKPOINT_EVERY_SECONDS", 60.0)
     checkpointer = wal_checkpoints.checkpointer_for(str(path))
     assert checkpointer is not None
+    await checkpointer.wait()  # the one CREATE TABLE started
     checkpointer.last_started = float("-inf")
     try:
         async with engine.connect() as conn:
             assert (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
         before = checkpointer.completed
-        for body in ("uno", "dos"):  # two commits within a second: one checkpoint
-            async with engine.begin() as conn:
-                await conn.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": body})
-        for _ in range(200):
-            if checkpointer.completed > before:
-                break
-            await asyncio.sleep(0.01)
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('uno'), ('dos')"))
+        await checkpointer.wait()
         assert checkpointer.completed == before + 1
-        assert threads and threads[0] != threading.get_ident()
+        assert threads and threads[-1] != threading.get_ident()
+        async with engine.begin() as conn:  # within the period: no second checkpoint
+            await conn.execute(text("INSERT INTO notes (body) VALUES ('tres')"))
+        await checkpointer.wait()
+        assert checkpointer.completed == before + 1
         # The rows are in the database file itself: read without the WAL (immutable=1).
         plain = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
         try:
