@@ -19,13 +19,18 @@ DOMAIN = "messages"
 SUPPORTED_LOCALES = ("es_EC", "en")
 SOURCE_LOCALE = "es_EC"
 
-DateStyle = Literal["weekday_date_time", "day_month", "compact_date_time"]
+DateStyle = Literal["weekday_date_time", "weekday_date_year_time", "day_month", "compact_date_time"]
 # Named date shapes for short texts (SMS, notices), one Babel pattern per supported locale: a
 # Spanish pattern quotes its "de", which must not leak into English. Literal spaces only (CLDR's
 # own patterns put a U+202F before AM/PM, which is not GSM-7 and would make an SMS UCS-2).
 DATE_STYLES: dict[DateStyle, dict[str, str]] = {
     # martes 25 de noviembre, 14:05 / Tuesday, November 25, 2:05 PM
     "weekday_date_time": {"es_EC": "EEEE d 'de' MMMM, HH:mm", "en": "EEEE, MMMM d, h:mm a"},
+    # martes 25 de noviembre de 2026, 14:05 / Tuesday, November 25, 2026, 2:05 PM
+    "weekday_date_year_time": {
+        "es_EC": "EEEE d 'de' MMMM 'de' y, HH:mm",
+        "en": "EEEE, MMMM d, y, h:mm a",
+    },
     # 5 de diciembre / December 5
     "day_month": {"es_EC": "d 'de' MMMM", "en": "MMMM d"},
     # 25/11 14:05 / Nov 25, 2:05 PM

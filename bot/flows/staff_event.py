@@ -226,7 +226,7 @@ class StaffEventFlow:
             ctx.t("• Parroquia: {parish}", parish=data["parish_label"]),
             ctx.t(
                 "• Fecha y hora: {when} (hora local)",
-                when=ctx.tr.datetime(local, "EEEE d 'de' MMMM 'de' y, HH:mm"),
+                when=ctx.tr.datetime(local, ctx.tr.pattern("weekday_date_year_time")),
             ),
             ctx.t("• Lugar: {place}", place=data["place"]),
             ctx.t("• Descripción: {text}", text=data["description"] or "—"),

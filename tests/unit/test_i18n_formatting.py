@@ -108,3 +108,9 @@ def test_date_styles_keep_the_spanish_texts_and_drop_the_spanish_de_in_english()
     )
     assert english.date(moment.date(), english.pattern("day_month")) == "November 25"
     assert english.datetime(moment, english.pattern("compact_date_time")) == "Nov 25, 2:05 PM"
+    assert spanish.datetime(moment, spanish.pattern("weekday_date_year_time")) == (
+        "martes 25 de noviembre de 2025, 14:05"
+    )
+    assert english.datetime(moment, english.pattern("weekday_date_year_time")) == (
+        "Tuesday, November 25, 2025, 2:05 PM"
+    )
