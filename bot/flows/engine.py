@@ -40,9 +40,20 @@ from bot.storage.models import Contact, Conversation
 log = logging.getLogger(__name__)
 
 MENU = "menu"
-MENU_WORDS = {"menu", "/menu", "inicio", "/inicio", "volver", "/volver"}
-CANCEL_WORDS = {"cancelar", "/cancelar", "/cancel", "cancel"}
-START_WORDS = {"/start", "hola", "buenas", "buenos dias", "buenas tardes", "buenas noches"}
+# Whole messages (folded) that act from any step, in Spanish and in English whatever the locale.
+MENU_WORDS = {
+    *("menu", "/menu", "inicio", "/inicio", "volver", "/volver"),
+    *("main menu", "back", "go back", "start over"),
+}
+CANCEL_WORDS = {
+    *("cancelar", "/cancelar", "/cancel", "cancel"),
+    *("never mind", "nevermind", "quit", "exit"),
+}
+START_WORDS = {
+    *("/start", "hola", "buenas", "buenos dias", "buenas tardes", "buenas noches"),
+    *("hi", "hello", "hey", "hi there", "hello there"),
+    *("good morning", "good afternoon", "good evening"),
+}
 MAX_STEPS_PER_MESSAGE = 8
 # `contacts.last_seen_at` is rewritten only when it is older than this, not on every message:
 # one UPDATE less per message in a conversation, and "last seen" stays exact to 5 minutes.
