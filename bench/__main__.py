@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.harness.report import cpu_calibration_ms, emit
+
 HERE = Path(__file__).resolve().parent
 FIRST = ("payment_lookup", "conversation")  # ours first; the others' in name order
 TIME_TARGET_SECONDS = 600.0
@@ -82,6 +84,7 @@ def main() -> int:
     env = dict(os.environ)
     if options.quick:
         env["BENCH_QUICK"] = "1"
+    emit("bench/machine", "cpu_calibration", cpu_calibration_ms(), "ms (before; lower is faster)")
     started = time.perf_counter()
     failed: list[str] = []
     targets: list[str] = []
@@ -96,6 +99,7 @@ def main() -> int:
             failed.append(name)
             print(f"{'bench/' + name:<46} {'exit_code':<15} {code:>10} (failed)")
     total = time.perf_counter() - started
+    emit("bench/machine", "cpu_calibration", cpu_calibration_ms(), "ms (after; lower is faster)")
     print(f"{'bench':<46} {'total_time':<15} {total:>10.2f} s")
     print("\n== targets ==")
     for line in targets:

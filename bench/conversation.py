@@ -19,7 +19,13 @@ from pathlib import Path
 from bench.harness import registry, scenarios
 from bench.harness.fake_telegram import FakeTelegram
 from bench.harness.load import BotUnderTest, Citizen, LoadRun, RunResult
-from bench.harness.report import emit, postgres_admin_url, quick_mode, verdict
+from bench.harness.report import (
+    cpu_calibration_ms,
+    emit,
+    postgres_admin_url,
+    quick_mode,
+    verdict,
+)
 
 ECHO_PREFIX = "conversation/echo"  # the baseline: PTB's echo example as it ships
 TUNED_PREFIX = "conversation/echo-tuned"  # the same echo bot on the product's transport
@@ -59,6 +65,7 @@ class Bench:
         self.base_url = await self.server.start()
         load1, _, _ = os.getloadavg()
         emit("conversation/machine", "load_avg_1m", load1, f"(cpus: {os.cpu_count()})")
+        emit("conversation/machine", "cpu_calibration", cpu_calibration_ms(), "ms (lower: faster)")
         try:
             await self._suite("echo", "", ECHO_PREFIX)
             await self._suite("echo-tuned", "", TUNED_PREFIX)
@@ -66,6 +73,7 @@ class Bench:
                 await self._database_suite(database)
         finally:
             await self.server.stop()
+        emit("conversation/machine", "cpu_calibration_end", cpu_calibration_ms(), "ms")
         self._targets()
 
     async def _database_suite(self, database: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -16,6 +17,23 @@ def quick_mode() -> bool:
 def postgres_admin_url() -> str:
     """A PostgreSQL URL allowed to create and drop the throwaway benchmark databases."""
     return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+
+
+def cpu_calibration_ms() -> float:
+    """Milliseconds of one fixed pure-Python loop (best of 5): how fast this CPU is right now.
+
+    The sandbox's virtual CPUs change speed with the host's load (the same loop took 0.52 s and
+    0.71 s of user time within ten minutes); printed next to the figures, this tells which runs
+    can be compared. Lower is faster.
+    """
+    best = math.inf
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return 1000 * best
 
 
 def emit(name: str, metric: str, value: float, unit: str) -> None:
