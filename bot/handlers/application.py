@@ -28,6 +28,7 @@ from bot.services.container import Services, build_services
 
 log = logging.getLogger(__name__)
 ENGINE_KEY = "flow_engine"
+MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text
 MEDIA_KINDS = (
     "photo",
     "voice",
@@ -43,6 +44,31 @@ MEDIA_KINDS = (
     "venue",
     "dice",
 )
+
+
+def coalesce(replies: list[Reply], limit: int = MAX_MESSAGE_CHARS) -> list[Reply]:
+    """Joins the replies of one turn into as few Telegram messages as fit.
+
+    A reply without buttons flows into the next one (a blank line between them), so a greeting,
+    the privacy notice and the menu arrive as one message with the menu's buttons: one
+    notification for the citizen, one Bot API call instead of three. Texts never grow past
+    Telegram's limit; a reply with buttons always ends its message.
+    """
+    merged: list[Reply] = []
+    for reply in replies:
+        last = merged[-1] if merged else None
+        if last is not None and not last.options:
+            text = f"{last.text}\n\n{reply.text}" if last.text else reply.text
+            if _utf16_length(text) <= limit:
+                merged[-1] = Reply(text, reply.options)
+                continue
+        merged.append(reply)
+    return merged
+
+
+def _utf16_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji may count twice)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def keyboard(reply: Reply, turn: int) -> InlineKeyboardMarkup | None:
@@ -89,7 +115,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         locale=user.language_code if user else None,
     )
     delivery = await _engine(context).handle(incoming)
-    for reply in delivery.replies:
+    for reply in coalesce(delivery.replies):
         await context.bot.send_message(
             chat.id, reply.text, reply_markup=keyboard(reply, delivery.turn)
         )
@@ -114,7 +140,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         locale=user.language_code if user else None,
     )
     delivery = await _engine(context).handle(incoming)
-    for reply in delivery.replies:
+    for reply in coalesce(delivery.replies):
         await context.bot.send_message(
             chat.id, reply.text, reply_markup=keyboard(reply, delivery.turn)
         )
