@@ -114,3 +114,13 @@ def test_date_styles_keep_the_spanish_texts_and_drop_the_spanish_de_in_english()
     assert english.datetime(moment, english.pattern("weekday_date_year_time")) == (
         "Tuesday, November 25, 2025, 2:05 PM"
     )
+
+
+def test_money_is_formatted_per_locale_and_remembered() -> None:
+    from bot.i18n import _money
+
+    _money.cache_clear()
+    spanish, english = Translator("es_EC"), Translator("en")
+    assert [spanish.money(Decimal("104")), english.money(Decimal("104"))] == ["$104,00", "$104.00"]
+    assert spanish.money(Decimal("104")) == "$104,00"
+    assert _money.cache_info().hits == 1  # the second Spanish one came from the cache
