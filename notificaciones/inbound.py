@@ -1,9 +1,10 @@
 """Inbound SMS keywords (accent- and case-insensitive) and delivery-status callbacks.
 
-BAJA / STOP / PARAR opt out (kept forever; one last confirmation SMS), ALTA / INICIO opt back
-in, EVENTOS lists the next events in the sender's parish, AYUDA explains; anything else gets a
-short help text. Replies are returned to the webhook, which answers Twilio with TwiML, in the
-language of the sender's known contact (`phone_locales`), else the default locale.
+BAJA / STOP / PARAR opt out (kept forever; one last confirmation SMS), ALTA / INICIO / START opt
+back in, EVENTOS / EVENTS lists the next events in the sender's parish, AYUDA / HELP explains;
+anything else gets a short help text. Replies are returned to the webhook, which answers Twilio
+with TwiML, in the language of the sender's known contact (`phone_locales`), else the default
+locale.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.domain.text import fold
+from bot.domain.text import name_key
 from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
 from bot.storage.models import Beneficiary, Contact, OptOut, OutboxMessage, Subscription
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 OPT_OUT_WORDS = frozenset({"baja", "stop", "parar", "stopall", "unsubscribe", "cancelar"})
 OPT_IN_WORDS = frozenset({"alta", "inicio", "start", "unstop"})
-EVENTS_WORDS = frozenset({"eventos", "evento"})
+EVENTS_WORDS = frozenset({"eventos", "evento", "events", "event"})
 HELP_WORDS = frozenset({"ayuda", "help", "info"})
 
 
@@ -42,8 +43,8 @@ class InboundReply:
 
 
 def keyword_of(body: str) -> str:
-    """The folded first word of a message ('Báj a' → 'baja')."""
-    words = fold(body).replace(".", " ").replace("!", " ").split()
+    """The first word of a message, folded, without punctuation or emojis ('¡Bája!' → 'baja')."""
+    words = name_key(body).split()
     return words[0] if words else ""
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import DomainError
-from bot.domain.text import fold
+from bot.domain.text import fold, name_key
 from bot.flows.base import (
     MAX_TEXT_CHARS,
     Answer,
@@ -157,7 +157,9 @@ class FlowEngine:
             note = Reply(ctx.t("No recibí ningún texto. Escriba su respuesta o elija una opción."))
             return [note, *self._repeat(ctx, conv)]
         if incoming.option_key is None:
-            command = folded.split("@")[0] if folded.startswith("/") else folded
+            # «¡Cancelar!», «Menú.» and «hola 👋» are the words themselves: punctuation and
+            # emojis around a whole-message word do not hide it (commands keep their form).
+            command = folded.split("@")[0] if folded.startswith("/") else name_key(text)
             if command in CANCEL_WORDS:
                 note = Reply(
                     ctx.t("Listo, dejamos eso. Nada de lo que no confirmó quedó guardado.")

@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 from bot.services.container import Services
 from bot.storage.models import Beneficiary, Contact, Event, OptOut, OutboxMessage
 from notificaciones import outbox
+from notificaciones.inbound import keyword_of
 from notificaciones.web import build_app
 from tests.support.clock import FakeClock
 
@@ -169,11 +170,13 @@ async def test_a_known_english_contact_is_answered_in_english(
         )
 
     events = await _sms(web_services, "EVENTOS")
+    english_word = await _sms(web_services, "Events?")
     unknown = await _sms(web_services, "hello")
     stranger = await _sms(web_services, "hello", phone="+593991234500")
     stop = await _sms(web_services, "BAJA")
 
     assert "MIES events: Nov 25, 10:00 AM: Feria de servicios, Parque central" in events.text
+    assert english_word.text == events.text
     assert "MIES: I did not understand your message. Reply AYUDA, EVENTOS or BAJA." in (
         unknown.text
     )
@@ -220,3 +223,14 @@ async def test_status_callback_settles_a_crashed_send_and_records_the_status(
         "SM123",
         "delivered",
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "word"),
+    [("¡BAJA!", "baja"), ("Bája.", "baja"), ("¿Eventos?", "eventos"), ("events 🙂 pls", "events"),
+     ("  ", ""), ("🙂", "")],
+)  # fmt: skip
+def test_the_keyword_is_the_first_word_without_accents_punctuation_or_emojis(
+    body: str, word: str
+) -> None:
+    assert keyword_of(body) == word

@@ -98,3 +98,27 @@ async def test_unrelated_english_text_at_the_menu_starts_no_flow(
     await chat.say("my cat is sick")
     assert "I did not understand your message." in chat.text
     assert await _state(services) == ("menu", "choosing")
+
+
+@pytest.mark.parametrize("words", ["¡Cancelar!", "cancelar.", "Cancel 🙏", "  CANCELAR  "])
+async def test_punctuation_and_emojis_around_a_fixed_word_do_not_hide_it(
+    flow_engine: FlowEngine, services: Services, words: str
+) -> None:
+    chat = Chat(flow_engine)
+    await chat.say("/pago")
+    await chat.say(words)
+    assert "Nada de lo que no confirmó quedó guardado." in chat.text
+    assert await _state(services) == ("menu", "choosing")
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"), [("Menú.", "¿En qué le puedo ayudar?"), ("¡Hola! 👋", "¡Hola! Soy")]
+)
+async def test_menu_and_greeting_with_punctuation_mid_flow(
+    flow_engine: FlowEngine, services: Services, words: str, expected: str
+) -> None:
+    chat = Chat(flow_engine)
+    await chat.say("/pago")
+    await chat.say(words)
+    assert expected in chat.text
+    assert await _state(services) == ("menu", "choosing")
