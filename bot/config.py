@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import time
 from functools import cached_property
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///./mies_conecta.db"
 
@@ -114,11 +112,3 @@ class Settings(BaseSettings):
                 "TWILIO_MESSAGING_SERVICE_SID", "o TWILIO_FROM_NUMBER: remitente de los SMS"
             )
         return self.twilio_account_sid, self.twilio_auth_token.get_secret_value()
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        """The SQLite file of the database URL, if it is one."""
-        url = make_url(self.database_url)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            return Path(url.database)
-        return None

@@ -24,7 +24,6 @@ POOL_TIMEOUT_SECONDS = 10
 # with aiosqlite: 4 connections 3.6 ms CPU/message, 32 connections 4.8 ms). Updates beyond these
 # wait for a connection as they would wait for the write lock (same 30 s limit).
 SQLITE_CONNECTIONS = 4
-SQLITE_WAIT_SECONDS = 30
 
 
 def is_sqlite(url: str) -> bool:
@@ -47,7 +46,7 @@ def pool_options(url: str, concurrency: int) -> dict[str, Any]:
         return {
             "pool_size": min(concurrency, SQLITE_CONNECTIONS),
             "max_overflow": 0,
-            "pool_timeout": SQLITE_WAIT_SECONDS,
+            "pool_timeout": sqlite_inloop.LOCK_WAIT_SECONDS,
         }
     return {
         "pool_size": concurrency,

@@ -56,6 +56,22 @@ def _is_locked(error: sqlite3.OperationalError) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
+class _LockWaits:
+    """The waits of one statement or COMMIT on a locked database, as SQLite's busy handler."""
+
+    def __init__(self) -> None:
+        self._deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        self._pause = FIRST_PAUSE_SECONDS
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self._deadline
+
+    async def pause(self) -> None:
+        """Gives the loop away: 1 ms, doubling up to 50 ms."""
+        await asyncio.sleep(self._pause)
+        self._pause = min(self._pause * 2, LONGEST_PAUSE_SECONDS)
+
+
 class InLoopCursor:
     """aiosqlite's cursor surface over a `sqlite3.Cursor`; every call runs at once."""
 
@@ -160,8 +176,7 @@ class InLoopConnection:
 
     async def run_giving_way(self, call: Callable[[], object]) -> None:
         """Runs `call`; while the database is locked and nothing was written yet, waits, retries."""
-        deadline: float | None = None
-        pause = FIRST_PAUSE_SECONDS
+        waits = _LockWaits()
         while True:
             if not self._conn.in_transaction:
                 self._changes_at_begin = self._conn.total_changes
@@ -170,31 +185,24 @@ class InLoopConnection:
                 return
             except sqlite3.OperationalError as error:
                 wrote = self._conn.total_changes != self._changes_at_begin
-                if wrote or not _is_locked(error):
-                    raise
-                now = time.monotonic()
-                deadline = deadline if deadline is not None else now + LOCK_WAIT_SECONDS
-                if now >= deadline:
+                if wrote or not _is_locked(error) or waits.expired():
                     raise
             if self._conn.in_transaction:
                 self._conn.rollback()  # nothing written in it yet: start afresh after the wait
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+            await waits.pause()
 
     async def commit(self) -> None:
         """Commits; a COMMIT refused by a lock (readers, outside WAL) stays open and is retried."""
         wrote = self._conn.in_transaction  # the driver opens a transaction only to write
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        pause = FIRST_PAUSE_SECONDS
+        waits = _LockWaits()
         while True:
             try:
                 self._conn.commit()
                 break
             except sqlite3.OperationalError as error:
-                if not _is_locked(error) or time.monotonic() >= deadline:
+                if not _is_locked(error) or waits.expired():
                     raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+            await waits.pause()
         if wrote and self._checkpointer is not None:
             self._checkpointer.after_write()
 
