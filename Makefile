@@ -47,6 +47,7 @@ run: install
 lint: $(STAMP)
 	$(BIN)/ruff check bot notificaciones tests bench
 	$(BIN)/ruff format --check bot notificaciones tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.flows.base import Incoming
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
-from bot.services.container import build_services
+from bot.runtime.composition import build_services
 
 CONCURRENT = 50
 

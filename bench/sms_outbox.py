@@ -32,7 +32,7 @@ from bot.storage.models import Beneficiary, OutboxMessage
 from bot.storage.reference_data import load_reference_data
 from notificaciones.audiences import Audience, enqueue_broadcast
 from notificaciones.dispatcher import Dispatcher
-from notificaciones.twilio_gateway import TwilioSmsGateway
+from notificaciones.gateways.twilio import TwilioSmsGateway
 
 PARISH = "111252"
 STUB_PROCESSES = 4

@@ -1,1 +1,1 @@
-"""Outgoing and incoming SMS: gateway port and adapters, outbox, dispatcher, scheduled jobs."""
+"""The outbound layer: outbox and its state machine, dispatcher, jobs, audiences and gateways."""

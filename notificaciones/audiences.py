@@ -28,6 +28,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.quiet_hours import next_allowed
+from bot.domain.sms_text import estimated_cost, prepare_sms, segment_info
 from bot.i18n import normalise_locale
 from bot.storage.models import (
     Beneficiary,
@@ -39,8 +41,7 @@ from bot.storage.models import (
     Subscription,
 )
 from notificaciones.outbox import NewMessage, enqueue_many
-from notificaciones.quiet_hours import next_allowed, parish_zones
-from notificaciones.segments import estimated_cost, prepare_sms, segment_info
+from notificaciones.time_zones import parish_zones
 
 TOPIC_ALL = "todos"
 TOPIC_EVENTS = "eventos"

@@ -25,20 +25,21 @@ from sqlalchemy import String, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services.clock import Clock, utc_now
+from bot.domain.clock import Clock, utc_now
+from bot.domain.quiet_hours import next_allowed, zones_quiet_now
 from bot.storage.db import SessionFactory
 from bot.storage.models import OutboxMessage
 from bot.storage.types import UtcDateTime
 from notificaciones import outbox
-from notificaciones.gateway import (
+from notificaciones.gateways.sms import (
     LookupResult,
     ProviderMessage,
     SendOutcome,
     SendResult,
     SmsGateway,
 )
-from notificaciones.quiet_hours import next_allowed, phone_zones, zones_quiet_now
-from notificaciones.telegram_sender import TelegramSender
+from notificaciones.gateways.telegram import TelegramSender
+from notificaciones.time_zones import phone_zones
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from notificaciones.audiences import (
     enqueue_to_recipients,
     group_by_locale,
 )
-from notificaciones.quiet_hours import parish_zones
+from notificaciones.time_zones import parish_zones
 
 log = logging.getLogger(__name__)
 

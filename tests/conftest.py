@@ -10,7 +10,8 @@ import pytest
 from bot.config import Settings
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
-from bot.services.container import Services, build_services
+from bot.runtime.composition import build_services
+from bot.services.container import Services
 from tests.support.clock import FakeClock
 from tests.support.database import build_template, fresh_database
 

@@ -2,7 +2,8 @@
 
 `python -m bench.harness.bot_process --kind ours|echo --base-url URL --database-url URL --done-fd N`
 
-- `ours`: the product, built by `bot.handlers.application.build_application` on real services.
+- `ours`: the product, built by `bot.handlers.telegram.application.build_application`
+  on real services.
 - `echo`: the issue's baseline, python-telegram-bot's echo example as it ships (default builder:
   PTB's httpx transport, one update at a time);
 - `echo-tuned`: the same echo bot given the product's transport (`AiohttpRequest`), pool size and
@@ -32,7 +33,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.handlers.aiohttp_request import AiohttpRequest
+from bot.handlers.telegram.aiohttp_request import AiohttpRequest
 
 TOKEN = "123456:BENCHMARK"
 DONE_GROUP = 99
@@ -88,8 +89,8 @@ def tuned_echo_application(base_url: str) -> Application:  # type: ignore[type-a
 
 async def _ours(base_url: str, database_url: str) -> tuple[Application, object]:  # type: ignore[type-arg]
     from bot.config import Settings
-    from bot.handlers.application import build_application
-    from bot.services.container import build_services
+    from bot.handlers.telegram.application import build_application
+    from bot.runtime.composition import build_services
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from typing import Annotated
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 @app.command()
 def console() -> None:
     """Opens the local console chat (same flows as Telegram; SMS are printed)."""
-    from bot.runtime import run_console_chat
+    from bot.runtime.modes import run_console_chat
 
     settings = load_settings()
     setup_logging(settings, quiet=True)
@@ -69,7 +70,7 @@ def run(
         if channel == "console":
             fail("El modo webhook es para Telegram; quite --channel console.")
         setup_logging(settings)
-        from bot.runtime import run_webhook
+        from bot.runtime.modes import run_webhook
 
         run_webhook(settings)
         return
@@ -78,25 +79,31 @@ def run(
         return
     settings.require_telegram_token()
     setup_logging(settings)
-    from bot.runtime import run_telegram
+    from bot.runtime.modes import run_telegram
 
     run_telegram(settings)
 
 
 @app.command()
 def scheduler() -> None:
-    """Runs the SMS dispatcher and the notification scheduler (= python -m notificaciones)."""
-    from notificaciones.__main__ import main as notifications_main
+    """Runs the SMS dispatcher and the notification scheduler alone."""
+    settings = load_settings()
+    setup_logging(settings)
+    from bot.runtime.modes import serve_notifications
 
-    raise typer.Exit(notifications_main([]))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_notifications(settings))
 
 
 @app.command()
 def web() -> None:
-    """Serves the Twilio webhooks (= python -m notificaciones web)."""
-    from notificaciones.__main__ import main as notifications_main
+    """Serves the Twilio webhooks alone (inbound SMS and delivery-status callbacks)."""
+    settings = load_settings()
+    setup_logging(settings)
+    from bot.runtime.modes import serve_twilio_webhooks
 
-    raise typer.Exit(notifications_main(["web"]))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_twilio_webhooks(settings))
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from bot.cli.common import load_settings
-from bot.services.clock import utc_now
+from bot.domain.clock import utc_now
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.demo_data import load_demo_data
 from bot.storage.reference_data import ReferenceCounts, load_reference_data

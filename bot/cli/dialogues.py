@@ -15,8 +15,9 @@ from bot.cli.staff_scope import cli_scope
 from bot.domain.dialogue import COMMITMENT_STATUSES, PERMANENT
 from bot.domain.errors import DomainError
 from bot.domain.staff import StaffScope
+from bot.runtime.composition import build_services
 from bot.services import commitments, dialogues
-from bot.services.container import Services, build_services
+from bot.services.container import Services
 from bot.services.reports import deadline_text
 
 dialogues_app = typer.Typer(

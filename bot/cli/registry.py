@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail, load_settings
-from bot.services.clock import utc_now
+from bot.domain.clock import utc_now
 from bot.services.plans_import import PlanImportError, import_commitments, import_events
 from bot.services.registry_import import (
     DEFAULT_BATCH_ROWS,

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail, load_settings
+from bot.domain.clock import utc_now
 from bot.domain.staff import Role
 from bot.i18n import SOURCE_LOCALE, Translator
-from bot.services.clock import utc_now
 from bot.services.staff import (
     LINK_CODE_TTL,
     StaffError,

@@ -71,3 +71,21 @@ REASON_CODES: dict[PaymentStatus, tuple[str, ...]] = {
 def is_known_reason(status: PaymentStatus, reason: str | None) -> bool:
     """True when `reason` is empty or belongs to `status`."""
     return reason is None or reason == "" or reason in REASON_CODES[status]
+
+
+# The columns of the monthly registry CSV, in order (docs/registry-csv.md).
+REGISTRY_COLUMNS = (
+    "cedula",
+    "names",
+    "birth_date",
+    "fingerprint_code",
+    "mobile",
+    "parish_code",
+    "programme",
+    "status",
+    "reason_code",
+    "amount",
+    "last_payment_date",
+    "next_payment_date",
+    "collection_point",
+)

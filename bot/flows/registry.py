@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from bot.flows.base import Flow
-from bot.flows.commitments import CommitmentsFlow
-from bot.flows.dialogue import DialogueFlow
-from bot.flows.eligibility import EligibilityFlow
-from bot.flows.events import EventsFlow, UnsubscribeEventsFlow
-from bot.flows.help import HelpFlow
-from bot.flows.left_out import LeftOutFlow
-from bot.flows.menu import MenuFlow
-from bot.flows.my_data import DeleteMyDataFlow, MyDataFlow
-from bot.flows.office import OfficeFlow
-from bot.flows.payment_status import PaymentStatusFlow
-from bot.flows.privacy import PrivacyFlow
-from bot.flows.staff_broadcast import StaffBroadcastFlow
-from bot.flows.staff_cases import StaffCasesFlow
-from bot.flows.staff_commitments import StaffCommitmentsFlow
-from bot.flows.staff_event import StaffEventFlow
-from bot.flows.staff_link import StaffLinkFlow
-from bot.flows.staff_stats import StaffStatsFlow
-from bot.flows.welcome import LanguageFlow, WelcomeFlow
+from bot.flows.citizen.commitments import CommitmentsFlow
+from bot.flows.citizen.dialogue import DialogueFlow
+from bot.flows.citizen.eligibility import EligibilityFlow
+from bot.flows.citizen.events import EventsFlow, UnsubscribeEventsFlow
+from bot.flows.citizen.help import HelpFlow
+from bot.flows.citizen.left_out import LeftOutFlow
+from bot.flows.citizen.menu import MenuFlow
+from bot.flows.citizen.my_data import DeleteMyDataFlow, MyDataFlow
+from bot.flows.citizen.office import OfficeFlow
+from bot.flows.citizen.payment_status import PaymentStatusFlow
+from bot.flows.citizen.privacy import PrivacyFlow
+from bot.flows.citizen.welcome import LanguageFlow, WelcomeFlow
+from bot.flows.staff.broadcast import StaffBroadcastFlow
+from bot.flows.staff.cases import StaffCasesFlow
+from bot.flows.staff.commitments import StaffCommitmentsFlow
+from bot.flows.staff.event import StaffEventFlow
+from bot.flows.staff.link import StaffLinkFlow
+from bot.flows.staff.stats import StaffStatsFlow
 
 
 def build_flows() -> list[Flow]:

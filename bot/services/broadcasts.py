@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import N_, DomainError
+from bot.domain.sms_text import estimated_cost, prepare_sms, segment_info
 from bot.domain.staff import StaffScope
 from bot.services.audit import record
 from bot.services.authz import Action, authorize
 from bot.storage.models import Beneficiary, Broadcast, Canton, OptOut, Parish, Subscription
 from notificaciones.outbox import enqueue
-from notificaciones.segments import estimated_cost, prepare_sms, segment_info
 
 SOURCES = ("beneficiarios", "suscriptores")
 MAX_BODY_CHARS = 600

@@ -1,16 +1,15 @@
-"""The services every adapter receives, built once from the settings (the composition root)."""
+"""The services every adapter receives; `bot.runtime.composition` builds them from settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.services.clock import Clock, utc_now
+from bot.domain.clock import Clock, utc_now
 from bot.services.territory import TerritoryDirectory
-from bot.storage.db import SessionFactory, create_engine, create_session_factory
+from bot.storage.db import SessionFactory
 
 
 @dataclass
@@ -22,19 +21,7 @@ class Services:
     session_factory: SessionFactory
     territory: TerritoryDirectory
     clock: Clock = utc_now
-    extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
         """Releases the database connections."""
         await self.engine.dispose()
-
-
-async def build_services(settings: Settings, *, clock: Clock = utc_now) -> Services:
-    """Connects to the database and loads the territory directory."""
-    engine = create_engine(settings.database_url, concurrency=settings.max_concurrent_updates)
-    factory = create_session_factory(engine)
-    async with factory() as session:
-        territory = await TerritoryDirectory.load(session)
-    return Services(
-        settings=settings, engine=engine, session_factory=factory, territory=territory, clock=clock
-    )

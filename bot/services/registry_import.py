@@ -35,26 +35,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.errors import N_, InvalidCedula, InvalidPhone
 from bot.domain.identity import VALID_PROVINCES, parse_cedula, parse_phone
-from bot.domain.registry import PaymentStatus, Programme, is_known_reason
+from bot.domain.registry import REGISTRY_COLUMNS, PaymentStatus, Programme, is_known_reason
 from bot.storage.models import Beneficiary, ImportRun, Parish
 
 log = logging.getLogger(__name__)
 
-REGISTRY_COLUMNS = (
-    "cedula",
-    "names",
-    "birth_date",
-    "fingerprint_code",
-    "mobile",
-    "parish_code",
-    "programme",
-    "status",
-    "reason_code",
-    "amount",
-    "last_payment_date",
-    "next_payment_date",
-    "collection_point",
-)
 REQUIRED_VALUES = ("cedula", "names", "programme", "status")
 ERROR_COLUMNS = ("linea", "columna", "motivo")
 DEFAULT_BATCH_ROWS = 5000

@@ -10,7 +10,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.services.registry_import import REGISTRY_COLUMNS
+from bot.domain.registry import REGISTRY_COLUMNS
 
 SAMPLE_PARISHES = ("111252", "110101", "110102", "110103")
 _STATUSES = (

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot.handlers.application import build_application
+from bot.handlers.telegram.application import build_application
 from bot.services.container import Services
 from tests.support.fake_bot_api import FakeBotApi, TelegramUser, telegram_settings
 

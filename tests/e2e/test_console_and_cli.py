@@ -7,8 +7,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-from bot.channels.console import run_console
 from bot.flows.engine import FlowEngine
+from bot.handlers.console import run_console
 
 
 def _script(lines: list[str | None]) -> Iterator[str | None]:

@@ -12,9 +12,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from bot.channels.console import run_console
 from bot.domain.identity import complete_cedula
 from bot.flows.engine import FlowEngine
+from bot.handlers.console import run_console
 from bot.services.container import Services
 from bot.storage.demo_data import DEMO_PEOPLE, load_demo_data
 from bot.storage.models import Case, Contact, Subscription

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.runtime import serve_polling
+from bot.runtime.modes import serve_polling
 from bot.services.container import Services
 from notificaciones.outbox import enqueue
 from tests.support.fake_bot_api import EPOCH, FakeBotApi

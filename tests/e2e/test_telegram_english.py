@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from bot.channels.console import run_console
 from bot.flows.engine import FlowEngine
+from bot.handlers.console import run_console
 from bot.services.container import Services
 from bot.storage.demo_data import DEMO_PEOPLE, load_demo_data
 from tests.support.fake_bot_api import FakeBotApi, TelegramUser

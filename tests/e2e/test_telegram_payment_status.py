@@ -133,7 +133,7 @@ async def test_wrong_check_digit_and_impossible_date_get_their_own_messages(
 async def test_a_restart_in_the_middle_of_the_flow_resumes_at_the_same_step(
     citizen: TelegramUser, services: Services, bot_api: FakeBotApi
 ) -> None:
-    from bot.handlers.application import build_application
+    from bot.handlers.telegram.application import build_application
 
     await citizen.say("/pago")
     await citizen.say(DEMO_PEOPLE[4].cedula)

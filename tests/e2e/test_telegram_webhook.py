@@ -16,16 +16,16 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.config import MissingSetting
-from bot.handlers.application import build_application
-from bot.handlers.webhook import (
+from bot.handlers.telegram.application import build_application
+from bot.handlers.telegram.webhook import (
     SECRET_HEADER,
     WEBHOOK_PATH,
     register_webhook,
     telegram_routes,
     webhook_url,
 )
+from bot.handlers.web import build_app
 from bot.services.container import Services
-from notificaciones.web import build_app
 from tests.support.fake_bot_api import EPOCH, FakeBotApi, telegram_settings
 
 SECRET = "s3cret_Token-for-tests"

@@ -13,7 +13,7 @@ from aiohttp import BodyPartReader, web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
-from bot.handlers.aiohttp_request import AiohttpRequest
+from bot.handlers.telegram.aiohttp_request import AiohttpRequest
 
 TOKEN = "123456:TEST-TOKEN"
 ME = {"id": 1, "is_bot": True, "first_name": "MIES", "username": "mies_bot"}

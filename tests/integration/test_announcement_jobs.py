@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from bot.domain.sms_text import segment_info
 from bot.flows.engine import FlowEngine
 from bot.services.container import Services
 from bot.storage.models import Beneficiary, Contact, Event, OptOut, OutboxMessage, Subscription
@@ -22,7 +23,6 @@ from notificaciones.audiences import (
     preview_broadcast,
 )
 from notificaciones.jobs import run_jobs
-from notificaciones.segments import segment_info
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.services.container import Services, build_services
+from bot.runtime.composition import build_services
+from bot.runtime.notifications import notifications_running
+from bot.runtime.scheduler import NotificationScheduler, SchedulerLeadership
+from bot.services.container import Services
 from bot.storage.models import Beneficiary, Event, OutboxMessage
 from notificaciones import outbox
 from notificaciones.dispatcher import Dispatcher
-from notificaciones.gateway import ConsoleSmsGateway
-from notificaciones.runner import notifications_running
-from notificaciones.scheduler import NotificationScheduler, SchedulerLeadership
+from notificaciones.gateways.sms import ConsoleSmsGateway
 from tests.support.clock import FakeClock
 
 

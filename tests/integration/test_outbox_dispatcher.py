@@ -12,9 +12,9 @@ from bot.services.container import Services
 from bot.storage.models import Beneficiary, OptOut, OutboxMessage
 from notificaciones import outbox
 from notificaciones.dispatcher import Dispatcher
-from notificaciones.gateway import ConsoleSmsGateway
-from notificaciones.telegram_sender import ConsoleTelegramSender
-from notificaciones.twilio_gateway import TwilioSmsGateway
+from notificaciones.gateways.sms import ConsoleSmsGateway
+from notificaciones.gateways.telegram import ConsoleTelegramSender
+from notificaciones.gateways.twilio import TwilioSmsGateway
 from tests.integration.test_twilio_gateway import twilio_settings
 from tests.support.clock import FakeClock
 from tests.support.twilio_fake import FakeTwilioApi

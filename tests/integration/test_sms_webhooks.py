@@ -11,11 +11,11 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
+from bot.handlers.sms.inbound import keyword_of
+from bot.handlers.web import build_app
 from bot.services.container import Services
 from bot.storage.models import Beneficiary, Contact, Event, OptOut, OutboxMessage
 from notificaciones import outbox
-from notificaciones.inbound import keyword_of
-from notificaciones.web import build_app
 from tests.support.clock import FakeClock
 
 TOKEN = "test-auth-token"

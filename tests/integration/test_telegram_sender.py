@@ -22,8 +22,8 @@ from bot.services.container import Services
 from bot.storage.models import OutboxMessage
 from notificaciones import outbox
 from notificaciones.dispatcher import Dispatcher
-from notificaciones.gateway import ConsoleSmsGateway, SendOutcome, SendResult
-from notificaciones.telegram_sender import PtbTelegramSender
+from notificaciones.gateways.sms import ConsoleSmsGateway, SendOutcome, SendResult
+from notificaciones.gateways.telegram import PtbTelegramSender
 from tests.support.clock import FakeClock
 from tests.support.fake_bot_api import ApiCall, FakeBotApi, telegram_settings
 

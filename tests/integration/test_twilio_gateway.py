@@ -9,8 +9,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.config import Settings
-from notificaciones.gateway import LookupResult, SendResult
-from notificaciones.twilio_gateway import TwilioSmsGateway, valid_twilio_signature
+from notificaciones.gateways.sms import LookupResult, SendResult
+from notificaciones.gateways.twilio import TwilioSmsGateway, valid_twilio_signature
 from tests.support.twilio_fake import FakeTwilioApi
 
 ACCOUNT = "AC" + "1" * 32

@@ -12,8 +12,8 @@ from bot.config import Settings
 from bot.flows.base import Incoming
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
-from bot.handlers.application import build_application
-from bot.services.container import build_services
+from bot.handlers.telegram.application import build_application
+from bot.runtime.composition import build_services
 from bot.storage.db import SPARE_CONNECTIONS, SQLITE_CONNECTIONS, is_sqlite, pool_options
 from tests.support.clock import FakeClock
 from tests.support.fake_bot_api import FakeBotApi, telegram_settings

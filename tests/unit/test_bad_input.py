@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.flows.engine import FlowEngine
-from bot.handlers.application import parse_callback
+from bot.handlers.telegram.application import parse_callback
 from tests.support.chat import Chat
 
 

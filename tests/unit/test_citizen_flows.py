@@ -87,7 +87,7 @@ async def test_help_lists_the_commands(flow_engine: FlowEngine) -> None:
 
 
 async def test_eligibility_is_reachable_from_the_console_chat(flow_engine: FlowEngine) -> None:
-    from bot.channels.console import run_console
+    from bot.handlers.console import run_console
 
     script = iter(["hola", "/califico", "70", "1", "1", "2", "1", "salir"])
     out: list[str] = []

@@ -16,7 +16,7 @@ from bot.domain.identity import complete_cedula
 from bot.flows.base import Incoming
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
-from bot.services.container import build_services
+from bot.runtime.composition import build_services
 from bot.storage.demo_data import load_demo_data
 from tests.support.clock import FakeClock
 from tests.support.database import fresh_database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from notificaciones.segments import estimated_cost, segment_info, transliterate
+from bot.domain.sms_text import estimated_cost, segment_info, transliterate
 
 
 def test_plain_spanish_with_gsm_characters_stays_gsm7() -> None:

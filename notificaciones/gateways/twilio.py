@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.config import Settings
-from notificaciones.gateway import (
+from notificaciones.gateways.sms import (
     Lookup,
     LookupResult,
     ProviderMessage,

@@ -21,9 +21,9 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.domain.errors import InvalidPhone
 from bot.domain.identity import parse_phone
+from bot.handlers.sms.inbound import apply_status_callback, handle_inbound_sms
 from bot.services.container import Services
-from notificaciones.inbound import apply_status_callback, handle_inbound_sms
-from notificaciones.twilio_gateway import STATUS_CALLBACK_PATH, valid_twilio_signature
+from notificaciones.gateways.twilio import STATUS_CALLBACK_PATH, valid_twilio_signature
 
 log = logging.getLogger(__name__)
 
@@ -108,24 +108,3 @@ def build_app(services: Services, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         *extra_routes,
     ]
     return Starlette(routes=routes)
-
-
-def serve(settings: Settings) -> None:
-    """Serves the webhook app with uvicorn on WEB_HOST:WEB_PORT."""
-    import asyncio
-
-    import uvicorn
-
-    from bot.services.container import build_services
-
-    async def run() -> None:
-        services = await build_services(settings)
-        try:
-            config = uvicorn.Config(
-                build_app(services), host=settings.web_host, port=settings.web_port
-            )
-            await uvicorn.Server(config).serve()
-        finally:
-            await services.close()
-
-    asyncio.run(run())

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.domain.registry import Programme
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.staff_access import (
+from bot.flows.staff.access import (
     Target,
     current_scope,
     require_role,

@@ -7,9 +7,9 @@ from typing import Any
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS
 from bot.domain.staff import StaffScope
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.staff_access import current_scope, require_role
-from bot.flows.staff_district import ask_district, district_from_answer, own_district
-from bot.flows.staff_status_note import ask_for_note, read_note
+from bot.flows.staff.access import current_scope, require_role
+from bot.flows.staff.district import ask_district, district_from_answer, own_district
+from bot.flows.staff.status_note import ask_for_note, read_note
 from bot.services.authz import PERMISSIONS, Action
 from bot.services.staff_queries import district_cases
 from bot.services.staff_updates import case_for_update, update_case_status

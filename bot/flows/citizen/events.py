@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.domain.errors import N_, DomainError
 from bot.domain.identity import parse_phone
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.citizen.welcome import record_consent
 from bot.flows.parish_choice import parish_question, remember_parish, resolve_parish
-from bot.flows.welcome import record_consent
 from bot.services import audit, subscriptions
 from bot.services.events import upcoming_events
 from bot.services.subscriptions import (

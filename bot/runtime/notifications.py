@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+from bot.runtime.composition import build_sms_gateway, build_telegram_sender
+from bot.runtime.scheduler import NotificationScheduler
 from bot.services.container import Services
 from notificaciones.dispatcher import Dispatcher
-from notificaciones.gateway import SmsGateway
-from notificaciones.scheduler import NotificationScheduler
-from notificaciones.telegram_sender import TelegramSender
-from notificaciones.wiring import build_sms_gateway, build_telegram_sender
+from notificaciones.gateways.sms import SmsGateway
+from notificaciones.gateways.telegram import TelegramSender
 
 
 @contextlib.asynccontextmanager
@@ -42,9 +42,3 @@ async def notifications_running(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await gateway.close()
-
-
-async def run_notifications(services: Services) -> None:
-    """Runs dispatcher and scheduler until cancelled (`python -m notificaciones`)."""
-    async with notifications_running(services):
-        await asyncio.Event().wait()

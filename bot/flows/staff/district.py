@@ -7,7 +7,7 @@ from typing import Any
 from bot.domain.errors import N_, DomainError
 from bot.domain.staff import StaffScope
 from bot.flows.base import Answer, FlowContext, Outcome, Reply
-from bot.flows.staff_access import resolve_target
+from bot.flows.staff.access import resolve_target
 
 
 class NoDistrict(DomainError):

@@ -17,14 +17,14 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.sms_text import prepare_sms
 from bot.domain.text import name_key
 from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
 from bot.storage.models import Beneficiary, Contact, OptOut, OutboxMessage, Subscription
 from notificaciones import outbox
 from notificaciones.audiences import phone_locales
-from notificaciones.quiet_hours import parish_zones
-from notificaciones.segments import prepare_sms
+from notificaciones.time_zones import parish_zones
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from bot.domain.dialogue import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUSES
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.staff_access import current_scope, require_role
-from bot.flows.staff_cases import can_update, short
-from bot.flows.staff_district import ask_district, district_from_answer, own_district
-from bot.flows.staff_status_note import ask_for_note, read_note
+from bot.flows.staff.access import current_scope, require_role
+from bot.flows.staff.cases import can_update, short
+from bot.flows.staff.district import ask_district, district_from_answer, own_district
+from bot.flows.staff.status_note import ask_for_note, read_note
 from bot.services.authz import Action
 from bot.services.reports import deadline_text
 from bot.services.staff_queries import district_commitments

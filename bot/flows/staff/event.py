@@ -16,7 +16,7 @@ from bot.domain.event_schedule import (
     parse_offsets,
 )
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.staff_access import current_scope, require_role
+from bot.flows.staff.access import current_scope, require_role
 from bot.services.authz import Action
 from bot.services.events import (
     MAX_PLACE_CHARS,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
-from notificaciones.gateway import SendOutcome, SendResult
+from notificaciones.gateways.sms import SendOutcome, SendResult
 
 if TYPE_CHECKING:
     from telegram import Bot

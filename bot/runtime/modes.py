@@ -7,15 +7,15 @@ import contextlib
 import signal
 from typing import TYPE_CHECKING
 
-from bot.channels.console import run_console
 from bot.config import Settings
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
-from bot.services.container import build_services
-from notificaciones.runner import notifications_running
+from bot.handlers.console import run_console
+from bot.runtime.composition import build_services
+from bot.runtime.notifications import notifications_running
 
 if TYPE_CHECKING:
-    from telegram.request import BaseRequest
+    from bot.handlers.telegram.application import BotRequest
 
 
 async def run_console_chat(settings: Settings) -> None:
@@ -40,28 +40,23 @@ async def serve_polling(
     settings: Settings,
     stop: asyncio.Event | None = None,
     *,
-    request: BaseRequest | None = None,
+    request: BotRequest | None = None,
 ) -> None:
     """Polls Telegram and runs notifications in the same process until `stop` or a signal.
 
     `request` replaces the HTTP client of the Bot API (tests pass a fake one).
     """
-    from telegram import Update
-
-    from bot.handlers.application import build_application
+    from bot.handlers.telegram.application import build_application, start_polling, stop_polling
 
     stop = stop or _stop_on_signals()
     services = await build_services(settings)
     try:
         application = build_application(services, request=request, updates_request=request)
         async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await start_polling(application)
             async with notifications_running(services):
                 await stop.wait()
-            await application.updater.stop()
-            await application.stop()
+            await stop_polling(application)
     finally:
         await services.close()
 
@@ -84,9 +79,14 @@ async def serve_webhooks(settings: Settings) -> None:
     """
     import uvicorn
 
-    from bot.handlers.application import build_application
-    from bot.handlers.webhook import register_webhook, telegram_routes, webhook_secret, webhook_url
-    from notificaciones.web import build_app
+    from bot.handlers.telegram.application import build_application
+    from bot.handlers.telegram.webhook import (
+        register_webhook,
+        telegram_routes,
+        webhook_secret,
+        webhook_url,
+    )
+    from bot.handlers.web import build_app
 
     settings.require_telegram_token()
     webhook_secret(settings)
@@ -115,3 +115,29 @@ async def serve_webhooks(settings: Settings) -> None:
 def run_webhook(settings: Settings) -> None:
     """Runs the bot in webhook mode (Telegram + Twilio webhooks) until interrupted."""
     asyncio.run(serve_webhooks(settings))
+
+
+async def serve_notifications(settings: Settings) -> None:
+    """Runs the SMS dispatcher and the notification scheduler alone until cancelled."""
+    services = await build_services(settings)
+    try:
+        async with notifications_running(services):
+            await _stop_on_signals().wait()
+    finally:
+        await services.close()
+
+
+async def serve_twilio_webhooks(settings: Settings) -> None:
+    """Serves the Twilio webhooks alone (no Telegram) on WEB_HOST:WEB_PORT until stopped."""
+    import uvicorn
+
+    from bot.handlers.web import build_app
+
+    services = await build_services(settings)
+    try:
+        config = uvicorn.Config(
+            build_app(services), host=settings.web_host, port=settings.web_port, proxy_headers=True
+        )
+        await uvicorn.Server(config).serve()
+    finally:
+        await services.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -17,14 +16,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.config import Settings
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
-from bot.handlers.aiohttp_request import AiohttpRequest
-from bot.handlers.ordering import PerChatUpdateProcessor
+from bot.handlers.telegram.aiohttp_request import AiohttpRequest
+from bot.handlers.telegram.ordering import PerChatUpdateProcessor
 from bot.i18n import translator
-from bot.services.container import Services, build_services
+from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 ENGINE_KEY = "flow_engine"
@@ -216,11 +214,19 @@ def build_application(
     return application
 
 
-def run_polling(settings: Settings) -> None:
-    """Runs the bot with long polling until interrupted."""
-    services = asyncio.run(build_services(settings))
-    application = build_application(services)
-    try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    finally:
-        asyncio.run(services.close())
+BotRequest = BaseRequest
+"""The Bot API's HTTP client type (tests pass a fake one to the runtime)."""
+
+
+async def start_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Starts the application and long polling for every update type."""
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Stops long polling, then the application (queued work stays in the database)."""
+    assert application.updater is not None
+    await application.updater.stop()
+    await application.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.base import Answer, FlowContext, Outcome, Reply
-from bot.flows.welcome import privacy_notice
+from bot.flows.citizen.welcome import privacy_notice
 
 
 class PrivacyFlow:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.base import Answer, FlowContext, Outcome, Reply
-from bot.flows.staff_access import current_scope, require_role
-from bot.flows.staff_district import ask_district, district_from_answer, own_district
+from bot.flows.staff.access import current_scope, require_role
+from bot.flows.staff.district import ask_district, district_from_answer, own_district
 from bot.services.authz import Action
 from bot.services.staff_queries import district_stats
 

@@ -24,7 +24,7 @@ from telegram.ext import Application
 
 from bot.config import MissingSetting, Settings
 from bot.flows.engine import FlowEngine
-from bot.handlers.application import ENGINE_KEY
+from bot.handlers.telegram.application import ENGINE_KEY
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""Non-Telegram ways in for citizens: the local console chat."""

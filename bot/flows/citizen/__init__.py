@@ -1,0 +1,1 @@
+"""Conversations citizens have with the bot, one per module."""

@@ -1,0 +1,1 @@
+"""Conversations staff have with the bot (after /vincular), one per module."""

@@ -1,0 +1,1 @@
+"""Inbound SMS (Twilio webhooks): keywords, conversations and status callbacks."""

@@ -1,0 +1,1 @@
+"""Telegram adapters (python-telegram-bot): updates in, messages out."""

@@ -1,0 +1,1 @@
+"""Process modes and the one composition root that builds everything from Settings."""

@@ -1,0 +1,48 @@
+"""The composition root: builds the services and the notification adapters from `Settings`.
+
+The one place that picks adapters (Twilio or the console for SMS, python-telegram-bot or the
+console for Telegram notices) and opens the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.config import Settings
+from bot.domain.clock import Clock, utc_now
+from bot.services.container import Services
+from bot.services.territory import TerritoryDirectory
+from bot.storage.db import create_engine, create_session_factory
+from notificaciones.gateways.sms import ConsoleSmsGateway, SmsGateway
+from notificaciones.gateways.telegram import ConsoleTelegramSender, TelegramSender
+
+
+async def build_services(settings: Settings, *, clock: Clock = utc_now) -> Services:
+    """Connects to the database and loads the territory directory."""
+    engine = create_engine(settings.database_url, concurrency=settings.max_concurrent_updates)
+    factory = create_session_factory(engine)
+    async with factory() as session:
+        territory = await TerritoryDirectory.load(session)
+    return Services(
+        settings=settings, engine=engine, session_factory=factory, territory=territory, clock=clock
+    )
+
+
+def build_sms_gateway(settings: Settings, write: Callable[[str], None] = print) -> SmsGateway:
+    """Twilio when credentials are configured, else the console gateway (prints SMS)."""
+    if settings.uses_twilio:
+        from notificaciones.gateways.twilio import TwilioSmsGateway
+
+        return TwilioSmsGateway(settings)
+    return ConsoleSmsGateway(write=write)
+
+
+def build_telegram_sender(
+    settings: Settings, write: Callable[[str], None] = print
+) -> TelegramSender:
+    """python-telegram-bot's Bot when a token is configured, else the console sender."""
+    if settings.uses_telegram:
+        from notificaciones.gateways.telegram import PtbTelegramSender
+
+        return PtbTelegramSender(settings)
+    return ConsoleTelegramSender(write=write)

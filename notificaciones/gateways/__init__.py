@@ -1,0 +1,1 @@
+"""Outbound gateway ports and their vendor adapters (Twilio, Telegram, console)."""
