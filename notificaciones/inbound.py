@@ -189,10 +189,14 @@ async def apply_status_callback(
     reference: str | None,
     now: datetime,
 ) -> bool:
-    """Stores a delivery status, only ever forward (`STATUS_RANK`); True if it matched a row.
+    """Stores a delivery status, only ever forward; True if it matched an outbox row.
 
-    The comparison is in the UPDATE's WHERE clause, so two callbacks racing each other cannot
-    move a status backwards either.
+    The order chosen (`STATUS_RANK`): accepted/scheduled < queued < sending < sent < a final
+    status (delivered, undelivered, failed, canceled). A status is stored only if it ranks above
+    the stored one, so the first final status wins: a replayed «delivered» after «undelivered»,
+    or a late «sent» after «delivered», is ignored. Any callback still settles a row that was not
+    known to be sent (SENDING, UNCONFIRMED, UNKNOWN, PENDING) as SENT: the provider holds it.
+    The comparison is in the UPDATE's WHERE clause, so racing callbacks cannot go backwards.
     """
     row: OutboxMessage | None = None
     if reference and reference.isascii() and reference.isdigit() and len(reference) <= 18:

@@ -278,7 +278,9 @@ def test_the_keyword_is_the_first_word_without_accents_punctuation_or_emojis(
     assert keyword_of(body) == word
 
 
-async def test_a_replayed_alta_after_baja_leaves_the_phone_opted_out(web_services: Services) -> None:
+async def test_a_replayed_alta_after_baja_leaves_the_phone_opted_out(
+    web_services: Services,
+) -> None:
     alta = "SM" + "a" * 32
     await _sms(web_services, "BAJA")
     await _sms(web_services, "ALTA", sid=alta)
