@@ -3,10 +3,14 @@
 Crash rules (why the steps are ordered this way):
 1. Rows are claimed (status SENDING, attempt counted) and committed *before* the provider is called.
 2. The provider is called. Its answer is stored afterwards, in one transaction per batch.
-A crash after step 1 leaves SENDING rows. They are never re-sent blindly: once their lease expires,
+A crash after step 1 leaves SENDING rows; a connection dropped after the request was written
+leaves an UNCONFIRMED row (the gateway's UNKNOWN outcome). Neither is ever re-sent blindly:
 `reconcile_stale` asks the provider (by SID if a status callback already told us, else by listing
-recent messages to that number) and only re-queues a row the provider never received. When the
-provider cannot tell, the row becomes UNKNOWN for staff to reconcile.
+recent messages to that number) — a SENDING row once its lease expires, an UNCONFIRMED one when
+its next check is due. Found → SENT with the provider's SID; not received and older than
+`outbox.SAFE_WINDOW` → re-queued; the provider cannot be asked → checked again later, and after
+`outbox.RECONCILE_CHECKS` lookups the row becomes UNKNOWN for staff; a gateway that cannot tell
+at all (the console) → UNKNOWN at once.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, bindparam, func, select, update
+from sqlalchemy import String, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -67,6 +71,7 @@ class DispatchReport:
     failed: int = 0
     opted_out: int = 0
     deferred: int = 0
+    unconfirmed: int = 0
 
 
 @dataclass
@@ -136,6 +141,7 @@ class Dispatcher:
             failed=report.failed,
             opted_out=report.opted_out,
             deferred=deferred,
+            unconfirmed=report.unconfirmed,
         )
 
     async def run_until_idle(self, max_batches: int = 1_000_000) -> DispatchReport:
@@ -213,7 +219,7 @@ class Dispatcher:
         self, claimed: list[outbox.ClaimedMessage], outcomes: list[SendOutcome]
     ) -> DispatchReport:
         now = self.clock()
-        sent = retried = failed = opted_out = 0
+        sent = retried = failed = opted_out = unconfirmed = 0
         params: list[dict[str, object]] = []
         async with self.session_factory() as session, session.begin():
             for message, outcome in zip(claimed, outcomes, strict=True):
@@ -235,6 +241,14 @@ class Dispatcher:
                         b_sent_at=now,
                     )
                     sent += 1
+                elif outcome.result is SendResult.UNKNOWN:
+                    # The provider may hold it: reconcile once it would be listed, never resend.
+                    row.update(
+                        b_status=outbox.UNCONFIRMED,
+                        b_next=now + outbox.SAFE_WINDOW,
+                        b_error=_cut(outcome.reason),
+                    )
+                    unconfirmed += 1
                 elif outcome.result is SendResult.TRANSIENT:
                     if message.attempts >= self.settings.sms_max_attempts:
                         row["b_error"] = _cut("gave up: " + outcome.reason)
@@ -277,7 +291,13 @@ class Dispatcher:
                     if o.result is SendResult.TRANSIENT
                 ]
             )
-        return DispatchReport(sent=sent, retried=retried, failed=failed, opted_out=opted_out)
+        return DispatchReport(
+            sent=sent,
+            retried=retried,
+            failed=failed,
+            opted_out=opted_out,
+            unconfirmed=unconfirmed,
+        )
 
     async def _respect_quiet_hours_for_retries(self, messages: list[outbox.ClaimedMessage]) -> None:
         sms = [m for m in messages if m.channel == "sms"]
@@ -344,15 +364,23 @@ class Dispatcher:
     # --- reconciliation -------------------------------------------------------------------
 
     async def reconcile_stale(self) -> int:
-        """Settles SENDING rows whose dispatcher died: found → SENT, never received → re-queued."""
+        """Settles sends of unknown outcome: found → SENT, provably never received → re-queued.
+
+        Those are SENDING rows whose dispatcher died (lease expired) and UNCONFIRMED rows whose
+        next check is due.
+        """
         now = self.clock()
         async with self.session_factory() as session:
             stale = list(
                 await session.scalars(
                     select(OutboxMessage)
                     .where(
-                        OutboxMessage.status == outbox.SENDING,
-                        OutboxMessage.claimed_at < now - self.lease,
+                        or_(
+                            (OutboxMessage.status == outbox.SENDING)
+                            & (OutboxMessage.claimed_at < now - self.lease),
+                            (OutboxMessage.status == outbox.UNCONFIRMED)
+                            & (OutboxMessage.next_attempt_at <= now),
+                        )
                     )
                     .order_by(OutboxMessage.id)
                     .limit(500)
@@ -372,27 +400,46 @@ class Dispatcher:
         elif row.channel == "sms":
             lookup = await self.gateway.find_sent(row.address, row.body, row.claimed_at or now)
             verdict, found = lookup.result, lookup.message
+        attempted_at = row.claimed_at or row.updated_at
         values: dict[str, object] = {"updated_at": now, "claimed_by": None}
         if verdict is LookupResult.FOUND and found is not None:
             values.update(
                 status=outbox.SENT,
                 provider_sid=found.sid,
-                provider_status=found.status,
+                provider_status=row.provider_status or found.status,
                 sent_at=row.sent_at or now,
                 last_error="reconciled: found at provider",
             )
-        elif verdict is LookupResult.NOT_FOUND:
+        elif (
+            verdict is LookupResult.NOT_FOUND
+            and now - attempted_at >= outbox.SAFE_WINDOW
+            and row.attempts >= self.settings.sms_max_attempts
+        ):
+            values.update(status=outbox.FAILED, last_error="gave up: never sent")
+        elif verdict is LookupResult.NOT_FOUND and now - attempted_at >= outbox.SAFE_WINDOW:
             values.update(
-                status=outbox.PENDING, next_attempt_at=now, last_error="reconciled: never sent"
+                status=outbox.PENDING,
+                next_attempt_at=now,
+                reconcile_checks=0,
+                last_error="reconciled: never sent",
             )
-        elif verdict is LookupResult.UNAVAILABLE and (row.claimed_at or now) > now - GIVE_UP:
-            return 0  # ask again on the next pass
-        else:
+        elif verdict is LookupResult.UNKNOWN or row.reconcile_checks + 1 >= outbox.RECONCILE_CHECKS:
             values.update(status=outbox.UNKNOWN, last_error="needs reconciliation")
+        else:
+            # Not listed yet (too early to be proof) or the provider cannot be asked: look again.
+            checks = row.reconcile_checks + 1
+            values.update(
+                status=outbox.UNCONFIRMED,
+                reconcile_checks=checks,
+                next_attempt_at=max(
+                    now + outbox.retry_delay(checks), attempted_at + outbox.SAFE_WINDOW
+                ),
+                last_error=f"reconciling: {verdict.value}",
+            )
         async with self.session_factory() as session, session.begin():
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == outbox.SENDING)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -416,13 +463,12 @@ _STORE_RESULT = (
             bindparam("b_next", type_=UtcDateTime), _OUTBOX.c.next_attempt_at
         ),
         last_error=bindparam("b_error", type_=String),
+        reconcile_checks=0,
         claimed_by=None,
         updated_at=bindparam("b_updated"),
     )
 )
 
-# After this long without an answer from the provider, a person has to look at the row.
-GIVE_UP = timedelta(days=2)
 QUIET_CHECK_ZONES = (ZoneInfo("America/Guayaquil"), ZoneInfo("Pacific/Galapagos"))
 
 
@@ -438,4 +484,5 @@ def _add(a: DispatchReport, b: DispatchReport) -> DispatchReport:
         failed=a.failed + b.failed,
         opted_out=a.opted_out + b.opted_out,
         deferred=a.deferred + b.deferred,
+        unconfirmed=a.unconfirmed + b.unconfirmed,
     )

@@ -62,13 +62,26 @@ async def enqueue(
 
 # --- statuses and retry policy -----------------------------------------------------------------
 
+# The state machine (the dispatcher and the status callback are the only writers):
+#   pending → sending (claimed) → sent | pending (provably not sent: retry) | failed | opted_out
+#                               → unconfirmed (the provider may hold it: reconcile, never resend)
+#   sending whose dispatcher died (lease expired) is reconciled like unconfirmed.
+#   unconfirmed → sent (found at the provider) | pending (provably never received, after the safe
+#                 window) | unknown (still unknowable after RECONCILE_CHECKS lookups: staff)
 PENDING = "pending"
 SENDING = "sending"  # claimed and handed (or about to be handed) to the provider
 SENT = "sent"  # the provider accepted it (provider_sid stored)
 FAILED = "failed"  # permanent error or attempts exhausted: never retried
 OPTED_OUT = "opted_out"  # the number is on the opt-out list: never sent
+UNCONFIRMED = "unconfirmed"  # the outcome of a send is unknown: the dispatcher reconciles it
 UNKNOWN = "unknown"  # a send's outcome cannot be established: needs reconciliation by staff
 CANCELLED = "cancelled"  # withdrawn before sending (e.g. the event was cancelled)
+
+# Twilio lists a message it accepted within seconds; after this long, "not listed" means "never
+# received" (our request timeout is 15 s), so only then may an unconfirmed send be retried.
+SAFE_WINDOW = timedelta(minutes=2)
+# Lookups of an unconfirmed send before a person has to decide (spaced by `retry_delay`: ~1 day).
+RECONCILE_CHECKS = 8
 
 # Rural phones can be off for days: retries spread over about a week.
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720, 1440, 1440, 1440, 2880, 2880)

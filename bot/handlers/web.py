@@ -2,8 +2,11 @@
 
 Every Twilio request must carry a valid `X-Twilio-Signature` computed over the public URL Twilio
 called (rebuilt from PUBLIC_BASE_URL, since behind a proxy the app sees another host): 403
-otherwise. The Telegram webhook is mounted here too: pass its routes as `extra_routes` (the
-Telegram adapter owns them), e.g. `build_app(services, extra_routes=[Route("/telegram", …)])`.
+otherwise. A signature has no timestamp, so a genuine request can be replayed: an inbound
+MessageSid already acted on is answered 200 with empty TwiML and nothing else, and status
+callbacks only move a message's status forward. The Telegram webhook is mounted here too: pass
+its routes as `extra_routes` (the Telegram adapter owns them), e.g.
+`build_app(services, extra_routes=[Route("/telegram", …)])`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.domain.errors import InvalidPhone
 from bot.domain.identity import parse_phone
-from bot.handlers.sms.inbound import apply_status_callback, handle_inbound_sms
+from bot.handlers.sms.inbound import apply_status_callback, first_delivery, handle_inbound_sms
 from bot.services.container import Services
 from notificaciones.gateways.twilio import STATUS_CALLBACK_PATH, valid_twilio_signature
 
@@ -91,7 +94,13 @@ def build_app(services: Services, extra_routes: Sequence[BaseRoute] = ()) -> Sta
             phone = parse_phone(form.get("From", "")).e164
         except InvalidPhone:
             return Response(TWIML_EMPTY, media_type="application/xml")
+        message_sid = form.get("MessageSid") or form.get("SmsSid") or ""
         async with services.session_factory() as session, session.begin():
+            if message_sid and not await first_delivery(
+                session, message_sid[:64], now=services.clock()
+            ):
+                log.info("Inbound SMS replay ignored")
+                return Response(TWIML_EMPTY, media_type="application/xml")
             reply = await handle_inbound_sms(
                 session, settings, phone, form.get("Body", ""), services.clock()
             )

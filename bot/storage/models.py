@@ -395,9 +395,23 @@ class OutboxMessage(Base):
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     provider_status: Mapped[str | None] = mapped_column(String(24))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Provider lookups of an unconfirmed send so far (the dispatcher flags it after a few).
+    reconcile_checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class InboundSms(Base):
+    """An inbound SMS already acted on, by the provider's MessageSid: a replay is answered once.
+
+    Only the SID and the time are kept (no phone, no text). Kept without expiry: a signed Twilio
+    request carries no timestamp, so it can be replayed at any later time.
+    """
+
+    __tablename__ = "inbound_sms"
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The SMS gateway port, its outcomes and the console adapter (prints and records).
 
 Adapters never raise for a provider's answer: they return a `SendOutcome` that says whether the
-message was accepted, must be retried later, failed for good or hit an opted-out number. The
+message was accepted, must be retried later (the provider provably never got it), failed for good,
+hit an opted-out number, or has an unknown outcome (the request may have reached the provider: it
+must be reconciled, never sent again blindly). The
 dispatcher decides what to store; the adapter only translates the vendor's vocabulary.
 """
 
@@ -22,6 +24,7 @@ class SendResult(StrEnum):
     TRANSIENT = "transient"
     PERMANENT = "permanent"
     OPTED_OUT = "opted_out"
+    UNKNOWN = "unknown"  # the provider may hold it (e.g. dropped after the request was written)
 
 
 @dataclass(frozen=True)

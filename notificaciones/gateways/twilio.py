@@ -4,16 +4,29 @@ Uses twilio's async HTTP client (`create_async`, never the blocking one). Every 
 through `_RewritingHttpClient`, which points the API at a Twilio-compatible base URL when one is
 configured (a provider with Twilio's API, or a local stub in benchmarks). Tests inject a
 `twilio.http.AsyncHttpClient` subclass, so the real twilio request building and error parsing run.
+
+Errors of a send are classified by *when* they happened. Before the request could reach Twilio
+(DNS, connect, TLS, waiting for a pooled connection) nothing was sent: safe to retry. Once a
+connection was handed to the request, Twilio may have accepted the message even if we never read
+its answer (server disconnected, read timeout, reset, an unparsable reply, a 5xx other than 503):
+the outcome is UNKNOWN and the dispatcher reconciles it instead of sending again. The default
+aiohttp client reports that moment through a `TraceConfig` (`request_may_be_on_the_wire`); a
+client that cannot report it is judged by the error's type alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from datetime import datetime, timedelta
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 from twilio.base.exceptions import (
     TwilioException,
     TwilioRestException,
@@ -39,7 +52,9 @@ TWILIO_API = "https://api.twilio.com"
 # Invalid 'To' number, not a mobile number (landline), message cannot be routed to a landline.
 PERMANENT_CODES = frozenset({21211, 21214, 21612, 21614, 21408, 30006})
 OPTED_OUT_CODES = frozenset({21610})
-TRANSIENT_CODES = frozenset({20429, 20500, 20503, 30001, 30008})
+TRANSIENT_CODES = frozenset({20429, 20503, 30001, 30008})
+# HTTP answers that say the request was refused unprocessed (RFC 9110): safe to send again.
+REFUSED_STATUSES = frozenset({429, 503})
 STATUS_CALLBACK_PATH = "/twilio/status"
 # twilio's HTTP client logs query parameters (the recipient's phone) at INFO: keep them out.
 _HTTP_LOG = logging.getLogger("notificaciones.twilio_http")
@@ -86,17 +101,83 @@ class _RewritingHttpClient(AsyncHttpClient):  # type: ignore[misc]
 
 
 def classify_error(status: int, code: int | None) -> SendResult:
-    """Maps an HTTP status and Twilio error code to what the dispatcher must do."""
+    """Maps an HTTP status and Twilio error code to what the dispatcher must do.
+
+    429 and 503 refuse the request unprocessed: retry. Any other 5xx (500, 502, 504…) may come
+    after Twilio created the message (a proxy timing out, a crash after the insert): UNKNOWN.
+    """
     if code in OPTED_OUT_CODES:
         return SendResult.OPTED_OUT
     if code in PERMANENT_CODES:
         return SendResult.PERMANENT
-    if code in TRANSIENT_CODES or status == 429 or status >= 500:
+    if code in TRANSIENT_CODES or status in REFUSED_STATUSES:
         return SendResult.TRANSIENT
+    if status >= 500:
+        return SendResult.UNKNOWN
     if status in (401, 403):
         # Credentials or account trouble: nothing is wrong with the message, try again later.
         return SendResult.TRANSIENT
     return SendResult.PERMANENT
+
+
+@dataclass
+class _Attempt:
+    """Whether the current send's request may have reached the provider (None: not reported)."""
+
+    on_the_wire: bool | None
+
+
+_ATTEMPT: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar(
+    "twilio_send_attempt", default=None
+)
+
+# Errors raised only before a request is written: resolving, connecting, TLS, pool waits.
+_BEFORE_WRITE_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectorError,  # DNS (ClientConnectorDNSError), refused, TLS, proxy
+    aiohttp.ConnectionTimeoutError,  # connect timeout and waiting for a pooled connection
+    socket.gaierror,
+    ConnectionRefusedError,
+)
+
+
+def request_may_be_on_the_wire() -> None:
+    """Marks the current send's request as possibly received by the provider.
+
+    Called when a connection is handed to the request (aiohttp trace signals); a test double of
+    the HTTP client calls it when it "receives" the request.
+    """
+    attempt = _ATTEMPT.get()
+    if attempt is not None:
+        attempt.on_the_wire = True
+
+
+def classify_network_error(error: BaseException, *, on_the_wire: bool | None) -> SendResult:
+    """TRANSIENT when the request provably never left, UNKNOWN when the provider may hold it."""
+    if on_the_wire is False:
+        return SendResult.TRANSIENT
+    if on_the_wire is None and isinstance(error, _BEFORE_WRITE_ERRORS):
+        return SendResult.TRANSIENT
+    return SendResult.UNKNOWN
+
+
+async def _connection_handed_over(
+    _session: aiohttp.ClientSession, _context: SimpleNamespace, _params: object
+) -> None:
+    request_may_be_on_the_wire()
+
+
+def write_tracing() -> aiohttp.TraceConfig:
+    """An aiohttp trace that marks the moment a send's request may start reaching the provider.
+
+    A new or reused connection is handed to the request just before its bytes are written; any
+    error after that point may follow Twilio's acceptance (conservative: a false "maybe" costs
+    one reconciliation, a false "never" costs a duplicate SMS).
+    """
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(_connection_handed_over)
+    trace.on_connection_reuseconn.append(_connection_handed_over)
+    trace.on_request_headers_sent.append(_connection_handed_over)
+    return trace
 
 
 def status_callback_url(settings: Settings) -> str | None:
@@ -120,7 +201,10 @@ class TwilioSmsGateway:
         if http_client is None:
             from twilio.http.async_http_client import AsyncTwilioHttpClient
 
-            http_client = AsyncTwilioHttpClient(logger=_HTTP_LOG)
+            http_client = AsyncTwilioHttpClient(logger=_HTTP_LOG, trace_configs=[write_tracing()])
+            self._reports_writes = True
+        else:
+            self._reports_writes = bool(getattr(http_client, "reports_writes", False))
         self._http = _RewritingHttpClient(http_client, settings.twilio_base_url)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         self._messaging_service_sid = settings.twilio_messaging_service_sid
@@ -137,6 +221,8 @@ class TwilioSmsGateway:
             kwargs["from_"] = self._from
         if self._callback:
             kwargs["status_callback"] = f"{self._callback}?{urlencode({'ref': reference})}"
+        attempt = _Attempt(on_the_wire=False if self._reports_writes else None)
+        token = _ATTEMPT.set(attempt)
         try:
             async with asyncio.timeout(self._timeout):
                 message = await self._client.messages.create_async(**kwargs)
@@ -146,10 +232,15 @@ class TwilioSmsGateway:
             return SendOutcome(
                 result, error_code=error.code, reason=f"twilio {error.status}/{error.code}"
             )
-        except TimeoutError:
-            return SendOutcome(SendResult.TRANSIENT, reason="timeout")
-        except (TwilioException, OSError) as error:
-            return SendOutcome(SendResult.TRANSIENT, reason=f"network: {type(error).__name__}")
+        except (TwilioException, aiohttp.ClientError, OSError, ValueError) as error:
+            # TimeoutError is an OSError; ValueError covers a reply that is not JSON.
+            result = classify_network_error(error, on_the_wire=attempt.on_the_wire)
+            name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+            prefix = "outcome unknown" if result is SendResult.UNKNOWN else "not sent"
+            log.info("Twilio send interrupted (%s): %s", prefix, name)
+            return SendOutcome(result, reason=f"{prefix}: {name}")
+        finally:
+            _ATTEMPT.reset(token)
         return SendOutcome(
             SendResult.ACCEPTED, provider_sid=str(message.sid), provider_status=message.status
         )
@@ -159,19 +250,27 @@ class TwilioSmsGateway:
         try:
             async with asyncio.timeout(self._timeout):
                 message = await self._client.messages(sid).fetch_async()
-        except (TwilioException, OSError, TimeoutError):
+        except (TwilioException, aiohttp.ClientError, OSError, ValueError):
             return None
         return ProviderMessage(str(message.sid), str(message.status), message.error_code)
 
     async def find_sent(self, to: str, body: str, since: datetime) -> Lookup:
-        """Lists recent messages to `to` and matches the body; UNKNOWN if Twilio cannot answer."""
+        """Looks for `body` sent to `to` since `since`; UNAVAILABLE if Twilio cannot answer.
+
+        Two listings of the Messages API: filtered by To and DateSent (messages already sent),
+        then the latest page to that number (messages accepted but still queued or scheduled
+        have no sent date yet). NOT_FOUND only when both answered and neither holds it.
+        """
+        horizon = since - timedelta(minutes=5)
         try:
             async with asyncio.timeout(self._timeout):
-                messages = await self._client.messages.list_async(to=to, limit=50)
-        except (TwilioException, OSError, TimeoutError):
+                sent = await self._client.messages.list_async(
+                    to=to, date_sent_after=horizon.astimezone(UTC), limit=100
+                )
+                latest = await self._client.messages.list_async(to=to, limit=20)
+        except (TwilioException, aiohttp.ClientError, OSError, ValueError):
             return Lookup(LookupResult.UNAVAILABLE)
-        horizon = since - timedelta(minutes=5)
-        for message in messages:
+        for message in [*sent, *latest]:
             created = message.date_created
             if message.body == body and (created is None or created >= horizon):
                 return Lookup(

@@ -249,7 +249,12 @@ async def test_sms_due_at_night_in_galapagos_waits_for_the_morning(
     assert rows[mainland].next_attempt_at == datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00
 
 
-@pytest.mark.parametrize("point", ["before_send", "after_send", "before_commit"])
+DROPPED_AFTER_ACCEPTED = "dropped_after_the_provider_accepted"
+
+
+@pytest.mark.parametrize(
+    "point", ["before_send", "after_send", DROPPED_AFTER_ACCEPTED, "before_commit"]
+)
 @pytest.mark.parametrize("victim", [0, 1, 4])
 async def test_a_dispatcher_killed_at_any_step_loses_nothing_and_sends_nothing_twice(
     services: Services, clock: FakeClock, point: str, victim: int
@@ -264,19 +269,21 @@ async def test_a_dispatcher_killed_at_any_step_loses_nothing_and_sends_nothing_t
             raise Killed
 
     first = _dispatcher(services, clock, gateway, batch_size=2, concurrency=1, checkpoint=die)
-    with pytest.raises(Killed):
+    if point == DROPPED_AFTER_ACCEPTED:
+        # Twilio stores the message, then the connection drops before its answer is read.
+        api.drop_after_accept.add(PHONES[victim])
         await first.run_until_idle()
-    stranded = [r for r in await _rows(services) if r.status == outbox.SENDING]
+    else:
+        with pytest.raises(Killed):
+            await first.run_until_idle()
+    unsettled = (outbox.SENDING, outbox.UNCONFIRMED)
+    stranded = {r.id: r.status for r in await _rows(services) if r.status in unsettled}
     assert stranded  # the kill left rows whose outcome the database does not know
 
     # A restarted dispatcher leaves fresh claims alone (another one may still be sending)...
     restarted = _dispatcher(services, clock, gateway, batch_size=2, concurrency=1)
     await restarted.run_until_idle()
-    assert all(
-        r.status == outbox.SENDING
-        for r in await _rows(services)
-        if r.id in {s.id for s in stranded}
-    )
+    assert {r.id: r.status for r in await _rows(services) if r.id in stranded} == stranded
     # ...and reconciles them with the provider once their lease has expired.
     clock.advance(minutes=11)
     await restarted.run_until_idle()
@@ -310,3 +317,93 @@ async def test_a_kill_after_the_console_gateway_sent_is_recorded_for_reconciliat
     assert row.status == outbox.UNKNOWN
     assert row.last_error == "needs reconciliation"
     assert len(lines) == 1 and fresh_process.sent == []
+
+
+async def test_a_connection_dropped_after_acceptance_sends_the_sms_once(
+    services: Services, clock: FakeClock
+) -> None:
+    api = FakeTwilioApi()
+    api.drop_after_accept.add(PHONES[0])
+    gateway = TwilioSmsGateway(twilio_settings(), api)
+    await _enqueue(services, PHONES[:1], clock())
+    dispatcher = _dispatcher(services, clock, gateway)
+
+    first = await dispatcher.run_until_idle()
+    [row] = await _rows(services)
+    assert (first.unconfirmed, row.status) == (1, outbox.UNCONFIRMED)
+    for _ in range(5):  # a minute later, and later still: reconciled, never sent again
+        clock.advance(minutes=1)
+        await dispatcher.run_until_idle()
+
+    [row] = await _rows(services)
+    [message] = api.sent_to(PHONES[0])
+    assert (row.status, row.provider_sid, row.attempts) == (outbox.SENT, message.sid, 1)
+    assert len([r for r in api.requests if r.method == "POST"]) == 1
+    lookups = [r for r in api.requests if r.method == "GET"]
+    assert {str(r.params.get("To")) for r in lookups} == {PHONES[0]}
+    assert any("DateSent>" in r.params for r in lookups)
+
+
+async def test_a_connection_dropped_before_acceptance_is_sent_once_after_the_safe_window(
+    services: Services, clock: FakeClock
+) -> None:
+    api = FakeTwilioApi()
+    api.drop_before_accept.add(PHONES[0])
+    gateway = TwilioSmsGateway(twilio_settings(), api)
+    await _enqueue(services, PHONES[:1], clock())
+    dispatcher = _dispatcher(services, clock, gateway)
+
+    await dispatcher.run_until_idle()
+    clock.advance(minutes=1)
+    await dispatcher.run_until_idle()  # not due for a check yet: nothing sent
+    assert api.messages == []
+    clock.advance(minutes=1)
+    await dispatcher.run_until_idle()  # not listed two minutes on: never received, send it
+
+    [row] = await _rows(services)
+    [message] = api.sent_to(PHONES[0])
+    assert (row.status, row.provider_sid, row.attempts) == (outbox.SENT, message.sid, 2)
+
+
+async def test_a_connection_that_never_opened_is_retried_without_reconciliation(
+    services: Services, clock: FakeClock
+) -> None:
+    api = FakeTwilioApi()
+    api.connect_fails_for.add(PHONES[0])
+    gateway = TwilioSmsGateway(twilio_settings(), api)
+    await _enqueue(services, PHONES[:1], clock())
+    dispatcher = _dispatcher(services, clock, gateway)
+
+    report = await dispatcher.run_until_idle()
+    api.connect_fails_for.clear()
+    clock.advance(minutes=1)
+    await dispatcher.run_until_idle()
+
+    assert report.retried == 1
+    [row] = await _rows(services)
+    assert (row.status, row.attempts) == (outbox.SENT, 2)
+    assert [r.method for r in api.requests] == ["POST"]  # no lookups needed
+
+
+async def test_an_unconfirmed_send_the_provider_cannot_be_asked_about_is_flagged_not_resent(
+    services: Services, clock: FakeClock
+) -> None:
+    api = FakeTwilioApi()
+    api.drop_before_accept.add(PHONES[0])
+    api.lookups_unavailable = True
+    gateway = TwilioSmsGateway(twilio_settings(), api)
+    await _enqueue(services, PHONES[:1], clock())
+    dispatcher = _dispatcher(services, clock, gateway)
+
+    await dispatcher.run_until_idle()
+    checks: list[int] = []
+    for _ in range(outbox.RECONCILE_CHECKS + 2):
+        clock.advance(days=1)
+        await dispatcher.run_until_idle()
+        [row] = await _rows(services)
+        checks.append(row.reconcile_checks)
+
+    [row] = await _rows(services)
+    assert (row.status, row.last_error) == (outbox.UNKNOWN, "needs reconciliation")
+    assert checks[:3] == [1, 2, 3]  # stays unconfirmed while asking again
+    assert api.messages == [] and len([r for r in api.requests if r.method == "POST"]) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from bot.handlers.sms.inbound import keyword_of
 from bot.handlers.web import build_app
 from bot.services.container import Services
-from bot.storage.models import Beneficiary, Contact, Event, OptOut, OutboxMessage
+from bot.storage.models import Beneficiary, Contact, Event, InboundSms, OptOut, OutboxMessage
 from notificaciones import outbox
 from tests.support.clock import FakeClock
 
@@ -49,8 +50,49 @@ async def _post(
         )
 
 
-async def _sms(services: Services, body: str, phone: str = PHONE) -> httpx.Response:
-    return await _post(services, "/twilio/inbound", {"From": phone, "Body": body, "To": "+1500"})
+_SIDS = itertools.count(1)
+
+
+async def _sms(
+    services: Services, body: str, phone: str = PHONE, *, sid: str | None = None
+) -> httpx.Response:
+    form = {
+        "MessageSid": sid or f"SM{next(_SIDS):032d}",
+        "From": phone,
+        "Body": body,
+        "To": "+1500",
+    }
+    return await _post(services, "/twilio/inbound", form)
+
+
+async def _status(services: Services, row_id: int, sid: str, status: str) -> httpx.Response:
+    path = f"/twilio/status?ref={row_id}"
+    form = {"MessageSid": sid, "MessageStatus": status}
+    return await _post(services, path, form, sign_url=PUBLIC + path)
+
+
+async def _sent_row(services: Services, clock: FakeClock, sid: str) -> int:
+    async with services.session_factory() as session, session.begin():
+        row = await outbox.enqueue(
+            session,
+            channel="sms",
+            address=PHONE,
+            body="Aviso",
+            kind="test",
+            dedupe_key=f"sent:{sid}",
+            due_at=clock(),
+            now=clock(),
+        )
+        assert row is not None
+        row.status, row.provider_sid, row.provider_status = outbox.SENT, sid, "queued"
+    return row.id
+
+
+async def _stored(services: Services, row_id: int) -> OutboxMessage:
+    async with services.session_factory() as session:
+        row = await session.get(OutboxMessage, row_id)
+    assert row is not None
+    return row
 
 
 async def test_unsigned_or_wrongly_signed_requests_are_forbidden(web_services: Services) -> None:
@@ -234,3 +276,57 @@ def test_the_keyword_is_the_first_word_without_accents_punctuation_or_emojis(
     body: str, word: str
 ) -> None:
     assert keyword_of(body) == word
+
+
+async def test_a_replayed_alta_after_baja_leaves_the_phone_opted_out(
+    web_services: Services,
+) -> None:
+    alta = "SM" + "a" * 32
+    await _sms(web_services, "BAJA")
+    await _sms(web_services, "ALTA", sid=alta)
+    await _sms(web_services, "BAJA")
+
+    replay = await _sms(web_services, "ALTA", sid=alta)  # the same signed request, again
+
+    assert replay.status_code == 200
+    assert "<Message>" not in replay.text  # no second action, no second answer
+    async with web_services.session_factory() as session:
+        opt_out = await session.get(OptOut, PHONE)
+        seen = list(await session.scalars(select(InboundSms.message_sid)))
+    assert opt_out is not None
+    assert len(seen) == 3 and alta in seen  # three distinct messages acted on, once each
+
+
+async def test_a_replayed_delivered_callback_after_undelivered_keeps_undelivered(
+    web_services: Services, clock: FakeClock
+) -> None:
+    sid = "SM" + "b" * 32
+    row_id = await _sent_row(web_services, clock, sid)
+    await _status(web_services, row_id, sid, "sent")
+    await _status(web_services, row_id, sid, "delivered")
+    await _status(web_services, row_id, sid, "undelivered")  # a replay of a different order
+
+    row = await _stored(web_services, row_id)
+    assert row.provider_status == "delivered"  # the first final status wins
+
+    other = "SM" + "c" * 32
+    other_id = await _sent_row(web_services, clock, other)
+    await _status(web_services, other_id, other, "undelivered")
+    replay = await _status(web_services, other_id, other, "delivered")
+
+    assert replay.status_code == 204
+    assert (await _stored(web_services, other_id)).provider_status == "undelivered"
+
+
+async def test_a_late_sent_callback_after_delivered_is_ignored(
+    web_services: Services, clock: FakeClock
+) -> None:
+    sid = "SM" + "d" * 32
+    row_id = await _sent_row(web_services, clock, sid)
+    await _status(web_services, row_id, sid, "delivered")
+    await _status(web_services, row_id, sid, "sent")
+    await _status(web_services, row_id, sid, "queued")
+    await _status(web_services, row_id, sid, "not-a-status")
+
+    row = await _stored(web_services, row_id)
+    assert (row.status, row.provider_status) == (outbox.SENT, "delivered")

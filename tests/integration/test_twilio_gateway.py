@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import pytest
+from aiohttp import ClientConnectorDNSError, ClientConnectorError
+from aiohttp.client_reqrep import ConnectionKey
 from twilio.request_validator import RequestValidator
 
 from bot.config import Settings
 from notificaciones.gateways.sms import LookupResult, SendResult
-from notificaciones.gateways.twilio import TwilioSmsGateway, valid_twilio_signature
+from notificaciones.gateways.twilio import (
+    TwilioSmsGateway,
+    classify_network_error,
+    valid_twilio_signature,
+)
 from tests.support.twilio_fake import FakeTwilioApi
 
 ACCOUNT = "AC" + "1" * 32
@@ -82,8 +91,10 @@ async def test_sender_number_is_used_without_a_messaging_service_and_base_url_is
         (400, 21610, SendResult.OPTED_OUT),  # the recipient replied STOP
         (429, 20429, SendResult.TRANSIENT),  # too many requests
         (429, None, SendResult.TRANSIENT),
-        (500, None, SendResult.TRANSIENT),
-        (503, 20503, SendResult.TRANSIENT),
+        (503, 20503, SendResult.TRANSIENT),  # refused unprocessed: safe to send again
+        (500, None, SendResult.UNKNOWN),  # Twilio may have stored it before failing
+        (502, None, SendResult.UNKNOWN),
+        (504, None, SendResult.UNKNOWN),  # a gateway timed out waiting for Twilio's answer
     ],
 )
 async def test_twilio_errors_are_classified(
@@ -100,15 +111,80 @@ async def test_twilio_errors_are_classified(
     assert api.messages == []
 
 
-async def test_a_timeout_is_transient() -> None:
+async def test_a_timeout_after_twilio_got_the_request_is_an_unknown_outcome() -> None:
     api = FakeTwilioApi()
     api.timeout_for.add(PHONE)
     gateway = TwilioSmsGateway(twilio_settings(), api)
 
     outcome = await gateway.send(PHONE, "Hola", reference="1")
 
+    assert outcome.result is SendResult.UNKNOWN
+    assert outcome.reason == "outcome unknown: timeout"
+
+
+async def test_a_connection_that_never_opened_is_safe_to_retry() -> None:
+    api = FakeTwilioApi()
+    api.connect_fails_for.add(PHONE)
+    gateway = TwilioSmsGateway(twilio_settings(), api)
+
+    outcome = await gateway.send(PHONE, "Hola", reference="1")
+
     assert outcome.result is SendResult.TRANSIENT
-    assert outcome.reason == "timeout"
+    assert outcome.reason == "not sent: timeout"
+    assert api.requests == []
+
+
+@pytest.mark.parametrize("when", ["drop_before_accept", "drop_after_accept"])
+async def test_a_connection_dropped_after_the_request_was_written_is_an_unknown_outcome(
+    when: str,
+) -> None:
+    api = FakeTwilioApi()
+    getattr(api, when).add(PHONE)
+    gateway = TwilioSmsGateway(twilio_settings(), api)
+
+    outcome = await gateway.send(PHONE, "Hola", reference="1")
+
+    assert outcome.result is SendResult.UNKNOWN
+    assert outcome.reason == "outcome unknown: ServerDisconnectedError"
+    assert outcome.provider_sid is None
+
+
+def _connection_key() -> ConnectionKey:
+    return ConnectionKey("api.twilio.com", 443, True, True, None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (lambda: ClientConnectorDNSError(_connection_key(), OSError("no dns")), "transient"),
+        (lambda: ClientConnectorError(_connection_key(), ConnectionRefusedError()), "transient"),
+        (lambda: aiohttp.ConnectionTimeoutError(), "transient"),  # connect or pool wait
+        (lambda: socket.gaierror(), "transient"),
+        (lambda: aiohttp.ServerDisconnectedError(), "unknown"),
+        (lambda: aiohttp.SocketTimeoutError(), "unknown"),  # read timeout
+        (lambda: aiohttp.ClientPayloadError(), "unknown"),
+        (lambda: aiohttp.ClientOSError(104, "reset"), "unknown"),
+        (lambda: TimeoutError(), "unknown"),
+    ],
+)
+def test_network_errors_are_classified_by_whether_the_request_may_have_left(
+    error: Callable[[], BaseException], expected: str
+) -> None:
+    # Judged by the error's type when the HTTP client cannot report the moment of writing...
+    assert classify_network_error(error(), on_the_wire=None).value == expected
+    # ...and by that moment when it can (the default aiohttp client's trace reports it).
+    assert classify_network_error(error(), on_the_wire=False) is SendResult.TRANSIENT
+    assert classify_network_error(error(), on_the_wire=True) is SendResult.UNKNOWN
+
+
+async def test_the_default_client_traces_when_a_connection_is_handed_to_the_request() -> None:
+    gateway = TwilioSmsGateway(twilio_settings())
+    try:
+        inner = gateway._http.inner
+        [trace] = inner.session.trace_configs
+        assert trace.on_connection_create_end and trace.on_connection_reuseconn
+    finally:
+        await gateway.close()
 
 
 async def test_fetch_and_find_sent_read_the_provider() -> None:

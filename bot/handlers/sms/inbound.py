@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -21,7 +22,14 @@ from bot.domain.sms_text import prepare_sms
 from bot.domain.text import name_key
 from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
-from bot.storage.models import Beneficiary, Contact, OptOut, OutboxMessage, Subscription
+from bot.storage.models import (
+    Beneficiary,
+    Contact,
+    InboundSms,
+    OptOut,
+    OutboxMessage,
+    Subscription,
+)
 from notificaciones import outbox
 from notificaciones.audiences import phone_locales
 from notificaciones.time_zones import parish_zones
@@ -147,6 +155,31 @@ def _sms(text: str, settings: Settings) -> str:
     return prepare_sms(text, transliterate_accents=settings.sms_transliterate)
 
 
+# Delivery statuses only move forward, in this order (Twilio's lifecycle of an outgoing message):
+#   accepted/scheduled < queued < sending < sent < delivered | undelivered | failed | canceled
+# The four last are final and equal: the first final status stored wins, so a replayed or late
+# «delivered» after «undelivered» (or «sent» after «delivered») changes nothing. A status outside
+# this table is never stored (and a stored one outside it counts as the earliest).
+STATUS_RANK: dict[str, int] = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+}
+# Outbox states a provider callback settles as SENT: the provider holds the message, so it must
+# never be sent again (a crashed dispatcher, an unknown outcome, a retry that was not needed).
+_SETTLED_BY_CALLBACK = (outbox.PENDING, outbox.SENDING, outbox.UNCONFIRMED, outbox.UNKNOWN)
+
+
+def _earlier_statuses(status: str) -> list[str]:
+    return [name for name, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+
+
 async def apply_status_callback(
     session: AsyncSession,
     *,
@@ -156,7 +189,15 @@ async def apply_status_callback(
     reference: str | None,
     now: datetime,
 ) -> bool:
-    """Stores a delivery status from the provider; True if it matched an outbox row."""
+    """Stores a delivery status, only ever forward; True if it matched an outbox row.
+
+    The order chosen (`STATUS_RANK`): accepted/scheduled < queued < sending < sent < a final
+    status (delivered, undelivered, failed, canceled). A status is stored only if it ranks above
+    the stored one, so the first final status wins: a replayed «delivered» after «undelivered»,
+    or a late «sent» after «delivered», is ignored. Any callback still settles a row that was not
+    known to be sent (SENDING, UNCONFIRMED, UNKNOWN, PENDING) as SENT: the provider holds it.
+    The comparison is in the UPDATE's WHERE clause, so racing callbacks cannot go backwards.
+    """
     row: OutboxMessage | None = None
     if reference and reference.isascii() and reference.isdigit() and len(reference) <= 18:
         row = await session.get(OutboxMessage, int(reference))
@@ -165,23 +206,58 @@ async def apply_status_callback(
     if row is None:
         log.info("Status callback for an unknown message")
         return False
-    values: dict[str, object] = {
-        "provider_status": status[:24],
-        "updated_at": now,
-    }
-    if not row.provider_sid and sid:
-        values["provider_sid"] = sid
-    if row.status == outbox.SENDING:
-        # The provider holds the message: a crashed dispatcher's row is settled, never re-sent.
-        values.update(status=outbox.SENT, sent_at=now, claimed_by=None)
+    if row.status in _SETTLED_BY_CALLBACK:
+        settle: dict[str, object] = {"status": outbox.SENT, "sent_at": now, "claimed_by": None}
+        if sid:
+            settle["provider_sid"] = sid
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status.in_(_SETTLED_BY_CALLBACK))
+            .values(**settle, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    status = status.strip().lower()
+    if status not in STATUS_RANK:
+        log.info("Status callback with an unknown status ignored")
+        return True
+    values: dict[str, object] = {"provider_status": status, "updated_at": now}
+    if sid:
+        values["provider_sid"] = func.coalesce(OutboxMessage.provider_sid, sid)
     if error_code:
         values["last_error"] = f"provider error {error_code}"[:200]
-        if error_code == "21610":
-            await outbox.add_opt_out(session, row.address, now=now, source="provider_21610")
-    await session.execute(
+    result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == row.id)
+        .where(
+            OutboxMessage.id == row.id,
+            or_(
+                OutboxMessage.provider_status.is_(None),
+                OutboxMessage.provider_status.not_in(list(STATUS_RANK)),
+                OutboxMessage.provider_status.in_(_earlier_statuses(status)),
+            ),
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if not getattr(result, "rowcount", 0):
+        log.info("Status callback older than the stored status ignored")
+        return True
+    if error_code == "21610":
+        await outbox.add_opt_out(session, row.address, now=now, source="provider_21610")
+    return True
+
+
+async def first_delivery(session: AsyncSession, message_sid: str, *, now: datetime) -> bool:
+    """Records an inbound MessageSid; False when it was seen before (a replay: do nothing).
+
+    The primary key decides, so two concurrent deliveries of one SID act once: the second waits
+    for the first's transaction and then fails the insert. If handling fails afterwards, the
+    transaction rolls back with the SID, so Twilio's own retry is still processed.
+    """
+    if await session.get(InboundSms, message_sid) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(InboundSms(message_sid=message_sid, received_at=now))
+    except IntegrityError:
+        return False
     return True
