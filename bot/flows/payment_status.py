@@ -120,6 +120,8 @@ class PaymentStatusFlow:
 
     async def _verify(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
         cedula = parse_cedula(str(data.get("cedula", "")))
+        if _as_code(answer.text) is not None:  # a code that came by SMS after a restart
+            return await self._code(ctx, data, answer)
         today = ctx.now.astimezone(ctx.settings.timezone).date()
         factor = parse_second_factor(answer.text, today)
         result = await verify(
@@ -163,6 +165,8 @@ class PaymentStatusFlow:
             return Outcome([Reply(ask)], step="asking_code_cedula")
         if answer.option == "no":
             return Outcome([Reply(ctx.t("De acuerdo. No guardamos su cédula."))])
+        if data.get("cedula") and _as_code(answer.text) is not None:
+            return await self._code(ctx, data, answer)
         raise DomainError(N_("Elija una de las opciones, por favor."))
 
     async def _code_cedula(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
@@ -183,8 +187,8 @@ class PaymentStatusFlow:
 
     async def _code(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
         cedula = parse_cedula(str(data.get("cedula", "")))
-        code = "".join(ascii_digits(answer.text).split()).replace("-", "")
-        if not (code.isascii() and code.isdigit() and len(code) == CODE_DIGITS):
+        code = _as_code(answer.text)
+        if code is None:
             raise DomainError(
                 N_("Escriba el código de {digits} dígitos que le llegó por SMS."),
                 digits=CODE_DIGITS,
@@ -413,6 +417,12 @@ class PaymentStatusFlow:
         return text
 
 
+def _as_code(text: str) -> str | None:
+    """The one-time code in what the citizen typed («123 456», full-width digits…), if any."""
+    code = "".join(ascii_digits(text).split()).replace("-", "")
+    return code if code.isascii() and code.isdigit() and len(code) == CODE_DIGITS else None
+
+
 def _local(ctx: FlowContext, moment: datetime) -> str:
     """A moment in the citizen's local time, rounded up to the minute (never too early)."""
     if moment.second or moment.microsecond:
@@ -466,6 +476,7 @@ def _code_sent_outcome(ctx: FlowContext, sent: CodeSent, cedula: Cedula) -> Outc
         )
     lines.append(
         ctx.t(
+            "Si esta conversación se cierra antes, escriba /pago y su cédula, y luego el código. "
             "Si no le llega, acérquese a su dirección distrital con su cédula o llame gratis al "
             "{phone}.",
             phone=ctx.settings.call_centre,
