@@ -261,3 +261,13 @@ async def test_a_code_asked_at_night_is_valid_after_it_can_arrive(
     await owner.say(OWNER.cedula)  # the lock ended at 21:30; the code still works
     text = "\n".join(r.text for r in await owner.say(_code_in(sms.body)))
     assert "Su pago está activo." in text
+
+
+async def test_the_last_try_warns_in_english_too(flow_engine: FlowEngine) -> None:
+    chat = Chat(flow_engine, channel="telegram", address="english", locale="en")
+    first = await _try(chat, OWNER.cedula, WRONG)
+    assert "You have 2 attempts left before a temporary lock." in first
+    second = await _try(chat, OWNER.cedula, WRONG)
+    assert "You have 1 attempt left before a temporary lock." in second
+    third = await _try(chat, OWNER.cedula, WRONG)
+    assert "locked until Friday, November 20, 10:30 AM" in third
