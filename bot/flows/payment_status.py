@@ -1,7 +1,10 @@
 """«¿Por qué no me llegó el pago?»: cédula + second factor, then the status explained.
 
 Personal data is shown only after verification (bot/services/verification.py). With no
-matching record the citizen may open a verification case for the district.
+matching record the citizen may open a verification case for the district. A locked chat or
+cédula is told until when (local time), and the cédula's owner may ask for a one-time code by
+SMS to the registry's phone (`locked` → `asking_code`) instead of waiting. The conversation's
+data holds only the typed cédula, and only while a next step needs it.
 """
 
 from __future__ import annotations
