@@ -3,7 +3,10 @@
 Every channel (Telegram, SMS, console) calls `FlowEngine.handle`. One call is one database
 transaction: the conversation row is locked (on PostgreSQL), the flow step runs with the same
 session, and the new state is saved with the replies' options, so a restart or another replica
-continues exactly where the user was.
+continues exactly where the user was. The saved data is only what the next step needs: a
+finished flow leaves the menu's question, not its last reply (a payment status, say), and an
+expired conversation's data is cleared when read (`bot/storage/conversation_retention.py`
+purges the ones nobody comes back to).
 """
 
 from __future__ import annotations
