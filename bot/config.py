@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     conversation_timeout_minutes: int = Field(default=30, ge=1)
     verification_max_failures: int = Field(default=3, ge=1)
     verification_lock_minutes: int = Field(default=30, ge=1)
+    verification_lock_max_minutes: int = Field(default=1440, ge=1)
 
     log_level: str = "INFO"
 

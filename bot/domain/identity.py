@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -18,7 +19,8 @@ from stdnum.exceptions import (
 
 from bot.domain.errors import N_, InvalidCedula, InvalidPhone
 
-_NON_DIGITS = re.compile(r"[\s.\-_/]")
+# Separators people type inside a cédula, their full-width and typographic forms included.
+_NON_DIGITS = re.compile(r"[\s.\-_/\u2010-\u2015\u2212\uff0d\uff0e\uff0f\uff3f\u30fb\u00b7]")
 VALID_PROVINCES = {f"{n:02d}" for n in range(1, 25)} | {"30"}
 
 
@@ -44,7 +46,7 @@ class Cedula:
 
 def parse_cedula(raw: str) -> Cedula:
     """Validates a cédula with python-stdnum; raises `InvalidCedula` with the specific reason."""
-    text = _NON_DIGITS.sub("", raw or "")
+    text = _NON_DIGITS.sub("", ascii_digits(raw or ""))
     if not text:
         raise InvalidCedula(N_("Escriba su número de cédula: son 10 dígitos."), "empty")
     if not (text.isascii() and text.isdigit()):  # «¹» is a digit int() refuses
@@ -85,6 +87,17 @@ def parse_cedula(raw: str) -> Cedula:
             N_("El número de cédula no es válido. Revise el número."), "invalid"
         ) from None
     return Cedula(text)
+
+
+def ascii_digits(text: str) -> str:
+    """Turns every decimal digit (full-width «１», Arabic-Indic «١»…) into its ASCII digit.
+
+    Only decimal digits: «¹» or «①» are digits of another kind and stay as they are, so one
+    cédula has one spelling and the locks keyed by it hold however it was typed.
+    """
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 Every channel (Telegram, SMS, console) calls `FlowEngine.handle`. One call is one database
 transaction: the conversation row is locked (on PostgreSQL), the flow step runs with the same
 session, and the new state is saved with the replies' options, so a restart or another replica
-continues exactly where the user was.
+continues exactly where the user was. The saved data is only what the next step needs: a
+finished flow leaves the menu's question, not its last reply (a payment status, say), and an
+expired conversation's data is cleared when read (`bot/storage/conversation_retention.py`
+purges the ones nobody comes back to).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from bot.flows.base import (
 from bot.flows.media import caption_note, media_reply
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
+from bot.storage.conversation_retention import TIMED_OUT
 from bot.storage.models import Contact, Conversation
 
 log = logging.getLogger(__name__)
@@ -130,7 +134,11 @@ class FlowEngine:
     async def _route(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
         text = incoming.text or ""
         folded = fold(text)
-        if conv.expires_at < ctx.now and conv.flow != MENU:
+        expired = conv.expires_at < ctx.now
+        if expired:
+            # Nothing collected outlives the conversation: cleared now, even at the menu.
+            conv.data = {}
+        if conv.step == TIMED_OUT or (expired and conv.flow != MENU):
             prefix = [
                 Reply(
                     ctx.t("La conversación anterior se cerró por inactividad. Empecemos de nuevo.")
@@ -224,6 +232,7 @@ class FlowEngine:
         except DomainError as error:
             replies.append(Reply(ctx.t(error.template, **error.params)))
             return replies + self._repeat(ctx, conv)
+        question: str | None = None  # what `_repeat` shows again, when not the last reply
         for _ in range(MAX_STEPS_PER_MESSAGE):
             replies.extend(outcome.replies)
             flow_name = outcome.data.pop("_flow", None)
@@ -238,6 +247,9 @@ class FlowEngine:
                 if current != MENU:
                     menu = await self.flows[MENU].start(ctx, {"after_flow": True})
                     replies = _attach_options(replies, menu)
+                    # The flow's last reply (a payment status, the citizen's data…) is not
+                    # kept: the menu's own question is what a repeat shows.
+                    question = menu.replies[-1].text if menu.replies else None
                     current, step, data = MENU, menu.step or "choosing", menu.data
                 else:
                     current, step, data = MENU, "choosing", {}
@@ -249,7 +261,7 @@ class FlowEngine:
         last = replies[-1] if replies else Reply("")
         conv.flow, conv.step = current, step
         conv.options = [{"key": o.key, "label": o.label} for o in last.options]
-        conv.data = {**data, "_last": {"text": last.text}}
+        conv.data = {**data, "_last": {"text": last.text if question is None else question}}
         return replies
 
     def _repeat(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:

@@ -188,13 +188,25 @@ class Conversation(Base):
 
 
 class VerificationLock(Base):
-    """Failed identity checks per key (hashed chat or cédula) and the lock they earned."""
+    """Failed identity checks per key (hashed chat or cédula) and the lock they earned.
+
+    `lock_count` counts consecutive locks (each lasts twice the previous one, up to a cap) until
+    a successful check. A cédula's row also holds the one-time code sent by SMS to the
+    registry's phone (only its keyed hash), how many tries it has had, and how many codes were
+    sent in the current day (`codes_window_started_at`).
+    """
 
     __tablename__ = "verification_locks"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+    lock_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None]
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    codes_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    codes_window_started_at: Mapped[datetime | None]
 
 
 class Subscription(Base):

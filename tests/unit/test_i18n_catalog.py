@@ -50,9 +50,10 @@ def extracted() -> dict[str, list[str]]:
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+        # A plural (`tn`) is one catalog entry, keyed by its singular.
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
     return found
 
 
@@ -84,7 +85,8 @@ def test_every_msgid_has_an_english_translation() -> None:
     missing = []
     for msgid, where in sorted(extracted().items()):
         message = po.get(msgid)
-        if message is None or not any(_strings(message.string)):
+        strings = _strings(message.string) if message is not None else ()
+        if not strings or not all(strings):  # every plural form translated
             missing.append(f"{msgid!r}  ({where[0]})")
     assert not missing, f"{len(missing)} msgid(s) without English; {HOW_TO_FIX}:\n" + "\n".join(
         missing

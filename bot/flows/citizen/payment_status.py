@@ -1,16 +1,22 @@
 """«¿Por qué no me llegó el pago?»: cédula + second factor, then the status explained.
 
 Personal data is shown only after verification (bot/services/verification.py). With no
-matching record the citizen may open a verification case for the district.
+matching record the citizen may open a verification case for the district. A locked chat or
+cédula is told until when (local time), and the cédula's owner may ask for a one-time code by
+SMS to the registry's phone (`locked` → `asking_code`) instead of waiting. The conversation's
+data holds only the typed cédula, and only while a next step needs it.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.errors import N_, DomainError, VerificationLocked
-from bot.domain.identity import Cedula, parse_cedula
+from bot.domain.errors import N_, DomainError
+from bot.domain.identity import Cedula, ascii_digits, parse_cedula
 from bot.domain.payment_status import collection_days, explain
 from bot.domain.programmes import programme_name
 from bot.domain.registry import PaymentStatus
@@ -19,8 +25,24 @@ from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.services import audit
 from bot.services.cases import open_case
 from bot.services.events import upcoming_events
-from bot.services.verification import NotVerified, ensure_chat_not_locked, verify
+from bot.services.verification import (
+    CODE_DIGITS,
+    CodeRefused,
+    CodeSent,
+    CodeWrong,
+    Locked,
+    NotVerified,
+    Verified,
+    cedula_lock,
+    chat_lock,
+    send_code,
+    verify,
+    verify_code,
+)
 from bot.storage.models import Beneficiary
+
+log = logging.getLogger(__name__)
+Step = Callable[[FlowContext, dict[str, Any], Answer], Awaitable[Outcome]]
 
 
 class PaymentStatusFlow:
@@ -50,18 +72,27 @@ class PaymentStatusFlow:
         "me quitaron el bono",
     )
 
+    def __init__(self) -> None:
+        # Each step keeps in `data` only what the next one needs: the cédula, nothing else.
+        self._steps: dict[str, Step] = {
+            "asking_cedula": self._cedula,
+            "asking_second_factor": self._verify,
+            "offering_case": self._offering_case,
+            "asking_case_place": self._case_place,
+            "locked": self._locked_choice,
+            "asking_code_cedula": self._code_cedula,
+            "asking_code": self._code,
+        }
+
     def title(self, ctx: FlowContext) -> str:
         """Menu label."""
         return ctx.t("¿Por qué no me llegó el pago?")
 
     async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
         """Explains why identity is needed and asks the cédula (unless the chat is locked)."""
-        try:
-            await ensure_chat_not_locked(
-                ctx.session, ctx.settings, ctx.channel, ctx.address, ctx.now
-            )
-        except VerificationLocked as locked:
-            return Outcome([Reply(ctx.t(locked.template, **locked.params))])
+        locked = await chat_lock(ctx.session, ctx.channel, ctx.address, ctx.now)
+        if locked is not None:
+            return _locked_outcome(ctx, locked.until, None)
         intro = ctx.t(
             "Para ver su pago necesito confirmar su identidad con dos datos. Solo los uso para "
             "esta consulta y no los guardo."
@@ -72,49 +103,127 @@ class PaymentStatusFlow:
     async def step(
         self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
     ) -> Outcome:
-        """Handles the cédula, the second factor and the verification-case offer."""
-        if step == "asking_cedula":
-            cedula = parse_cedula(answer.text)
-            text = ctx.t(
-                "Ahora escriba su fecha de nacimiento (día/mes/año, por ejemplo 14/03/1988) o "
-                "el código dactilar que está al reverso de su cédula."
-            )
-            return Outcome(
-                [Reply(text)], step="asking_second_factor", data={"cedula": cedula.value}
-            )
-        if step == "asking_second_factor":
-            return await self._verify(ctx, data, answer)
-        if step == "offering_case":
-            if answer.option == "caso":
-                text = ctx.t("¿En qué parroquia o cantón vive? (por ejemplo: Tacamoros)")
-                return Outcome([Reply(text)], step="asking_case_place", data=data)
-            if answer.option == "no":
-                return Outcome([Reply(ctx.t("De acuerdo. No guardamos su cédula."))])
-            raise DomainError(N_("Elija una de las opciones, por favor."))
-        if step == "asking_case_place":
-            return await self._case_place(ctx, data, answer)
-        return await self.start(ctx, {})
+        """Runs the step the citizen is at (cédula, second factor, code, case offer...)."""
+        handler = self._steps.get(step)
+        if handler is None:
+            log.error("payment-status flow at an unknown step %r: starting again", step)
+            return await self.start(ctx, {})
+        return await handler(ctx, data, answer)
+
+    async def _cedula(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        cedula = parse_cedula(answer.text)
+        locked = await cedula_lock(ctx.session, cedula, ctx.now)
+        if locked is not None:
+            return _locked_outcome(ctx, locked.until, cedula)
+        text = ctx.t(
+            "Ahora escriba su fecha de nacimiento (día/mes/año, por ejemplo 14/03/1988) o "
+            "el código dactilar que está al reverso de su cédula."
+        )
+        return Outcome([Reply(text)], step="asking_second_factor", data={"cedula": cedula.value})
 
     async def _verify(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
         cedula = parse_cedula(str(data.get("cedula", "")))
+        if _as_code(answer.text) is not None:  # a code that came by SMS after a restart
+            return await self._code(ctx, data, answer)
         today = ctx.now.astimezone(ctx.settings.timezone).date()
         factor = parse_second_factor(answer.text, today)
-        try:
-            result = await verify(
-                ctx.session,
-                ctx.settings,
-                channel=ctx.channel,
-                address=ctx.address,
-                cedula=cedula,
-                factor=factor,
-                now=ctx.now,
-            )
-        except VerificationLocked as locked:
-            return Outcome([Reply(ctx.t(locked.template, **locked.params))])
+        result = await verify(
+            ctx.session,
+            ctx.settings,
+            channel=ctx.channel,
+            address=ctx.address,
+            cedula=cedula,
+            factor=factor,
+            now=ctx.now,
+        )
+        if isinstance(result, Locked):
+            return _locked_outcome(ctx, result.until, cedula)
         if isinstance(result, NotVerified):
             return self._not_found(ctx, cedula, result)
+        return await self._show(ctx, cedula, result)
+
+    async def _show(self, ctx: FlowContext, cedula: Cedula, result: Verified) -> Outcome:
         replies = [await self._explain(ctx, cedula, record) for record in result.records]
         return Outcome(replies)
+
+    async def _offering_case(
+        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        if answer.option == "caso":
+            text = ctx.t("¿En qué parroquia o cantón vive? (por ejemplo: Tacamoros)")
+            return Outcome([Reply(text)], step="asking_case_place", data=data)
+        if answer.option == "codigo":
+            return await self._send_code(ctx, parse_cedula(str(data.get("cedula", ""))))
+        if answer.option == "no":
+            return Outcome([Reply(ctx.t("De acuerdo. No guardamos su cédula."))])
+        raise DomainError(N_("Elija una de las opciones, por favor."))
+
+    async def _locked_choice(
+        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    ) -> Outcome:
+        if answer.option == "codigo":
+            if data.get("cedula"):
+                return await self._send_code(ctx, parse_cedula(str(data["cedula"])))
+            ask = ctx.t("Escriba su número de cédula (10 dígitos).")
+            return Outcome([Reply(ask)], step="asking_code_cedula")
+        if answer.option == "no":
+            return Outcome([Reply(ctx.t("De acuerdo. No guardamos su cédula."))])
+        if data.get("cedula") and _as_code(answer.text) is not None:
+            return await self._code(ctx, data, answer)
+        raise DomainError(N_("Elija una de las opciones, por favor."))
+
+    async def _code_cedula(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        return await self._send_code(ctx, parse_cedula(answer.text))
+
+    async def _send_code(self, ctx: FlowContext, cedula: Cedula) -> Outcome:
+        result = await send_code(
+            ctx.session,
+            ctx.settings,
+            channel=ctx.channel,
+            address=ctx.address,
+            cedula=cedula,
+            now=ctx.now,
+        )
+        if isinstance(result, CodeSent):
+            return _code_sent_outcome(ctx, result, cedula)
+        return await _code_refused_outcome(ctx, result, cedula)
+
+    async def _code(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        cedula = parse_cedula(str(data.get("cedula", "")))
+        code = _as_code(answer.text)
+        if code is None:
+            raise DomainError(
+                N_("Escriba el código de {digits} dígitos que le llegó por SMS."),
+                digits=CODE_DIGITS,
+            )
+        result = await verify_code(
+            ctx.session,
+            channel=ctx.channel,
+            address=ctx.address,
+            cedula=cedula,
+            code=code,
+            now=ctx.now,
+        )
+        if isinstance(result, Verified):
+            return await self._show(ctx, cedula, result)
+        if isinstance(result, CodeWrong) and result.attempts_left > 0:
+            text = "\n".join(
+                [
+                    ctx.t("Ese código no es correcto."),
+                    ctx.tr.tn(
+                        "Le queda {n} intento con este código.",
+                        "Le quedan {n} intentos con este código.",
+                        result.attempts_left,
+                    ),
+                ]
+            )
+            return Outcome([Reply(text)], step="asking_code", data={"cedula": cedula.value})
+        text = ctx.t("Ese código ya no sirve: venció o se usaron sus intentos. Puede pedir otro.")
+        options = (
+            Option("codigo", ctx.t("Recibir un código por SMS")),
+            Option("no", ctx.t("Volver al menú")),
+        )
+        return Outcome([Reply(text, options)], step="locked", data={"cedula": cedula.value})
 
     def _not_found(self, ctx: FlowContext, cedula: Cedula, result: NotVerified) -> Outcome:
         lines = [
@@ -127,24 +236,41 @@ class PaymentStatusFlow:
             ),
             "• " + ctx.t("que todavía no haya sido seleccionado para un bono o pensión."),
         ]
-        if result.attempts_left:
+        options: tuple[Option, ...] = ()
+        if result.locked_until is not None:
+            lines.append(_locked_text(ctx, result.locked_until))
+            if result.cedula_locked:
+                lines.append(_code_offer_text(ctx))
+                options += (Option("codigo", ctx.t("Recibir un código por SMS")),)
+        elif result.attempts_left:
             lines.append(
-                ctx.t(
-                    "Le quedan {n} intentos antes de un bloqueo temporal.", n=result.attempts_left
+                ctx.tr.tn(
+                    "Le queda {n} intento antes de un bloqueo temporal.",
+                    "Le quedan {n} intentos antes de un bloqueo temporal.",
+                    result.attempts_left,
                 )
             )
+            if result.attempts_left == 1:
+                lines.append(
+                    ctx.t(
+                        "Si el próximo también falla, la consulta de esta cédula se bloqueará "
+                        "en todos los chats. Revise bien el dato antes de escribirlo."
+                    )
+                )
         lines.append(
             ctx.t(
                 "Puedo abrir un caso para que su dirección distrital verifique su situación. "
                 "Para eso guardaremos su cédula en el caso."
             )
         )
-        options = (
+        options += (
             Option("caso", ctx.t("Abrir un caso de verificación")),
             Option("no", ctx.t("No, gracias")),
         )
         return Outcome(
-            [Reply("\n".join(lines), options)], step="offering_case", data={"cedula": cedula.value}
+            [Reply("\n".join(lines), options)],
+            step="offering_case",
+            data={"cedula": cedula.value},
         )
 
     async def _case_place(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
@@ -292,3 +418,95 @@ class PaymentStatusFlow:
         if office.address:
             text += "\n" + ctx.t("Dirección: {address}", address=office.address)
         return text
+
+
+def _as_code(text: str) -> str | None:
+    """The one-time code in what the citizen typed («123 456», full-width digits…), if any."""
+    code = "".join(ascii_digits(text).split()).replace("-", "")
+    return code if code.isascii() and code.isdigit() and len(code) == CODE_DIGITS else None
+
+
+def _local(ctx: FlowContext, moment: datetime) -> str:
+    """A moment in the citizen's local time, rounded up to the minute (never too early)."""
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return ctx.tr.datetime(moment.astimezone(ctx.settings.timezone))
+
+
+def _locked_text(ctx: FlowContext, until: datetime) -> str:
+    return ctx.t(
+        "Por seguridad, después de varios intentos fallidos la consulta quedó bloqueada hasta "
+        "el {when}. Desde entonces puede intentarlo de nuevo.",
+        when=_local(ctx, until),
+    )
+
+
+def _code_offer_text(ctx: FlowContext) -> str:
+    return ctx.t(
+        "Si la cédula es suya, puedo enviarle ahora un código por SMS al celular que el "
+        "registro tiene para ella, y con ese código ve su pago. También puede acercarse a su "
+        "dirección distrital con su cédula o llamar gratis al {phone}.",
+        phone=ctx.settings.call_centre,
+    )
+
+
+def _locked_outcome(ctx: FlowContext, until: datetime, cedula: Cedula | None) -> Outcome:
+    """The lock explained, with the owner's ways in; the flow waits for her choice."""
+    text = _locked_text(ctx, until) + "\n" + _code_offer_text(ctx)
+    options = (
+        Option("codigo", ctx.t("Recibir un código por SMS")),
+        Option("no", ctx.t("Volver al menú")),
+    )
+    data = {"cedula": cedula.value} if cedula is not None else {}
+    return Outcome([Reply(text, options)], step="locked", data=data)
+
+
+def _code_sent_outcome(ctx: FlowContext, sent: CodeSent, cedula: Cedula) -> Outcome:
+    lines = [
+        ctx.t(
+            "Si el registro tiene un celular para esta cédula, le enviamos un SMS con un código "
+            "de {digits} dígitos. Escríbalo aquí; vale hasta el {when}.",
+            digits=CODE_DIGITS,
+            when=_local(ctx, sent.expires_at),
+        )
+    ]
+    if sent.sends_from > ctx.now:
+        lines.append(
+            ctx.t(
+                "De noche no enviamos SMS: le llegará desde el {when}.",
+                when=_local(ctx, sent.sends_from),
+            )
+        )
+    lines.append(
+        ctx.t(
+            "Si esta conversación se cierra antes, escriba /pago y su cédula, y luego el código. "
+            "Si no le llega, acérquese a su dirección distrital con su cédula o llame gratis al "
+            "{phone}.",
+            phone=ctx.settings.call_centre,
+        )
+    )
+    return Outcome([Reply("\n".join(lines))], step="asking_code", data={"cedula": cedula.value})
+
+
+async def _code_refused_outcome(ctx: FlowContext, refused: CodeRefused, cedula: Cedula) -> Outcome:
+    if refused.reason == "too_many":
+        text = ctx.t(
+            "Ya enviamos varios códigos hoy. Podrá pedir otro desde el {when}; también puede "
+            "acercarse a su dirección distrital con su cédula o llamar gratis al {phone}.",
+            when=_local(ctx, refused.retry_at or ctx.now),
+            phone=ctx.settings.call_centre,
+        )
+        return Outcome([Reply(text)])
+    locked = await chat_lock(ctx.session, ctx.channel, ctx.address, ctx.now)
+    if locked is not None:
+        text = ctx.t(
+            "Esa cédula no está bloqueada, pero esta conversación sí, hasta el {when}. Desde "
+            "entonces puede consultar con su fecha de nacimiento o su código dactilar.",
+            when=_local(ctx, locked.until),
+        )
+        return Outcome([Reply(text)])
+    text = ctx.t(
+        "Esa cédula no está bloqueada. Escriba su fecha de nacimiento (día/mes/año) o el código "
+        "dactilar que está al reverso de su cédula."
+    )
+    return Outcome([Reply(text)], step="asking_second_factor", data={"cedula": cedula.value})
