@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import translator
+from bot.storage.conversation_retention import purge_expired_conversations
 from bot.storage.models import Commitment, Event, OutboxMessage
 from notificaciones import outbox
 from notificaciones.audiences import (
@@ -45,6 +46,7 @@ class JobReport:
     announcements: int = 0
     commitment_reminders: int = 0
     cancelled: int = 0
+    conversations_purged: int = 0
 
 
 def announcement_time(starts_at: datetime, offset_minutes: int, zone: ZoneInfo) -> datetime:
@@ -208,6 +210,8 @@ async def run_jobs(session: AsyncSession, settings: Settings, now: datetime) -> 
         announcements=await materialise_event_announcements(session, settings, now),
         commitment_reminders=await materialise_commitment_reminders(session, settings, now),
         cancelled=await cancel_for_cancelled_events(session, now),
+        # Conversations left half-way keep nothing personal once they expire (LOPDP).
+        conversations_purged=await purge_expired_conversations(session, now),
     )
     if report.announcements or report.commitment_reminders or report.cancelled:
         log.info(

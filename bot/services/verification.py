@@ -28,13 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.identity import Cedula
+from bot.domain.quiet_hours import next_allowed
 from bot.domain.second_factor import SecondFactor, normalise_fingerprint
+from bot.domain.sms_text import prepare_sms, segment_info
 from bot.i18n import translator
 from bot.services import audit
 from bot.storage.models import Beneficiary, VerificationLock
 from notificaciones.outbox import enqueue
-from notificaciones.quiet_hours import next_allowed, phone_zones
-from notificaciones.segments import prepare_sms, segment_info
+from notificaciones.time_zones import phone_zones
 
 log = logging.getLogger(__name__)
 ACTION = "payment_status_lookup"
