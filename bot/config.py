@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///./mies_conecta.db"
 
@@ -60,10 +61,18 @@ class Settings(BaseSettings):
     verification_max_failures: int = Field(default=3, ge=1)
     verification_lock_minutes: int = Field(default=30, ge=1)
 
+    # Secret key of the audit log's pseudonyms (masked cédulas, chat ids). Required in production;
+    # a local SQLite try generates one beside the database file (see bot/services/audit_key.py).
+    audit_pseudonym_key: SecretStr | None = None
+
     log_level: str = "INFO"
 
     @field_validator(
-        "telegram_token", "twilio_auth_token", "telegram_webhook_secret", mode="before"
+        "telegram_token",
+        "twilio_auth_token",
+        "telegram_webhook_secret",
+        "audit_pseudonym_key",
+        mode="before",
     )
     @classmethod
     def _empty_secret_is_none(cls, value: object) -> object:
@@ -94,6 +103,16 @@ class Settings(BaseSettings):
     def uses_twilio(self) -> bool:
         """True when Twilio credentials are configured (SMS are sent for real)."""
         return self.twilio_account_sid is not None
+
+    @property
+    def is_production(self) -> bool:
+        """True when a real channel (Telegram, Twilio) is configured or the database is not SQLite."""
+        real_channel = (
+            self.telegram_token is not None
+            or self.twilio_account_sid is not None
+            or self.twilio_auth_token is not None
+        )
+        return real_channel or make_url(self.database_url).get_backend_name() != "sqlite"
 
     def require_telegram_token(self) -> str:
         """Returns the Telegram token or raises `MissingSetting` naming it."""

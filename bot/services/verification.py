@@ -42,14 +42,14 @@ class NotVerified:
     attempts_left: int
 
 
-def chat_key(channel: str, address: str) -> str:
+def chat_key(session: AsyncSession, channel: str, address: str) -> str:
     """The lock key of a conversation."""
-    return "chat:" + audit.pseudonym(f"{channel}:{address}")
+    return "chat:" + audit.session_pseudonym(session, f"{channel}:{address}")
 
 
-def cedula_key(cedula: Cedula) -> str:
+def cedula_key(session: AsyncSession, cedula: Cedula) -> str:
     """The lock key of a cédula."""
-    return "ced:" + audit.pseudonym(cedula.value)
+    return "ced:" + audit.session_pseudonym(session, cedula.value)
 
 
 def _locked_error(settings: Settings) -> VerificationLocked:
@@ -85,7 +85,7 @@ async def ensure_chat_not_locked(
     session: AsyncSession, settings: Settings, channel: str, address: str, now: datetime
 ) -> None:
     """Raises `VerificationLocked` when this conversation is locked."""
-    row = await session.get(VerificationLock, chat_key(channel, address))
+    row = await session.get(VerificationLock, chat_key(session, channel, address))
     if _is_locked(row, now):
         raise _locked_error(settings)
 
@@ -105,10 +105,9 @@ async def verify(
     Raises `VerificationLocked` (audited) when the chat or the cédula is locked.
     """
     actor = f"{channel}:{address}"
-    target = audit.pseudonym(cedula.value)
-    rows = [
-        await _lock_row(session, k, now) for k in (chat_key(channel, address), cedula_key(cedula))
-    ]
+    target = audit.session_pseudonym(session, cedula.value)
+    keys = (chat_key(session, channel, address), cedula_key(session, cedula))
+    rows = [await _lock_row(session, k, now) for k in keys]
     if any(_is_locked(row, now) for row in rows):
         await audit.record(
             session, at=now, actor_kind="citizen", actor=actor, action=ACTION,
