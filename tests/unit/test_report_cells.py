@@ -75,6 +75,6 @@ def test_answers_of_several_parishes_get_one_block_each_and_are_counted() -> Non
     tacamoros = table[table.index(["PARROQUIA: Tacamoros (Sozoranga, Loja)", "", ""]) :]
     assert [r[1] for r in tacamoros[2:4]] == ["1. Pocas unidades", "2. Falta transporte"]
     counts = counts_table(data)
-    assert counts[1][:6] == ["Amarillos", "110554", "Chaguarpamba", "Loja", "0", "1"]
-    assert counts[2][4:] == ["2", "0", "0", "0", "2", "2", "0"]
-    assert counts[-1] == ["TOTAL", "", "", "", "2", "1", "0", "0", "3", "3", "0"]
+    assert counts[1][:6] == ["Amarillos", "110554", "Chaguarpamba", "Loja", 0, 1]
+    assert counts[2][4:] == [2, 0, 0, 0, 2, 2, 0]
+    assert counts[-1] == ["TOTAL", "", "", "", 2, 1, 0, 0, 3, 3, 0]
