@@ -106,7 +106,7 @@ class Settings(BaseSettings):
 
     @property
     def is_production(self) -> bool:
-        """True when a real channel (Telegram, Twilio) is configured or the database is not SQLite."""
+        """True with a real channel (Telegram, Twilio) or a database other than SQLite."""
         real_channel = (
             self.telegram_token is not None
             or self.twilio_account_sid is not None

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.staff import Role
 from bot.i18n import SOURCE_LOCALE, Translator
 from bot.services.clock import utc_now
+from bot.services.container import audited_session_factory
 from bot.services.staff import (
     LINK_CODE_TTL,
     StaffError,
@@ -20,7 +21,6 @@ from bot.services.staff import (
     list_staff,
     revoke_staff,
 )
-from bot.services.container import audited_session_factory
 from bot.storage.db import create_engine, create_session_factory
 
 staff_app = typer.Typer(
