@@ -56,7 +56,9 @@ async def _talk(engine: FlowEngine, citizen: Citizen, messages: list[int], budge
 
 
 async def _measure(name: str, url: str, rows: int, messages: int) -> None:
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=url, audit_pseudonym_key="bench-only-audit-pseudonym-key"
+    )
     services = await build_services(settings)
     statements = [0]
 

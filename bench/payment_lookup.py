@@ -25,10 +25,12 @@ from bench.harness.report import emit, postgres_admin_url, quick_mode, verdict
 from bot.config import Settings
 from bot.domain.identity import parse_cedula
 from bot.domain.second_factor import SecondFactor
+from bot.runtime.composition import audited_session_factory
 from bot.services.verification import Verified, verify
-from bot.storage.db import SessionFactory, create_engine, create_session_factory
+from bot.storage.db import SessionFactory, create_engine
 
 SMALL = 1_000
+BENCH_KEY = "bench-only-audit-pseudonym-key"
 BLOCK = 50
 
 
@@ -63,10 +65,14 @@ async def _lookups(
 async def compare(name: str, small_url: str, large_url: str, large: int, lookups: int) -> None:
     """Interleaves lookups on both registries and prints their times and ratio."""
     engines = {SMALL: create_engine(small_url), large: create_engine(large_url)}
-    factories = {rows: create_session_factory(engine) for rows, engine in engines.items()}
     settings = {
-        rows: Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+        rows: Settings(  # type: ignore[call-arg]
+            _env_file=None, database_url=url, audit_pseudonym_key=BENCH_KEY
+        )
         for rows, url in ((SMALL, small_url), (large, large_url))
+    }
+    factories = {
+        rows: audited_session_factory(engine, settings[rows]) for rows, engine in engines.items()
     }
     timings: dict[int, list[float]] = {SMALL: [], large: []}
     try:

@@ -61,10 +61,18 @@ class Settings(BaseSettings):
     verification_lock_minutes: int = Field(default=30, ge=1)
     verification_lock_max_minutes: int = Field(default=1440, ge=1)
 
+    # Secret key of the audit log's pseudonyms (masked cédulas, chat ids). Required in production;
+    # a local SQLite try generates one beside the database file (see bot/services/audit_key.py).
+    audit_pseudonym_key: SecretStr | None = None
+
     log_level: str = "INFO"
 
     @field_validator(
-        "telegram_token", "twilio_auth_token", "telegram_webhook_secret", mode="before"
+        "telegram_token",
+        "twilio_auth_token",
+        "telegram_webhook_secret",
+        "audit_pseudonym_key",
+        mode="before",
     )
     @classmethod
     def _empty_secret_is_none(cls, value: object) -> object:
@@ -95,6 +103,16 @@ class Settings(BaseSettings):
     def uses_twilio(self) -> bool:
         """True when Twilio credentials are configured (SMS are sent for real)."""
         return self.twilio_account_sid is not None
+
+    @property
+    def is_production(self) -> bool:
+        """True with a real channel (Telegram, Twilio) or a database other than SQLite."""
+        real_channel = (
+            self.telegram_token is not None
+            or self.twilio_account_sid is not None
+            or self.twilio_auth_token is not None
+        )
+        return real_channel or not self.database_url.split(":", 1)[0].startswith("sqlite")
 
     def require_telegram_token(self) -> str:
         """Returns the Telegram token or raises `MissingSetting` naming it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from bot.runtime.composition import build_services
 from bot.services.container import Services
 from tests.support.clock import FakeClock
 from tests.support.database import build_template, fresh_database
+
+# Tests run like a configured deployment (PostgreSQL needs the key); tests of the generated key
+# pass `audit_pseudonym_key=None` explicitly.
+os.environ.setdefault("AUDIT_PSEUDONYM_KEY", "tests-only-audit-pseudonym-key")
 
 
 @pytest.fixture(scope="session")

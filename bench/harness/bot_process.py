@@ -97,6 +97,7 @@ async def _ours(base_url: str, database_url: str) -> tuple[Application, object]:
         database_url=database_url,
         telegram_token=TOKEN,
         telegram_base_url=base_url,
+        audit_pseudonym_key="bench-only-audit-pseudonym-key",
     )
     services = await build_services(settings)
     return build_application(services, flood_limit=False), services

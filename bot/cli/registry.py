@@ -31,7 +31,7 @@ def _size(path: Path) -> int:
 
 
 async def _run_registry(
-    database_url: str, path: Path, dry_run: bool, batch_rows: int
+    database_url: str, path: Path, dry_run: bool, batch_rows: int, delimiter: str
 ) -> ImportSummary:
     engine = create_engine(database_url)
     size = max(await asyncio.to_thread(_size, path), 1)
@@ -51,6 +51,7 @@ async def _run_registry(
                 dry_run=dry_run,
                 batch_rows=batch_rows,
                 progress=advance,
+                delimiter=delimiter,
             )
     finally:
         await engine.dispose()
@@ -63,13 +64,18 @@ def import_registry_command(
         bool, typer.Option("--dry-run", help="solo valida: no cambia la base de datos")
     ] = False,
     batch_rows: Annotated[int, typer.Option(help="filas por lote")] = DEFAULT_BATCH_ROWS,
+    delimiter: Annotated[
+        str, typer.Option("--delimiter", help="separador de columnas: , (estándar) o ;")
+    ] = ",",
 ) -> None:
     """Imports the monthly beneficiary registry (idempotent; broken rows go to a report)."""
     settings = load_settings()
     if not path.is_file():
         fail(f"No se importó nada: no existe el archivo {path}.")
     try:
-        summary = asyncio.run(_run_registry(settings.database_url, path, dry_run, batch_rows))
+        summary = asyncio.run(
+            _run_registry(settings.database_url, path, dry_run, batch_rows, delimiter)
+        )
     except ImportFileError as error:
         fail(f"No se importó nada: {error}")
     except ImportRolledBack as rolled:

@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail, load_settings
+from bot.config import Settings
 from bot.domain.clock import utc_now
 from bot.domain.staff import Role
 from bot.i18n import SOURCE_LOCALE, Translator
+from bot.runtime.composition import audited_session_factory
 from bot.services.staff import (
     LINK_CODE_TTL,
     StaffError,
@@ -28,11 +30,11 @@ _tr = Translator(SOURCE_LOCALE)
 
 
 async def _add(
-    url: str, name: str, role: Role, zone: str | None, district: str | None
+    settings: Settings, name: str, role: Role, zone: str | None, district: str | None
 ) -> tuple[int, str]:
-    engine = create_engine(url)
+    engine = create_engine(settings.database_url)
     try:
-        async with create_session_factory(engine)() as session, session.begin():
+        async with audited_session_factory(engine, settings)() as session, session.begin():
             now = utc_now()
             staff = await create_staff(
                 session, name=name, role=role, now=now, zone_code=zone, district_code=district
@@ -61,7 +63,7 @@ def add(
     """Creates a staff account and prints its one-time Telegram link code."""
     settings = load_settings()
     try:
-        staff_id, code = asyncio.run(_add(settings.database_url, name, role, zone, district))
+        staff_id, code = asyncio.run(_add(settings, name, role, zone, district))
     except StaffError as error:
         fail(_tr.t(error.template, **error.params))
     _echo_code(staff_id, code)
@@ -75,7 +77,7 @@ def code(staff_id: Annotated[int, typer.Argument(help="número de la cuenta")]) 
     async def go() -> str:
         engine = create_engine(settings.database_url)
         try:
-            async with create_session_factory(engine)() as session, session.begin():
+            async with audited_session_factory(engine, settings)() as session, session.begin():
                 return await issue_link_code(session, staff_id, utc_now())
         finally:
             await engine.dispose()
@@ -94,7 +96,7 @@ def revoke(staff_id: Annotated[int, typer.Argument(help="número de la cuenta")]
     async def go() -> None:
         engine = create_engine(settings.database_url)
         try:
-            async with create_session_factory(engine)() as session, session.begin():
+            async with audited_session_factory(engine, settings)() as session, session.begin():
                 await revoke_staff(session, staff_id, utc_now())
         finally:
             await engine.dispose()

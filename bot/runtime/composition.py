@@ -8,19 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.config import Settings
 from bot.domain.clock import Clock, utc_now
+from bot.services import audit
+from bot.services.audit_key import load_audit_key
 from bot.services.container import Services
 from bot.services.territory import TerritoryDirectory
-from bot.storage.db import create_engine, create_session_factory
+from bot.storage.db import SessionFactory, create_engine, create_session_factory
 from notificaciones.gateways.sms import ConsoleSmsGateway, SmsGateway
 from notificaciones.gateways.telegram import ConsoleTelegramSender, TelegramSender
 
 
+def audited_session_factory(engine: AsyncEngine, settings: Settings) -> SessionFactory:
+    """A session factory whose sessions carry the audit pseudonym key (`audit.bind_key`).
+
+    Raises `MissingSetting` when production has no `AUDIT_PSEUDONYM_KEY`.
+    """
+    factory = create_session_factory(engine)
+    audit.bind_key(factory, load_audit_key(settings))
+    return factory
+
+
 async def build_services(settings: Settings, *, clock: Clock = utc_now) -> Services:
-    """Connects to the database and loads the territory directory."""
+    """Connects to the database and loads the territory directory.
+
+    Raises `MissingSetting` before connecting when production has no `AUDIT_PSEUDONYM_KEY`.
+    """
+    key = load_audit_key(settings)
     engine = create_engine(settings.database_url, concurrency=settings.max_concurrent_updates)
     factory = create_session_factory(engine)
+    audit.bind_key(factory, key)
     async with factory() as session:
         territory = await TerritoryDirectory.load(session)
     return Services(

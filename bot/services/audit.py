@@ -1,4 +1,10 @@
-"""The audit log: every personal-data lookup and staff action, with pseudonymised actors."""
+"""The audit log: every personal-data lookup and staff action, with pseudonymised actors.
+
+Pseudonyms are HMAC-SHA256 under a secret key (`AUDIT_PSEUDONYM_KEY`, see
+`bot.services.audit_key`). The composition root binds the key to the session factory
+(`bind_key`), so every session that records or pseudonymises carries it; a session without a
+key refuses to pseudonymise rather than fall back to a guessable one.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,38 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import AuditEntry
 
-# Pseudonyms let auditors correlate entries without the log holding a cédula or a chat id.
-_PEPPER = b"mies-conecta-audit-v1"
+_SESSION_INFO = "audit_pseudonym_key"
 
 
-def pseudonym(value: str) -> str:
+class AuditKeyMissing(RuntimeError):
+    """A session was opened without the audit key (not built by the composition root)."""
+
+
+def pseudonym(value: str, key: bytes) -> str:
     """Returns a stable keyed hash of `value` (a cédula, chat id or phone) for logs and audit."""
-    return hmac.new(_PEPPER, value.encode(), hashlib.sha256).hexdigest()[:20]
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def bind_key(factory: async_sessionmaker[AsyncSession], key: bytes) -> None:
+    """Makes every session of `factory` carry the pseudonym key."""
+    factory.configure(info={_SESSION_INFO: key})
+
+
+def session_key(session: AsyncSession) -> bytes:
+    """The pseudonym key bound to `session`; raises `AuditKeyMissing` when there is none."""
+    key = session.info.get(_SESSION_INFO)
+    if not isinstance(key, bytes) or not key:
+        raise AuditKeyMissing("session has no audit pseudonym key: build it with build_services")
+    return key
+
+
+def session_pseudonym(session: AsyncSession, value: str) -> str:
+    """`pseudonym(value)` under the key bound to `session`."""
+    return pseudonym(value, session_key(session))
 
 
 async def record(
@@ -36,7 +63,7 @@ async def record(
         AuditEntry(
             at=at,
             actor_kind=actor_kind,
-            actor_ref=pseudonym(actor),
+            actor_ref=session_pseudonym(session, actor),
             action=action,
             target=target,
             outcome=outcome,

@@ -2,9 +2,10 @@
 
 Rows are streamed from the database in chunks and written as they come (CSV, or an XLSX
 workbook in openpyxl's write-only mode), so a million outbox rows need no more memory than a
-thousand. Every cell is formula-safe (`csv_safe` in CSV; text cells with a quote prefix in
-XLSX). Phones and chat ids are masked unless an administrator asks for `full` contacts; each
-export is itself audited.
+thousand. Every cell is formula-safe whether a spreadsheet splits on `,` or `;` (`csv_safe` in
+CSV; text cells with a quote prefix in XLSX), and numbers and times are typed XLSX cells. Phones
+and chat ids are masked unless an administrator asks for `full` contacts; payment lookups say
+whether a cédula was found only to roles that may see the registry. Each export is audited.
 """
 
 from __future__ import annotations
@@ -13,25 +14,27 @@ import csv
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import StaffScope
 from bot.services.audit import record
-from bot.services.authz import Action, authorize
-from bot.services.reports import DANGEROUS_PREFIXES, csv_safe
+from bot.services.authz import PERMISSIONS, Action, authorize
+from bot.services.cells import CellValue, csv_text, xlsx_cell
 from bot.storage.models import AuditEntry, OutboxMessage
 
 CHUNK_ROWS = 1000
+# Payment-status lookups (`bot.services.verification.ACTION`) and what anyone may read of them.
+LOOKUP_ACTION_PREFIX = "payment_status"
+LOOKUP_OUTCOMES_FOR_ALL = frozenset({"locked"})
+LOOKUP_OUTCOME_COARSE = "consulta"
+LOOKUP_DETAIL_FOR_ALL = frozenset({"factor"})
 FORMATS = ("csv", "xlsx")
 
 DELIVERY_HEADER = (
@@ -75,8 +78,14 @@ def mask_address(address: str) -> str:
     return "****" + address[-3:] if len(address) > 3 else "****"
 
 
-def _iso(value: datetime | None) -> str:
-    return "" if value is None else value.isoformat(timespec="seconds")
+Value = CellValue
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Times as stored (UTC); SQLite returns them naive, so they are marked UTC here."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 def _window(query: Select[Any], column: Any, period: Period) -> Select[Any]:
@@ -111,7 +120,7 @@ async def delivery_rows(
     full: bool,
     kind: str | None = None,
     broadcast_id: int | None = None,
-) -> AsyncIterator[list[str]]:
+) -> AsyncIterator[list[Value]]:
     """The outbox, one row per message, oldest first (addresses masked unless `full`)."""
     query = _window(select(OutboxMessage), OutboxMessage.created_at, period)
     if kind is not None:
@@ -121,55 +130,71 @@ async def delivery_rows(
     async for chunk in _chunks(session, query, OutboxMessage.id):
         for m in chunk:
             yield [
-                str(m.id),
-                _iso(m.created_at),
+                m.id,
+                _utc(m.created_at),
                 m.channel,
                 m.address if full else mask_address(m.address),
                 m.kind,
-                "" if m.broadcast_id is None else str(m.broadcast_id),
+                m.broadcast_id,
                 m.status,
                 m.provider_status or "",
-                str(m.attempts),
-                str(m.segments),
-                _iso(m.sent_at),
+                m.attempts,
+                m.segments,
+                _utc(m.sent_at),
                 m.last_error or "",
             ]
 
 
+def registry_visible(scope: StaffScope) -> bool:
+    """True when the role may see who is in the registry (the roles that may import it)."""
+    return scope.role in PERMISSIONS[Action.IMPORT_REGISTRY].roles
+
+
+def _lookup_outcome(entry: AuditEntry, registry: bool) -> tuple[str, dict[str, Any]]:
+    """A payment lookup's outcome and detail as a role without registry access may read them.
+
+    «match», «no_match» and the detail's `known_cedula` tell whether a cédula is in the
+    registry; they become «consulta». A lock says nothing about the registry (unknown cédulas
+    lock too), so it stays.
+    """
+    outcome, detail = entry.outcome or "", dict(entry.detail or {})
+    if registry or not entry.action.startswith(LOOKUP_ACTION_PREFIX):
+        return outcome, detail
+    shown = outcome if outcome in LOOKUP_OUTCOMES_FOR_ALL else LOOKUP_OUTCOME_COARSE
+    return shown, {k: v for k, v in detail.items() if k in LOOKUP_DETAIL_FOR_ALL}
+
+
 async def audit_rows(
-    session: AsyncSession, period: Period, *, action: str | None = None
-) -> AsyncIterator[list[str]]:
-    """The audit log, oldest first (actors are already pseudonymised when recorded)."""
+    session: AsyncSession,
+    period: Period,
+    *,
+    action: str | None = None,
+    registry: bool = False,
+) -> AsyncIterator[list[Value]]:
+    """The audit log, oldest first (actors are already pseudonymised when recorded).
+
+    Without `registry` access, payment lookups do not say whether the cédula was found.
+    """
     query = _window(select(AuditEntry), AuditEntry.at, period)
     if action is not None:
         query = query.where(AuditEntry.action.startswith(action))
     async for chunk in _chunks(session, query, AuditEntry.id):
         for e in chunk:
+            outcome, detail = _lookup_outcome(e, registry)
             yield [
-                str(e.id),
-                _iso(e.at),
+                e.id,
+                _utc(e.at),
                 e.actor_kind,
                 e.actor_ref,
                 e.action,
                 e.target or "",
-                e.outcome or "",
-                json.dumps(e.detail or {}, ensure_ascii=False, sort_keys=True),
+                outcome,
+                json.dumps(detail, ensure_ascii=False, sort_keys=True),
             ]
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: str, bold: bool = False) -> Cell:
-    cell = WriteOnlyCell(sheet, value=value)
-    # openpyxl stores any string starting with "=" as a formula; force text.
-    cell.data_type = "s"
-    if value.startswith(DANGEROUS_PREFIXES):
-        cell.quotePrefix = True
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
 async def write_table(
-    header: Sequence[str], rows: AsyncIterator[list[str]], path: Path, fmt: str, title: str
+    header: Sequence[str], rows: AsyncIterator[list[Value]], path: Path, fmt: str, title: str
 ) -> int:
     """Streams `rows` into a CSV (UTF-8 with BOM) or XLSX file; returns the rows written."""
     if fmt not in FORMATS:
@@ -179,16 +204,20 @@ async def write_table(
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(header)
+            writer.writerow([csv_text(h) for h in header])
             async for row in rows:
-                writer.writerow([csv_safe(v) for v in row])
+                writer.writerow([csv_text(v) for v in row])
                 count += 1
         return count
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append([_xlsx_cell(sheet, h, bold=True) for h in header])
+    bold = Font(bold=True)
+    titles = [xlsx_cell(sheet, h) for h in header]
+    for cell in titles:
+        cell.font = bold
+    sheet.append(titles)
     async for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
         count += 1
     workbook.save(path)
     return count
@@ -236,9 +265,8 @@ async def export_audit(
 ) -> int:
     """Authorises and writes the audit log export."""
     allowed = await authorize(session, scope, Action.EXPORT_REPORTS, now=now)
-    count = await write_table(
-        AUDIT_HEADER, audit_rows(session, period, action=action), path, fmt, "Auditoría"
-    )
+    rows = audit_rows(session, period, action=action, registry=registry_visible(allowed))
+    count = await write_table(AUDIT_HEADER, rows, path, fmt, "Auditoría")
     await record(
         session,
         at=now,

@@ -1,9 +1,14 @@
 """Monthly beneficiary registry import from CSV: streamed, validated row by row, idempotent.
 
-The file is read in batches (never whole in memory); each valid row is upserted with a
-dialect-specific `INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`,
-so re-importing the same file changes nothing. Broken rows are written to an error report
-(line, column, reason) as they are found and the rest is imported.
+The file is standard CSV (RFC 4180: `,` between columns, `"` quotes, `""` for a quote inside a
+quoted value; `;` only when asked for). A registry row never holds a line break, so the file is
+parsed one physical line at a time: a stray quote spoils only its own line, which is reported with
+its real number, and never swallows the lines after it. The file is read in batches (never whole
+in memory); each valid row is upserted with a dialect-specific
+`INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`, so re-importing the
+same file changes nothing. A cédula + programme repeated anywhere in the file is reported and the
+first row kept, so a re-import stays a no-op. Broken rows are written to an error report (line,
+column, reason) as they are found and the rest is imported.
 
 Failure policy: **roll back**. All data rows of one import are written in ONE transaction; if
 anything unexpected fails (database down, disk full), the transaction is rolled back and the
@@ -21,7 +26,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -41,6 +46,10 @@ from bot.storage.models import Beneficiary, ImportRun, Parish
 log = logging.getLogger(__name__)
 
 REQUIRED_VALUES = ("cedula", "names", "programme", "status")
+# Only these must be in the header; a missing optional column reads as empty in every row.
+REQUIRED_COLUMNS = REQUIRED_VALUES
+DELIMITERS = (",", ";")
+_PROGRAMME_INDEX = {name: index for index, name in enumerate(Programme.__members__)}
 ERROR_COLUMNS = ("linea", "columna", "motivo")
 DEFAULT_BATCH_ROWS = 5000
 # One multi-row INSERT per chunk: 14 bound values a row stays under SQLite's 32,766 and
@@ -179,9 +188,12 @@ def _date(raw: str) -> date:
 
 
 def validate_row(
-    raw: dict[Any, Any], line: int, parishes: frozenset[str]
+    raw: dict[Any, Any], line: int, parishes: frozenset[str], *, today: date | None = None
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
-    """Validates one CSV row; returns the typed values, or None and every error found."""
+    """Validates one CSV row; returns the typed values, or None and every error found.
+
+    `today` (the import's date) refuses birth dates in the future.
+    """
     errors: list[RowError] = []
     cell = {c: (raw.get(c) or "").strip() for c in REGISTRY_COLUMNS}
     values: dict[str, Any] = dict.fromkeys(REGISTRY_COLUMNS)
@@ -211,6 +223,8 @@ def validate_row(
                 fail(column, N_("fecha no válida (use AAAA-MM-DD o DD/MM/AAAA)"))
     if values["birth_date"] is not None and values["birth_date"] < date(1900, 1, 1):
         fail("birth_date", N_("fecha de nacimiento anterior a 1900"))
+    if today is not None and values["birth_date"] is not None and values["birth_date"] > today:
+        fail("birth_date", N_("fecha de nacimiento en el futuro"))
     if cell["fingerprint_code"]:
         code = cell["fingerprint_code"].upper().replace(" ", "")
         if not _FINGERPRINT.fullmatch(code):
@@ -261,22 +275,42 @@ def validate_row(
     return values, []
 
 
-def _open_csv(path: Path) -> tuple[io.BufferedReader, csv.DictReader[str]]:
+def parse_line(text: str, delimiter: str = ",") -> list[str]:
+    """Splits one physical line into fields (RFC 4180 quoting); raises `csv.Error` if malformed."""
+    if '"' not in text:
+        return text.split(delimiter)
+    return next(csv.reader([text], delimiter=delimiter, strict=True))
+
+
+def _line_text(data: bytes, *, first: bool = False) -> str:
+    """One physical line without its line ending; raises `UnicodeDecodeError` if not UTF-8."""
+    return data.rstrip(b"\n").rstrip(b"\r").decode("utf-8-sig" if first else "utf-8")
+
+
+def _open_csv(path: Path, delimiter: str) -> tuple[io.BufferedReader, list[str]]:
+    """Opens the file and reads its header; raises `ImportFileError` when it cannot be read."""
     if not path.is_file():
         raise ImportFileError(f"No existe el archivo {path}.")
+    if delimiter not in DELIMITERS:
+        raise ImportFileError(f"Separador no admitido: «{delimiter}». Use , (estándar) o ;.")
     raw = path.open("rb")
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-    sample = text.readline()
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
+        first = _line_text(raw.readline(), first=True)
+        header = [h.strip().lower() for h in parse_line(first, delimiter)]
+    except (UnicodeDecodeError, csv.Error):
         raw.close()
         raise ImportFileError(
-            "El archivo no parece un CSV (separe las columnas con , o ;)."
+            "El encabezado no se puede leer: el archivo debe ser CSV en UTF-8."
         ) from None
-    header = next(csv.reader([sample], dialect))
-    reader = csv.DictReader(text, fieldnames=[h.strip().lower() for h in header], dialect=dialect)
-    return raw, reader
+    other = ";" if delimiter == "," else ","
+    if len(header) == 1 and other in header[0]:
+        raw.close()
+        raise ImportFileError(
+            f"El encabezado está separado por «{other}», no por «{delimiter}». "
+            + ("Indique --delimiter ';'." if other == ";" else "Quite --delimiter.")
+            + " Vea docs/registry-csv.md para el formato."
+        )
+    return raw, header
 
 
 def check_header(fields: list[str], expected: tuple[str, ...]) -> None:
@@ -298,34 +332,81 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_MALFORMED = N_(
+    "fila mal formada (comillas sin cerrar o texto después de unas comillas): no se importó"
+)
+
+
+def _well_formed(
+    data: bytes, line: int, header: list[str], delimiter: str
+) -> tuple[dict[str, str] | None, RowError | None]:
+    """The row of one physical line, or the reason it is not a well-formed row."""
+    try:
+        text = _line_text(data)
+    except UnicodeDecodeError:
+        return None, RowError(line, "-", N_("la línea no es texto UTF-8"))
+    if not text.strip():
+        return None, None
+    if "\r" in text:
+        return None, RowError(line, "-", _MALFORMED)
+    try:
+        fields = parse_line(text, delimiter)
+    except csv.Error:
+        return None, RowError(line, "-", _MALFORMED)
+    if len(fields) > len(header):
+        return None, RowError(line, "-", N_("la fila tiene más columnas que el encabezado"))
+    if len(fields) < len(header):
+        return None, RowError(line, "-", N_("la fila tiene menos columnas que el encabezado"))
+    return dict(zip(header, fields, strict=True)), None
+
+
 def _batches(
-    reader: csv.DictReader[str], parishes: frozenset[str], size: int
+    raw: io.BufferedReader,
+    header: list[str],
+    parishes: frozenset[str],
+    size: int,
+    *,
+    delimiter: str = ",",
+    today: date | None = None,
 ) -> Iterator[tuple[list[dict[str, Any]], list[RowError], int, int]]:
-    """Yields (valid rows, errors, rows read, last line) per batch of at most `size` rows."""
-    valid: dict[tuple[str, str], dict[str, Any]] = {}
+    """Yields (valid rows, errors, rows read, last line) per batch of at most `size` rows.
+
+    Lines are numbered as in the file (the header is line 1); blank lines are skipped. The keys
+    seen so far (cédula + programme, packed in one int: ≈ 70 bytes a row) make a repeat in any
+    later batch an error, so the first row always wins.
+    """
+    seen: set[int] = set()
+    valid: list[dict[str, Any]] = []
     errors: list[RowError] = []
     read = 0
     line = 1
-    for raw in reader:
-        line = reader.line_num + 1  # the header was read before the reader started
-        read += 1
-        values, problems = validate_row(raw, line, parishes)
-        if values is None:
-            errors.extend(problems)
+    for data in iter(raw.readline, b""):
+        line += 1
+        cells, malformed = _well_formed(data, line, header, delimiter)
+        if cells is None:
+            if malformed is None:
+                continue  # a blank line
+            errors.append(malformed)
         else:
-            key = (values["cedula"], values["programme"])
-            if key in valid:
-                errors.append(
-                    RowError(line, "cedula", N_("cédula y programa repetidos en el archivo"))
-                )
+            values, problems = validate_row(cells, line, parishes, today=today)
+            if values is None:
+                errors.extend(problems)
             else:
-                values["row_hash"] = row_hash(values)
-                valid[key] = values
+                key = int(values["cedula"]) * 16 + _PROGRAMME_INDEX[values["programme"]]
+                if key in seen:
+                    errors.append(
+                        RowError(line, "cedula", N_("cédula y programa repetidos en el archivo"))
+                    )
+                else:
+                    seen.add(key)
+                    values["row_hash"] = row_hash(values)
+                    valid.append(values)
+        read += 1
         if read >= size:
-            yield list(valid.values()), errors, read, line
-            valid, errors, read = {}, [], 0
+            yield valid, errors, read, line
+            valid, errors, read = [], [], 0
     if read:
-        yield list(valid.values()), errors, read, line
+        yield valid, errors, read, line
 
 
 async def _upsert(conn: AsyncConnection, rows: list[dict[str, Any]], now: datetime) -> int:
@@ -424,17 +505,20 @@ async def import_registry(
     staff_id: int | None = None,
     progress: ProgressCallback | None = None,
     errors_path: Path | None = None,
+    delimiter: str = ",",
 ) -> ImportSummary:
     """Imports the registry CSV at `path`; all or nothing for the data, row errors reported.
 
-    `progress` is called with the bytes read so far after each batch. Raises `ImportFileError`
-    before touching the database, or `ImportRolledBack` when the data transaction failed.
+    `delimiter` is `,` (RFC 4180, the default) or `;`. `progress` is called with the bytes read
+    so far after each batch. Raises `ImportFileError` before touching the database, or
+    `ImportRolledBack` when the data transaction failed.
     """
     default_errors, summary_path = report_paths(path)
     errors_path = errors_path or default_errors
-    raw, reader = _open_csv(path)
+    raw, header = _open_csv(path, delimiter)
+    today = now.astimezone(UTC).date() if now.tzinfo else now.date()
     try:
-        check_header(list(reader.fieldnames or []), REGISTRY_COLUMNS)
+        check_header(header, REQUIRED_COLUMNS)
         sha = _file_sha256(path)
         parishes = await _parish_codes(engine)
         summary = ImportSummary(
@@ -452,7 +536,10 @@ async def import_registry(
             writer.writerow(ERROR_COLUMNS)
             try:
                 async with engine.begin() as conn:
-                    for rows, errors, read, line in _batches(reader, parishes, batch_rows):
+                    batches = _batches(
+                        raw, header, parishes, batch_rows, delimiter=delimiter, today=today
+                    )
+                    for rows, errors, read, line in batches:
                         last_line = line
                         summary.rows_read += read
                         summary.rows_valid += len(rows)

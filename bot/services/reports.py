@@ -8,8 +8,9 @@ asumidos por la ciudadanía · Compromisos asumidos por la institución · Plazo
 follow-up columns (responsible unit, status). A summary counts answers per parish and question.
 
 Exports are CSV (UTF-8 with BOM, so spreadsheets read accents) and XLSX (openpyxl), safe against
-formula injection: in CSV a cell beginning with = + - @ tab or CR gets a leading apostrophe; in
-XLSX every text cell is written as a string (never a formula) with Excel's quote prefix.
+formula injection whether a spreadsheet splits on `,` or `;` (`bot.services.cells`): in CSV every
+piece that would start a formula gets a leading apostrophe; in XLSX every text cell is written as
+a string (never a formula) with Excel's quote prefix, and counts and deadlines are typed cells.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -38,6 +38,8 @@ from bot.domain.dialogue import (
 from bot.domain.errors import N_, NotAllowed, NotFound
 from bot.domain.staff import StaffScope
 from bot.services.cases import districts_in_scope
+from bot.services.cells import CellValue, csv_text, xlsx_cell
+from bot.services.cells import csv_safe as csv_safe  # re-exported: the reports' formula rule
 from bot.storage.models import (
     Canton,
     Commitment,
@@ -48,7 +50,6 @@ from bot.storage.models import (
     Province,
 )
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MINISTRY_FULL_NAMES = {
     "MIES": "Ministerio de Inclusión Económica y Social",
     "MDH": "Ministerio de Desarrollo Humano",
@@ -73,7 +74,7 @@ COUNT_COLUMNS = (
     "Compromisos",
 )
 
-Table = list[list[str]]
+Table = list[list[CellValue]]
 
 
 @dataclass(frozen=True)
@@ -320,7 +321,7 @@ def commitments_matrix(data: ReportData, ministry: str = "MIES") -> Table:
                 row.proposal,
                 row.citizen_commitment,
                 row.institution_commitment,
-                deadline_text(row.deadline),
+                PERMANENT if row.deadline is None else row.deadline,
                 row.responsible_unit,
                 COMMITMENT_STATUS_LABELS.get(row.status, row.status),
             ]
@@ -352,41 +353,36 @@ def counts_table(data: ReportData) -> Table:
                 code,
                 name.canton if name else "",
                 name.province if name else "",
-                *(str(f) for f in figures),
+                *figures,
             ]
         )
-    table.append(["TOTAL", "", "", "", *(str(t) for t in totals)])
+    table.append(["TOTAL", "", "", "", *totals])
     return table
 
 
-def _pad(row: list[str], width: int) -> list[str]:
+def _pad(row: list[CellValue], width: int) -> list[CellValue]:
     return row + [""] * (width - len(row))
 
 
 # --- writing ---------------------------------------------------------------------------------
 
 
-def csv_safe(value: str) -> str:
-    """Prefixes an apostrophe to text a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
-
-
-def to_csv(table: Sequence[Sequence[str]]) -> str:
+def to_csv(table: Sequence[Sequence[CellValue]]) -> str:
     """Renders a table as CSV text (formula-safe cells, CRLF rows as RFC 4180 says)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in table:
-        writer.writerow([csv_safe(cell) for cell in row])
+        writer.writerow([csv_text(cell) for cell in row])
     return buffer.getvalue()
 
 
-def write_csv(table: Sequence[Sequence[str]], path: Path) -> None:
+def write_csv(table: Sequence[Sequence[CellValue]], path: Path) -> None:
     """Writes a table as UTF-8 (with BOM) CSV to `path`."""
     path.write_text(to_csv(table), encoding="utf-8-sig", newline="")
 
 
 def write_xlsx(sheets: dict[str, Table], path: Path) -> None:
-    """Writes one worksheet per table; every cell is stored as text, never as a formula.
+    """Writes one worksheet per table: numbers and dates typed, text never a formula.
 
     Uses openpyxl's write-only mode (rows are streamed), so large exports stay fast and small.
     """
@@ -401,11 +397,7 @@ def write_xlsx(sheets: dict[str, Table], path: Path) -> None:
         for r, row in enumerate(table):
             cells = []
             for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
-                # openpyxl turns any string starting with "=" into a formula; force text.
-                cell.data_type = "s"
-                if value.startswith(DANGEROUS_PREFIXES):
-                    cell.quotePrefix = True
+                cell = xlsx_cell(sheet, value)
                 cell.alignment = wrap
                 if r == 0:
                     cell.font = bold

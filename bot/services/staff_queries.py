@@ -9,7 +9,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import StaffScope
+from bot.services import audit
 from bot.services.authz import Action, authorize
+from bot.services.verification import ACTION as PAYMENT_LOOKUP
 from bot.storage.models import (
     AuditEntry,
     Beneficiary,
@@ -24,8 +26,6 @@ from bot.storage.models import (
 )
 
 OPEN_CASE_STATUSES = ("nuevo", "en_verificacion")
-# Audit actions that are citizen look-ups of personal data (payment status, registry).
-LOOKUP_PREFIXES = ("lookup", "consulta", "payment_status")
 SENT = ("sent", "delivered")
 FAILED = ("failed", "undelivered", "error")
 
@@ -86,6 +86,26 @@ async def _count(session: AsyncSession, query: object) -> int:
     return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
 
 
+async def _payment_lookups(session: AsyncSession, parishes: Select[str], since: datetime) -> int:
+    """Payment-status lookups since `since` of cédulas registered in the district's parishes.
+
+    A lookup's audit entry names its cédula only by pseudonym (`verification.verify`), so the
+    district's cédulas are pseudonymised with the same key and matched; a lookup of a cédula that
+    is not in the registry belongs to no district.
+    """
+    key = audit.session_key(session)
+    registered = select(Beneficiary.cedula).where(Beneficiary.parish_code.in_(parishes))
+    targets = {audit.pseudonym(c, key) for c in await session.scalars(registered.distinct())}
+    if not targets:
+        return 0
+    per_target = await session.execute(
+        select(AuditEntry.target, func.count())
+        .where(AuditEntry.action == PAYMENT_LOOKUP, AuditEntry.at >= since)
+        .group_by(AuditEntry.target)
+    )
+    return sum(count for target, count in per_target if target in targets)
+
+
 async def district_stats(
     session: AsyncSession,
     scope: StaffScope | None,
@@ -108,16 +128,7 @@ async def district_stats(
         )
         .where(Contact.parish_code.in_(parishes), Conversation.updated_at >= since),
     )
-    lookups = await _count(
-        session,
-        select(func.count())
-        .select_from(AuditEntry)
-        .where(
-            AuditEntry.at >= since,
-            or_(*(AuditEntry.action.startswith(p) for p in LOOKUP_PREFIXES)),
-            or_(AuditEntry.target == district_code, AuditEntry.target.in_(parishes)),
-        ),
-    )
+    lookups = await _payment_lookups(session, parishes, since)
     cases_total = await _count(
         session, select(func.count()).select_from(Case).where(Case.district_code == district_code)
     )

@@ -106,14 +106,14 @@ class CodeExpired:
     """No valid code for this cédula (never asked, expired, or its tries used up)."""
 
 
-def chat_key(channel: str, address: str) -> str:
+def chat_key(session: AsyncSession, channel: str, address: str) -> str:
     """The lock key of a conversation."""
-    return "chat:" + audit.pseudonym(f"{channel}:{address}")
+    return "chat:" + audit.session_pseudonym(session, f"{channel}:{address}")
 
 
-def cedula_key(cedula: Cedula) -> str:
+def cedula_key(session: AsyncSession, cedula: Cedula) -> str:
     """The lock key of a cédula (its normalised 10 digits, so every spelling shares it)."""
-    return "ced:" + audit.pseudonym(cedula.value)
+    return "ced:" + audit.session_pseudonym(session, cedula.value)
 
 
 def lock_duration(settings: Settings, lock_count: int) -> timedelta:
@@ -177,12 +177,12 @@ async def chat_lock(
     session: AsyncSession, channel: str, address: str, now: datetime
 ) -> Locked | None:
     """The lock on this conversation, if any."""
-    return _locked([await session.get(VerificationLock, chat_key(channel, address))], now)
+    return _locked([await session.get(VerificationLock, chat_key(session, channel, address))], now)
 
 
 async def cedula_lock(session: AsyncSession, cedula: Cedula, now: datetime) -> Locked | None:
     """The lock on this cédula, if any (whatever chat locked it)."""
-    return _locked([await session.get(VerificationLock, cedula_key(cedula))], now)
+    return _locked([await session.get(VerificationLock, cedula_key(session, cedula))], now)
 
 
 async def verify(
@@ -200,9 +200,9 @@ async def verify(
     Returns `Locked` (audited) when the chat or the cédula is locked.
     """
     actor = f"{channel}:{address}"
-    target = audit.pseudonym(cedula.value)
-    chat_row = await _lock_row(session, chat_key(channel, address), now)
-    cedula_row = await _lock_row(session, cedula_key(cedula), now)
+    target = audit.session_pseudonym(session, cedula.value)
+    chat_row = await _lock_row(session, chat_key(session, channel, address), now)
+    cedula_row = await _lock_row(session, cedula_key(session, cedula), now)
     rows = [chat_row, cedula_row]
     locked = _locked([chat_row, cedula_row], now)
     if locked is not None:
@@ -258,10 +258,10 @@ async def send_code(
     the cédula at all): with no phone, a code nobody receives is kept, so later tries fail
     the same way. A new code replaces the previous one.
     """
-    cedula_row = await _existing_row(session, cedula_key(cedula))
+    cedula_row = await _existing_row(session, cedula_key(session, cedula))
     if cedula_row is None or not _is_locked(cedula_row, now):
         return CodeRefused("not_locked")
-    chat_row = await _lock_row(session, chat_key(channel, address), now)
+    chat_row = await _lock_row(session, chat_key(session, channel, address), now)
     for row in (chat_row, cedula_row):
         start = row.codes_window_started_at
         if start is None or start + CODES_WINDOW <= now:
@@ -295,12 +295,13 @@ async def send_code(
         )
         if queued is not None:
             expires_at = sms_expiry
-    cedula_row.code_hash = _code_hash(cedula, code)
+    cedula_row.code_hash = _code_hash(session, cedula, code)
     cedula_row.code_expires_at = expires_at
     cedula_row.code_attempts = 0
     await audit.record(
         session, at=now, actor_kind="citizen", actor=f"{channel}:{address}",
-        action=CODE_ACTION, target=audit.pseudonym(cedula.value), outcome="requested",
+        action=CODE_ACTION, target=audit.session_pseudonym(session, cedula.value),
+        outcome="requested",
         detail={"sent": phone is not None},
     )  # fmt: skip
     return CodeSent(sends_from=sends_from, expires_at=sends_from + CODE_VALID_FOR)
@@ -317,8 +318,8 @@ async def verify_code(
 ) -> Verified | CodeWrong | CodeExpired:
     """Checks a one-time code; a match verifies the person and lifts the cédula's lock."""
     actor = f"{channel}:{address}"
-    target = audit.pseudonym(cedula.value)
-    row = await _existing_row(session, cedula_key(cedula))
+    target = audit.session_pseudonym(session, cedula.value)
+    row = await _existing_row(session, cedula_key(session, cedula))
     if row is None:
         return CodeExpired()
     usable = (
@@ -332,7 +333,9 @@ async def verify_code(
         return CodeExpired()
     records = await _records(session, cedula)
     expected = row.code_hash or ""
-    if records and hmac.compare_digest(expected.encode(), _code_hash(cedula, code).encode()):
+    if records and hmac.compare_digest(
+        expected.encode(), _code_hash(session, cedula, code).encode()
+    ):
         _start_over(row)
         await audit.record(
             session, at=now, actor_kind="citizen", actor=actor, action=ACTION,
@@ -360,8 +363,8 @@ def _clear_code(row: VerificationLock) -> None:
     row.code_hash, row.code_expires_at, row.code_attempts = None, None, 0
 
 
-def _code_hash(cedula: Cedula, code: str) -> str:
-    return audit.pseudonym(f"code:{cedula.value}:{code}")
+def _code_hash(session: AsyncSession, cedula: Cedula, code: str) -> str:
+    return audit.session_pseudonym(session, f"code:{cedula.value}:{code}")
 
 
 def _code_sms(settings: Settings, code: str, expires_local: datetime) -> str:

@@ -11,10 +11,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.domain.staff import Role
-from bot.services.audit import record
+from bot.services.audit import record, session_pseudonym
 from bot.services.authz import PermissionDenied
 from bot.services.container import Services
 from bot.services.exports import Period, export_audit, export_delivery, mask_address
+from bot.services.verification import ACTION as PAYMENT_LOOKUP
 from bot.storage.models import AuditEntry, OutboxMessage
 from notificaciones.outbox import enqueue
 from tests.support.staff_accounts import make_scope
@@ -143,3 +144,76 @@ async def test_audit_log_export_is_formula_safe_in_both_formats(
     assert sheet is not None
     outcome = next(c for c in sheet["G"] if c.value == "-cmd|' /C calc'!A0")
     assert outcome.data_type == "s" and outcome.quotePrefix
+
+
+async def test_delivery_report_as_xlsx_holds_numbers_and_times_as_typed_cells(
+    services: Services, tmp_path: Path
+) -> None:
+    await _messages(services)
+    admin = await make_scope(services, Role.ADMIN)
+    path = tmp_path / "e.xlsx"
+    async with services.session_factory() as session, session.begin():
+        await export_delivery(session, admin, path, "xlsx", now=services.clock())
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    first = next(sheet.iter_rows(min_row=2))
+    message_id, created, attempts, segments = first[0], first[1], first[8], first[9]
+    assert (message_id.value, attempts.value, segments.value) == (1, 1, 1)
+    assert message_id.data_type == attempts.data_type == "n"
+    assert created.is_date
+    assert created.value == services.clock().replace(tzinfo=None)  # stored as UTC wall time
+
+
+async def _lookups(services: Services) -> None:
+    now = services.clock()
+    async with services.session_factory() as session, session.begin():
+        for outcome, detail in [
+            ("match", {"factor": "birth_date"}),
+            ("no_match", {"factor": "birth_date", "known_cedula": True}),
+            ("no_match", {"factor": "birth_date", "known_cedula": False}),
+            ("locked", {"factor": "birth_date"}),
+        ]:
+            await record(
+                session,
+                at=now,
+                actor_kind="citizen",
+                actor="telegram:555",
+                action=PAYMENT_LOOKUP,
+                target=session_pseudonym(session, "1100000019"),
+                outcome=outcome,
+                detail=detail,
+            )
+
+
+async def test_an_auditor_export_does_not_say_whether_a_cedula_is_in_the_registry(
+    services: Services, tmp_path: Path
+) -> None:
+    await _lookups(services)
+    auditor = await make_scope(services, Role.AUDITOR)
+    admin = await make_scope(services, Role.ADMIN)
+    async with services.session_factory() as session, session.begin():
+        for scope, name in ((auditor, "auditor"), (admin, "admin")):
+            for fmt in ("csv", "xlsx"):
+                await export_audit(
+                    session, scope, tmp_path / f"{name}.{fmt}", fmt, now=services.clock(),
+                    action=PAYMENT_LOOKUP,
+                )  # fmt: skip
+
+    def rows(name: str, fmt: str) -> list[tuple[str, str]]:
+        if fmt == "csv":
+            table = _csv(tmp_path / f"{name}.csv")[1:]
+        else:
+            sheet = load_workbook(tmp_path / f"{name}.xlsx").active
+            assert sheet is not None
+            table = [[str(v) for v in r] for r in sheet.iter_rows(min_row=2, values_only=True)]
+        return [(row[6], row[7]) for row in table]
+
+    coarse = [("consulta", '{"factor": "birth_date"}')] * 3 + [
+        ("locked", '{"factor": "birth_date"}')
+    ]
+    for fmt in ("csv", "xlsx"):
+        assert rows("auditor", fmt) == coarse
+        assert [outcome for outcome, _ in rows("admin", fmt)] == [
+            "match", "no_match", "no_match", "locked"
+        ]  # fmt: skip
+        assert "known_cedula" in rows("admin", fmt)[1][1]

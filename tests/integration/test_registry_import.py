@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,6 +133,8 @@ async def test_a_file_without_required_columns_is_refused_before_touching_the_da
     path.write_text("cedula;nombre\n1100000019;Ana\n", encoding="utf-8")
 
     with pytest.raises(ImportFileError, match="names"):
+        await import_registry(services.engine, path, now=services.clock(), delimiter=";")
+    with pytest.raises(ImportFileError, match="--delimiter ';'"):
         await import_registry(services.engine, path, now=services.clock())
     assert await _count(services) == 0
 
@@ -196,3 +199,96 @@ async def test_a_registry_that_suspends_someone_changes_what_the_payment_flow_te
     assert "suspendido por corresponsabilidad" in after
     assert "matrícula escolar" in after
     assert "Su pago está activo." not in after
+
+
+def _line(row: dict[str, str], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerow(
+        [row[c] for c in REGISTRY_COLUMNS]
+    )
+    return buffer.getvalue()
+
+
+async def test_each_broken_line_is_reported_with_its_real_number_and_the_rest_imported(
+    services: Services, tmp_path: Path
+) -> None:
+    rows = [sample_row(n) for n in range(3_000)]
+    lines = [_line(r).encode() for r in rows]
+    rosa = {**sample_row(5_000), "names": 'Rosa "La Negra" Cumbicus'}
+    future = {**sample_row(5_001), "birth_date": "2031-01-01"}
+    duplicate = {**sample_row(10), "status": "suspendido", "reason_code": "corresp_matricula"}
+    stray = _line(rows[100]).replace("Persona", '"Persona', 1)  # a quote opened, never closed
+    after_quote = _line(rows[700]).replace("Persona Ficticia 700", '"Persona" Ficticia 700')
+    short = ",".join(_line(rows[900]).split(",")[:5]) + "\n"
+    latin1 = _line(rows[1_200]).replace("Persona", "Peña").encode("latin-1")
+    lines[100], lines[700], lines[900], lines[1_200] = (
+        stray.encode(),
+        after_quote.encode(),
+        short.encode(),
+        latin1,
+    )
+    lines[400:400] = [_line(rosa).encode(), b"\n"]  # a doubled-quote name, then a blank line
+    lines.insert(1_500, _line(future).encode())
+    lines.insert(2_600, _line(duplicate).encode())  # repeats row 10, in another batch
+    header = ",".join(REGISTRY_COLUMNS).encode() + b"\r\n"
+    path = tmp_path / "registro.csv"
+    path.write_bytes(header + b"".join(lines))
+    physical = {line: n for n, line in enumerate(lines, start=2)}
+    expected = [
+        (physical[stray.encode()], "-", "comillas"),
+        (physical[after_quote.encode()], "-", "comillas"),
+        (physical[short.encode()], "-", "menos columnas"),
+        (physical[latin1], "-", "UTF-8"),
+        (physical[_line(future).encode()], "birth_date", "futuro"),
+        (physical[_line(duplicate).encode()], "cedula", "repetidos"),
+    ]
+
+    summary = await import_registry(services.engine, path, now=services.clock(), batch_rows=1_000)
+
+    report = _read_report(summary.errors_path)
+    assert [(int(r["linea"]), r["columna"]) for r in report] == [(n, c) for n, c, _ in expected]
+    for row, (_, _, fragment) in zip(report, expected, strict=True):
+        assert fragment in row["motivo"]
+    # The rows right after the stray quote were not swallowed.
+    imported = 3_000 - 4 + 1  # four broken originals out, Rosa in
+    assert (summary.rows_failed, summary.rows_changed) == (6, imported)
+    assert await _count(services) == imported
+    async with services.session_factory() as session:
+        names = set(
+            await session.scalars(
+                select(Beneficiary.names).where(
+                    Beneficiary.cedula.in_([sample_cedula(n) for n in (101, 102, 103, 5_000)])
+                )
+            )
+        )
+        kept = await session.scalar(
+            select(Beneficiary.status).where(Beneficiary.cedula == sample_cedula(10))
+        )
+    assert names == {f"Persona Ficticia {n}" for n in (101, 102, 103)} | {rosa["names"]}
+    assert kept == sample_row(10)["status"]  # the first row of a repeated key wins
+
+    again = await import_registry(services.engine, path, now=services.clock(), batch_rows=1_000)
+    assert (again.rows_changed, again.rows_failed) == (0, 6)
+    assert [int(r["linea"]) for r in _read_report(again.errors_path)] == [n for n, *_ in expected]
+
+
+async def test_a_file_without_the_optional_columns_imports_with_semicolons_when_asked(
+    services: Services, tmp_path: Path
+) -> None:
+    path = tmp_path / "minimo.csv"
+    path.write_text(
+        "CEDULA;Names;programme;status\n"
+        f"{sample_cedula(0)};Ana María Cumbicus;BDH;activo\n"
+        f'{sample_cedula(1)};"Rosa ""La Negra"" Cumbicus";MMA;activo\n',
+        encoding="utf-8-sig",
+    )
+
+    summary = await import_registry(services.engine, path, now=services.clock(), delimiter=";")
+
+    assert (summary.rows_changed, summary.rows_failed) == (2, 0)
+    async with services.session_factory() as session:
+        people = list(await session.scalars(select(Beneficiary).order_by(Beneficiary.cedula)))
+    assert [(p.names, p.birth_date, p.mobile) for p in people] == [
+        ("Ana María Cumbicus", None, None),
+        ('Rosa "La Negra" Cumbicus', None, None),
+    ]

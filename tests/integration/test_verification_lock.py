@@ -70,7 +70,7 @@ async def _codes(services: Services) -> list[OutboxMessage]:
 
 async def _lock_row(services: Services, cedula: str) -> VerificationLock:
     async with services.session_factory() as session:
-        row = await session.get(VerificationLock, cedula_key(parse_cedula(cedula)))
+        row = await session.get(VerificationLock, cedula_key(session, parse_cedula(cedula)))
     assert row is not None
     return row
 

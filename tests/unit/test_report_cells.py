@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,59 @@ def test_answers_of_several_parishes_get_one_block_each_and_are_counted() -> Non
     tacamoros = table[table.index(["PARROQUIA: Tacamoros (Sozoranga, Loja)", "", ""]) :]
     assert [r[1] for r in tacamoros[2:4]] == ["1. Pocas unidades", "2. Falta transporte"]
     counts = counts_table(data)
-    assert counts[1][:6] == ["Amarillos", "110554", "Chaguarpamba", "Loja", "0", "1"]
-    assert counts[2][4:] == ["2", "0", "0", "0", "2", "2", "0"]
-    assert counts[-1] == ["TOTAL", "", "", "", "2", "1", "0", "0", "3", "3", "0"]
+    assert counts[1][:6] == ["Amarillos", "110554", "Chaguarpamba", "Loja", 0, 1]
+    assert counts[2][4:] == [2, 0, 0, 0, 2, 2, 0]
+    assert counts[-1] == ["TOTAL", "", "", "", 2, 1, 0, 0, 3, 3, 0]
+
+
+# Answers a citizen could type that a `;` (Spanish-locale) or `,` reader would cut into cells.
+SPLIT_FORMULAS = [
+    "x;=cmd|' /C calc'!A0;",
+    "a,+1",
+    "b\n@SUM(A1)",
+    'c;"=1+1"',
+    "d; -2",
+    "e\t=1",
+    '=HYPERLINK("http://malo.example";"clic")',
+    " =1+1",
+]
+
+
+def _cells_read_with(text: str, delimiter: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_an_answer_with_semicolons_becomes_no_formula_in_a_spanish_spreadsheet(
+    delimiter: str,
+) -> None:
+    text = to_csv([["Respuesta", *SPLIT_FORMULAS], ["otra", "1. " + SPLIT_FORMULAS[0]]])
+
+    cells = _cells_read_with(text, delimiter)
+
+    assert len(cells) > len(SPLIT_FORMULAS)
+    for cell in cells:
+        assert not cell.lstrip(' "').startswith(("=", "+", "-", "@")), cell
+        assert not cell.startswith(("\t", "\r")), cell
+
+
+def test_a_comma_reader_still_reads_each_answer_whole() -> None:
+    [row] = list(csv.reader(io.StringIO(to_csv([SPLIT_FORMULAS]))))
+    assert row[0] == "x;'=cmd|' /C calc'!A0;"
+    assert [cell.replace("'", "") for cell in row] == [v.replace("'", "") for v in SPLIT_FORMULAS]
+
+
+def test_xlsx_counts_and_deadlines_are_typed_cells(tmp_path: Path) -> None:
+    at = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    write_xlsx({"s": [["Tacamoros", 3, 2.5, date(2026, 12, 20), at, "0102"]]}, tmp_path / "x.xlsx")
+    cells = next(load_workbook(tmp_path / "x.xlsx")["s"].iter_rows())
+    assert [c.value for c in cells] == [
+        "Tacamoros",
+        3,
+        2.5,
+        datetime(2026, 12, 20),
+        datetime(2026, 11, 20, 15, 0),
+        "0102",
+    ]
+    assert [c.data_type for c in cells] == ["s", "n", "n", "d", "d", "s"]
+    assert cells[3].is_date and cells[4].is_date
