@@ -15,6 +15,7 @@ from bot.cli.data import data_app
 from bot.cli.db import db_app
 from bot.cli.dialogues import dialogues_app
 from bot.cli.exports import export_app
+from bot.cli.offices import import_offices_command as _registers_import_offices  # noqa: F401
 from bot.cli.registry import import_app
 from bot.cli.reports import reports_app
 from bot.cli.staff import staff_app

@@ -2,7 +2,8 @@
 
 Shared by the dialogue, left-out-person and commitments flows. A typed name is looked up with
 `TerritoryDirectory.find`; a canton name resolves to its cabecera parish; several homonyms or an
-unknown name get buttons with the candidates («place:<code>»).
+unknown name get buttons with the candidates («place:<code>»), labelled with canton and
+province; «San José, Chambo» narrows homonyms by canton.
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ def resolve_parish(ctx: FlowContext, answer: Answer) -> ParishAnswer:
         return ParishAnswer(match.places[0], None)
     if match.places:
         options = tuple(Option(PREFIX + p.code, p.label) for p in match.places)
-        return ParishAnswer(
-            None, Reply(ctx.t("Hay varias parroquias con ese nombre. ¿Cuál es la suya?"), options)
-        )
+        text = ctx.t("Hay varias parroquias con ese nombre. ¿Cuál es la suya?")
+        if match.more:
+            text += "\n" + ctx.t(
+                "Si no está en la lista, escriba el nombre y su cantón. "
+                "Por ejemplo: San José, Chambo"
+            )
+        return ParishAnswer(None, Reply(text, options))
     if match.suggestions:
         options = tuple(Option(PREFIX + p.code, p.label) for p in match.suggestions)
         names = ", ".join(p.name for p in match.suggestions)

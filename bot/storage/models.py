@@ -69,6 +69,9 @@ class Zone(Base):
     __tablename__ = "zones"
     code: Mapped[str] = mapped_column(String(10), primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
+    # Province (2-digit) and canton (4-digit) codes the zonal coordination serves, space-separated;
+    # a canton code wins over its province (Quito, Guayaquil).
+    serves: Mapped[str | None] = mapped_column(String(200))
 
 
 class District(Base):
@@ -82,6 +85,11 @@ class District(Base):
     hours: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     af_households: Mapped[int | None] = mapped_column(Integer)
+    services: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+    checked_on: Mapped[date | None] = mapped_column(Date)
+    # True once staff imported the office directory row: shipped data no longer overwrites it.
+    staff_edited: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Canton(Base):
@@ -94,6 +102,8 @@ class Canton(Base):
     name_key: Mapped[str] = mapped_column(String(80), index=True)
     district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
     district_source: Mapped[str | None] = mapped_column(String(120))
+    # V confirmed · P one press source · D derived · U uncertain (shared/domain.md).
+    district_confidence: Mapped[str | None] = mapped_column(String(1))
 
 
 class Parish(Base):
@@ -104,6 +114,17 @@ class Parish(Base):
     canton_code: Mapped[str] = mapped_column(ForeignKey("cantons.code"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     name_key: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class ParishDistrict(Base):
+    """The district office serving one parish, where a canton has several offices (Quito)."""
+
+    __tablename__ = "parish_districts"
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), primary_key=True)
+    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[str] = mapped_column(String(1))
+    staff_edited: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 # --- beneficiary registry ----------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Loads the shipped reference data (territory, zones, districts) idempotently."""
+"""Loads the shipped reference data (territory, zones, districts, jurisdictions) idempotently.
+
+Staff data wins: an office row imported by staff (`python -m bot import offices`), a canton
+mapping edited by staff and a parish mapping imported by staff are never overwritten by a reload.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.text import name_key
-from bot.storage.models import Canton, District, Parish, Province, Zone
+from bot.storage.models import Canton, District, Parish, ParishDistrict, Province, Zone
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHIPPED_SOURCE_PREFIX = "datos de referencia: "
@@ -38,18 +42,23 @@ async def load_reference_data(session: AsyncSession) -> ReferenceCounts:
     for row in _rows("provinces.csv"):
         await session.merge(Province(code=row["code"], name=row["name"], timezone=row["timezone"]))
     for row in _rows("zones.csv"):
-        await session.merge(Zone(code=row["code"], name=row["name"]))
+        await session.merge(
+            Zone(code=row["code"], name=row["name"], serves=row.get("serves") or None)
+        )
     await session.flush()
     for row in _rows("districts.csv"):
         district = await session.get(District, row["code"])
         if district is None:
-            district = District(code=row["code"])
+            district = District(code=row["code"], staff_edited=False)
             session.add(district)
-        district.name, district.zone_code = row["name"], row["zone_code"]
         district.af_households = int(row["af_households"]) if row["af_households"] else None
+        if district.staff_edited:
+            continue
+        district.name, district.zone_code = row["name"], row["zone_code"]
         district.address = row["address"] or district.address
         district.hours = row["hours"] or district.hours
         district.phone = row["phone"] or district.phone
+        district.source = SHIPPED_SOURCE_PREFIX + "seed 003 §2.1.3 (código, nombre y zona)"
     await session.flush()
     mapping = {r["canton_code"]: r for r in _rows("canton_districts.csv")}
     existing = {c.code: c for c in await session.scalars(select(Canton))}
@@ -70,6 +79,7 @@ async def load_reference_data(session: AsyncSession) -> ReferenceCounts:
         if shipped is not None and not staff_edited:
             canton.district_code = shipped["district_code"]
             canton.district_source = SHIPPED_SOURCE_PREFIX + shipped["source"]
+            canton.district_confidence = shipped.get("confidence") or None
     await session.flush()
     parishes = {p.code: p for p in await session.scalars(select(Parish))}
     for row in _rows("parishes.csv"):
@@ -90,7 +100,24 @@ async def load_reference_data(session: AsyncSession) -> ReferenceCounts:
                 name_key(row["name"]),
             )
     await session.flush()
+    await _load_parish_districts(session)
     return await count_reference_data(session)
+
+
+async def _load_parish_districts(session: AsyncSession) -> None:
+    """Parish-level jurisdictions (cantons with several offices); staff rows are kept."""
+    existing = {p.parish_code: p for p in await session.scalars(select(ParishDistrict))}
+    for row in _rows("parish_districts.csv"):
+        mapping = existing.get(row["parish_code"])
+        if mapping is None:
+            mapping = ParishDistrict(parish_code=row["parish_code"], staff_edited=False)
+            session.add(mapping)
+        elif mapping.staff_edited:
+            continue
+        mapping.district_code = row["district_code"]
+        mapping.source = SHIPPED_SOURCE_PREFIX + row["source"]
+        mapping.confidence = row["confidence"]
+    await session.flush()
 
 
 async def count_reference_data(session: AsyncSession) -> ReferenceCounts:
@@ -131,3 +158,4 @@ async def set_canton_district(
         raise LookupError(f"no district {district_code}")
     canton.district_code = district_code
     canton.district_source = f"editado por {editor}"
+    canton.district_confidence = "V" if district_code is not None else None

@@ -1,11 +1,15 @@
-"""«¿Dónde queda mi oficina?»: parish or canton name → district directorate and how to reach it."""
+"""«¿Dónde queda mi oficina?»: parish or canton name → district directorate and how to reach it.
+
+Homonyms («Baños», «Santa Rosa») are asked back with canton and province; a place no source
+maps to an office gets its zonal coordination and the call centre, never a guessed office.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.services.territory import Place
+from bot.services.territory import Match, Office, OfficeAnswer, Place
 
 
 class OfficeFlow:
@@ -41,7 +45,7 @@ class OfficeFlow:
     async def step(
         self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
     ) -> Outcome:
-        """Resolves the place (with suggestions on typos) and shows its office."""
+        """Resolves the place (asking back on homonyms and typos) and shows who serves it."""
         territory = ctx.services.territory
         if answer.option and answer.option.startswith("place:"):
             place = territory.get(answer.option.removeprefix("place:"))
@@ -50,61 +54,83 @@ class OfficeFlow:
         match = territory.find(answer.text)
         if len(match.places) == 1:
             return Outcome([self._office_reply(ctx, match.places[0])])
+        return Outcome([self._ask_back(ctx, match)], step="asking_place")
+
+    def _ask_back(self, ctx: FlowContext, match: Match) -> Reply:
+        """Several places share the name, or none matched: the citizen chooses or retypes."""
         candidates = match.places or match.suggestions
         if not candidates:
-            return Outcome(
-                [
-                    Reply(
-                        ctx.t(
-                            "No encontré ninguna parroquia ni cantón con ese nombre. "
-                            "Revise cómo se escribe e intente otra vez."
-                        )
-                    )
-                ],
-                step="asking_place",
+            return Reply(
+                ctx.t(
+                    "No encontré ninguna parroquia ni cantón con ese nombre. "
+                    "Revise cómo se escribe e intente otra vez."
+                )
             )
-        text = (
-            ctx.t("Hay varios lugares con ese nombre. ¿Cuál es el suyo?")
-            if match.places
-            else ctx.t("No encontré ese nombre exacto. ¿Quiso decir alguno de estos?")
-        )
+        if match.places:
+            lines = [ctx.t("Hay varios lugares con ese nombre. ¿Cuál es el suyo?")]
+            if match.more:
+                lines.append(
+                    ctx.t(
+                        "Si no está en la lista, escriba el nombre y su cantón. "
+                        "Por ejemplo: San José, Chambo"
+                    )
+                )
+            text = "\n".join(lines)
+        else:
+            text = ctx.t("No encontré ese nombre exacto. ¿Quiso decir alguno de estos?")
         options = tuple(Option(f"place:{p.code}", p.label) for p in candidates)
-        return Outcome([Reply(text, options)], step="asking_place")
+        return Reply(text, options)
 
     def _office_reply(self, ctx: FlowContext, place: Place) -> Reply:
-        territory = ctx.services.territory
-        office = territory.office_for(place)
-        phone = ctx.settings.call_centre
-        if office is None:
-            nearby = territory.offices_in_province(place.province_code)
-            lines = [
-                ctx.t(
-                    "Aún no tenemos registrada la dirección distrital que atiende a {place}.",
-                    place=place.label,
-                )
-            ]
-            if nearby:
-                lines.append(ctx.t("Direcciones distritales de su provincia:"))
-                lines.extend(f"• {o.code} {o.name}" for o in nearby)
-            lines.append(
-                ctx.t("Llame gratis al {phone} para que le indiquen su oficina.", phone=phone)
-            )
-            return Reply("\n".join(lines))
+        """The office that serves the place, or an honest «we do not know yet»."""
+        known = ctx.services.territory.answer_for(place)
+        if known.office is None:
+            return Reply("\n".join(self._unknown_lines(ctx, known)))
+        return Reply("\n".join(self._office_lines(ctx, known, known.office)))
+
+    def _office_lines(self, ctx: FlowContext, known: OfficeAnswer, office: Office) -> list[str]:
         lines = [
+            ctx.t("Su lugar: {place}.", place=known.place.label),
             ctx.t(
-                "{place} es atendida por la Dirección Distrital {code} – {name} ({zone}).",
-                place=place.label,
+                "Le atiende la Dirección Distrital {code} – {name}.",
                 code=office.code,
                 name=office.name,
-                zone=office.zone_name,
             ),
-            ctx.t("Allí está el Balcón de Servicios, donde le atienden en persona."),
+            ctx.t("Allí está el Balcón de Servicios. Allí le atienden en persona."),
         ]
+        if known.confidence in ("D", "U"):
+            lines.append(
+                ctx.t(
+                    "Este dato aún no está confirmado. Antes de viajar, llame a la línea gratuita."
+                )
+            )
         if office.address:
             lines.append(ctx.t("Dirección: {address}", address=office.address))
+        else:
+            lines.append(ctx.t("Aún no tenemos la dirección. Pídala en la línea gratuita."))
         if office.hours:
             lines.append(ctx.t("Horario: {hours}", hours=office.hours))
         if office.phone:
             lines.append(ctx.t("Teléfono: {phone}", phone=office.phone))
-        lines.append(ctx.t("Línea gratuita: {phone}", phone=phone))
-        return Reply("\n".join(lines))
+        if office.services:
+            lines.append(ctx.t("Trámites: {services}", services=office.services))
+        lines.append(ctx.t("Línea gratuita: {phone}", phone=ctx.settings.call_centre))
+        return lines
+
+    def _unknown_lines(self, ctx: FlowContext, known: OfficeAnswer) -> list[str]:
+        lines = [
+            ctx.t("Su lugar: {place}.", place=known.place.label),
+            ctx.t("Todavía no sabemos qué oficina atiende a su lugar."),
+        ]
+        if known.city_offices:
+            lines.append(ctx.t("En su cantón hay estas oficinas:"))
+            lines.extend(f"• {o.code} {o.name}" for o in known.city_offices)
+        if known.zone is not None:
+            lines.append(ctx.t("Su coordinación zonal es: {zone}.", zone=known.zone.name))
+        lines.append(
+            ctx.t(
+                "Llame gratis al {phone}. Allí le dicen a qué oficina ir.",
+                phone=ctx.settings.call_centre,
+            )
+        )
+        return lines
