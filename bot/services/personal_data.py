@@ -163,6 +163,9 @@ PERSONAL_COLUMNS: dict[str, PersonalColumn] = {
     # not the bot's data about a citizen
     "beneficiaries.cedula": PersonalColumn(None, _N),  # the ministry's registry, imported
     "beneficiaries.mobile": PersonalColumn(None, _N),
+    "beneficiaries.names": PersonalColumn(None, _N),
+    "beneficiaries.birth_date": PersonalColumn(None, _N),
+    "beneficiaries.fingerprint_code": PersonalColumn(None, _N),
     "staff.telegram_user_id": PersonalColumn(None, _N),  # staff accounts
     "districts.phone": PersonalColumn(None, _N),  # an office's public phone
     "districts.address": PersonalColumn(None, _N),  # an office's street address
