@@ -23,7 +23,7 @@ from bot.domain.staff import Role, StaffScope
 from bot.i18n import translator
 from bot.services import audit
 from bot.storage.models import Case, CaseUpdate, Contact, District, OutboxMessage
-from notificaciones.outbox import PENDING, enqueue
+from notificaciones.outbox import CANCELLED, FAILED, OPTED_OUT, SENT, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,8 @@ async def unlink_reporter(session: AsyncSession, contact_id: int) -> list[str]:
             sql_update(OutboxMessage)
             .where(
                 OutboxMessage.dedupe_key.like(f"case:{case.id}:update:%"),
-                OutboxMessage.status != PENDING,  # erasure withdrew the queued ones first
+                # settled ones only: erasure withdrew the queued ones first
+                OutboxMessage.status.in_((SENT, FAILED, OPTED_OUT, CANCELLED)),
             )
             .values(
                 body="",

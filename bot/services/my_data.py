@@ -21,10 +21,11 @@ from bot.storage.models import (
     OutboxMessage,
     Subscription,
 )
-from notificaciones.outbox import PENDING, SENDING, UNKNOWN
+from notificaciones.outbox import CANCELLED, FAILED, OPTED_OUT, PENDING, SENT
 
-# A message still in flight keeps its text until the dispatcher has settled it.
-_IN_FLIGHT = (PENDING, SENDING, UNKNOWN)
+# Only settled messages lose their text: one still in flight (claimed, or with an outcome to
+# reconcile) may yet be sent, and must be sent whole.
+SETTLED = (SENT, FAILED, OPTED_OUT, CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ async def erase_contact_data(session: AsyncSession, contact: Contact, now: datet
             .where(
                 OutboxMessage.channel == channel,
                 OutboxMessage.address == address,
-                OutboxMessage.status.not_in(_IN_FLIGHT),
+                OutboxMessage.status.in_(SETTLED),
             )
             .values(body="")
             .execution_options(synchronize_session=False)

@@ -156,7 +156,7 @@ PERSONAL_COLUMNS: dict[str, PersonalColumn] = {
     # messages to the citizen
     "outbox.address": PersonalColumn("messages", _K),
     "outbox.dedupe_key": PersonalColumn("messages", _K),
-    "outbox.body": PersonalColumn("messages", _E),
+    "outbox.body": PersonalColumn("messages", _E),  # once settled: in flight, sent whole
     # security, pseudonymised
     "verification_locks.key": PersonalColumn("security", _K),
     "audit_log.actor_ref": PersonalColumn("security", _K),
