@@ -239,3 +239,16 @@ async def enqueue_many(
         result = await session.execute(statement, rows[start : start + chunk])
         added += len(result.all())
     return added
+
+
+async def withdraw(session: AsyncSession, ids: list[int], *, now: datetime, reason: str) -> int:
+    """Withdraws the rows `ids` that are still pending (never claimed); returns how many."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(sorted(ids)), OutboxMessage.status == PENDING)
+        .values(status=CANCELLED, updated_at=now, last_error=reason[:200])
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS, can_move_case
@@ -21,8 +22,8 @@ from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
 from bot.domain.staff import Role, StaffScope
 from bot.i18n import translator
 from bot.services import audit
-from bot.storage.models import Case, CaseUpdate, Contact, District
-from notificaciones.outbox import enqueue
+from bot.storage.models import Case, CaseUpdate, Contact, District, OutboxMessage
+from notificaciones.outbox import CANCELLED, FAILED, OPTED_OUT, SENT, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -306,3 +307,33 @@ async def _notify_reporter(
         now=now,
     )
     return message is not None
+
+
+async def unlink_reporter(session: AsyncSession, contact_id: int) -> list[str]:
+    """Cuts a citizen's cases from them on erasure; returns the case numbers.
+
+    A case stays for the district's follow-up with its description, parish and category; its
+    cédula, whereabouts text, reporter and consent are emptied, and its status notices in the
+    outbox lose their text and the key that named the case, so nothing links it to the chat.
+    """
+    cases = list(await session.scalars(select(Case).where(Case.reporter_contact_id == contact_id)))
+    for case in cases:
+        case.cedula = None
+        case.contact_info = None
+        case.reporter_contact_id = None
+        case.reporter_consent = False
+        await session.execute(
+            sql_update(OutboxMessage)
+            .where(
+                OutboxMessage.dedupe_key.like(f"case:{case.id}:update:%"),
+                # settled ones only: erasure withdrew the queued ones first
+                OutboxMessage.status.in_((SENT, FAILED, OPTED_OUT, CANCELLED)),
+            )
+            .values(
+                body="",
+                dedupe_key=literal("erased:", String) + cast(OutboxMessage.id, String),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    await session.flush()
+    return [case.number for case in cases]

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dialogue import MAX_ANSWER_CHARS, QUESTIONS, check_length
@@ -160,3 +160,11 @@ async def record_answers(
     await session.flush()
     log.info("dialogue answers stored: %s", stored)
     return stored
+
+
+async def delete_answers_of(session: AsyncSession, contact_id: int) -> int:
+    """Deletes a citizen's dialogue answers on erasure; returns how many were deleted."""
+    result = await session.execute(
+        delete(DialogueAnswer).where(DialogueAnswer.contact_id == contact_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

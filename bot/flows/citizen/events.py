@@ -167,7 +167,9 @@ class EventsFlow:
                 )
             return self._ask_phone(ctx, data)
         if answer.option == UNSUBSCRIBE:
-            removed = await subscriptions.unsubscribe(ctx.session, ctx.contact, parish_code=parish)
+            removed = await subscriptions.unsubscribe(
+                ctx.session, ctx.contact, now=ctx.now, parish_code=parish
+            )
             await self._audit(ctx, "subscription_removed", parish, str(removed))
             return Outcome(
                 [
@@ -359,7 +361,11 @@ class UnsubscribeEventsFlow:
     async def _remove(self, ctx: FlowContext, chosen: list[SubscriptionView]) -> Outcome:
         for sub in chosen:
             await subscriptions.unsubscribe(
-                ctx.session, ctx.contact, parish_code=sub.parish_code, channel=sub.channel
+                ctx.session,
+                ctx.contact,
+                now=ctx.now,
+                parish_code=sub.parish_code,
+                channel=sub.channel,
             )
             await audit.record(
                 ctx.session,

@@ -1,11 +1,61 @@
-"""/privacidad: the privacy notice and the citizen's rights."""
+"""/privacidad: the privacy notice, what is kept after erasure, and the citizen's rights.
+
+The notice is written from `bot.services.personal_data.KINDS`, the declared inventory of what the
+bot stores, so it names every kind of data the tables hold (a test keeps the two together).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.flows.base import Answer, FlowContext, Outcome, Reply
-from bot.flows.citizen.welcome import privacy_notice
+from bot.services.personal_data import KINDS
+
+
+def privacy_notice(ctx: FlowContext) -> str:
+    """The short privacy notice (LOPDP) shown at /start."""
+    return ctx.t(
+        "Aviso de privacidad: {ministry} usa sus mensajes solo para responderle. Guardamos este "
+        "chat, su idioma y la parroquia que nos indique (para ofrecérsela la próxima vez); su "
+        "celular y sus suscripciones solo si pide recordatorios; sus respuestas a un Diálogo "
+        "Ciudadano y los casos que pida abrir. Su cédula se usa para la consulta y no se "
+        "guarda, salvo en un caso que usted pida abrir. Detalles en /privacidad; vea lo que "
+        "guardamos con /mis_datos y bórrelo con /borrar_mis_datos.",
+        ministry=ctx.settings.ministry_name,
+    )
+
+
+def full_notice(ctx: FlowContext) -> str:
+    """The whole notice: what is stored and why, what erasure removes, and what stays."""
+    lines = [
+        ctx.t(
+            "Aviso de privacidad: {ministry} usa sus mensajes solo para responderle.",
+            ministry=ctx.settings.ministry_name,
+        ),
+        ctx.t("Guardamos:"),
+    ]
+    lines.extend(f"• {ctx.t(kind.stored)}" for kind in KINDS)
+    lines.append(
+        ctx.t(
+            "Su cédula se usa para consultar el registro del Ministerio y no se guarda, salvo "
+            "en un caso que usted pida abrir."
+        )
+    )
+    lines.append(
+        ctx.t(
+            "Vea todo con /mis_datos. Con /borrar_mis_datos retiramos los mensajes en cola para "
+            "usted y borramos su celular, su parroquia, sus suscripciones, su consentimiento y "
+            "sus respuestas al Diálogo. Después de borrar queda solo:"
+        )
+    )
+    lines.extend(f"• {ctx.t(kind.after_erase)}" for kind in KINDS if kind.after_erase)
+    lines.append(
+        ctx.t(
+            "Si su celular está en el registro de beneficiarios del Ministerio, puede recibir "
+            "por SMS los avisos de su parroquia; para no recibir ninguno, responda BAJA a uno."
+        )
+    )
+    return "\n".join(lines)
 
 
 class PrivacyFlow:
@@ -27,7 +77,7 @@ class PrivacyFlow:
             "corregir y eliminar sus datos. Llame al {phone} si tiene dudas.",
             phone=ctx.settings.call_centre,
         )
-        return Outcome([Reply(privacy_notice(ctx) + "\n" + rights)])
+        return Outcome([Reply(full_notice(ctx) + "\n" + rights)])
 
     async def step(
         self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer

@@ -11,20 +11,10 @@ from typing import Any
 
 from bot.domain.errors import N_, DomainError
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.citizen.privacy import privacy_notice
 from bot.i18n import Translator
 
-CONSENT_VERSION = "2025-08"
-
-
-def privacy_notice(ctx: FlowContext) -> str:
-    """The short privacy notice (LOPDP) shown at /start and by /privacidad."""
-    return ctx.t(
-        "Aviso de privacidad: {ministry} usa sus mensajes solo para responderle. Guardamos su "
-        "número de chat y su idioma; su parroquia, su celular y sus suscripciones solo si usted "
-        "lo acepta. Su cédula se usa para la consulta y no se guarda, salvo que usted pida "
-        "abrir un caso. Vea lo que guardamos con /mis_datos y bórrelo con /borrar_mis_datos.",
-        ministry=ctx.settings.ministry_name,
-    )
+CONSENT_VERSION = "2026-12"  # the notice of bot/flows/privacy.py the contact accepted
 
 
 def record_consent(ctx: FlowContext) -> None:
