@@ -1,6 +1,10 @@
-"""SMS outbox benchmark: enqueue one announcement to 100,000 recipients, then dispatch it.
+"""SMS outbox benchmark: a staff broadcast to 100,000 recipients, queued then dispatched.
 
 Run alone: `python -m bench.sms_outbox [--n 100000] [--skip-postgres]` (BENCH_QUICK=1: 10,000).
+The broadcast takes the path staff use with /difundir (`bot.services.broadcasts`): a draft with
+its preview (audience resolution, digest, segments, cost) in one transaction, then the
+confirmation (the audience resolved again and checked against the digest, quiet hours, bulk
+`INSERT … ON CONFLICT DO NOTHING`) in another, by a national administrator.
 Dispatch goes through the real `TwilioSmsGateway` (twilio's async client, aiohttp) to a local
 Twilio-compatible stub served by a *separate process* on 127.0.0.1, with no rate limit, so the
 CPU time measured here (`time.process_time`) is the dispatcher's own: claims, twilio request
@@ -26,11 +30,13 @@ from sqlalchemy import func, insert, select, text
 
 from bench.harness.report import emit, postgres_admin_url, quick_mode
 from bot.config import Settings
+from bot.domain.staff import Role
+from bot.services.broadcasts import confirm_broadcast, draft_broadcast, staff_audience
+from bot.services.staff import create_staff, scope_of
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.models import Beneficiary, OutboxMessage
 from bot.storage.reference_data import load_reference_data
-from notificaciones.audiences import Audience, enqueue_broadcast
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.gateways.twilio import TwilioSmsGateway
 
@@ -114,14 +120,25 @@ async def _run(label: str, url: str, n: int, stub_url: str) -> None:
     engine = create_engine(url)
     factory = create_session_factory(engine)
 
+    async with factory() as session, session.begin():
+        admin = scope_of(await create_staff(session, name="Bench", role=Role.ADMIN, now=NOW))
+    audience = staff_audience("beneficiarios", "parish", PARISH)
+
     started = time.perf_counter()
     async with factory() as session, session.begin():
-        await enqueue_broadcast(session, Audience(parish_codes=(PARISH,)), BODY, settings, now=NOW)
-    enqueue_seconds = time.perf_counter() - started
+        broadcast, preview = await draft_broadcast(
+            session, admin, audience, BODY, now=NOW, settings=settings
+        )
+    drafted = time.perf_counter()
+    async with factory() as session, session.begin():
+        queued = await confirm_broadcast(session, admin, broadcast.id, now=NOW, settings=settings)
+    confirmed = time.perf_counter()
     async with factory() as session:
-        queued = await session.scalar(select(func.count(OutboxMessage.id)))
-    assert queued == n, (queued, n)
-    emit(f"sms_outbox {label} enqueue", "rows/s", n / enqueue_seconds, "rows/s")
+        rows = await session.scalar(select(func.count(OutboxMessage.id)))
+    assert preview.recipients == queued == rows == n, (preview.recipients, queued, rows, n)
+    emit(f"sms_outbox {label} preview", "rows/s", n / (drafted - started), "rows/s")
+    emit(f"sms_outbox {label} confirm", "rows/s", n / (confirmed - drafted), "rows/s")
+    emit(f"sms_outbox {label} enqueue", "rows/s", n / (confirmed - started), "rows/s")
 
     gateway = TwilioSmsGateway(settings)
     dispatcher = Dispatcher(

@@ -1,26 +1,26 @@
-"""Audiences, broadcast preview and broadcast enqueueing (the service behind staff's /difundir).
+"""Audiences and bulk enqueueing: who a notice is for, and one outbox row per recipient.
 
-An audience selects places (parishes, cantons, district directorates) and optionally programmes.
-Its recipients are the SMS/Telegram subscribers of those parishes plus the beneficiaries with a
-mobile on record; opted-out phones are always excluded and each address gets one message even
-when a household shares a phone. With a programme filter only beneficiaries of those programmes
-are included (subscriptions carry no programme).
+An audience selects places (parishes, cantons, district directorates, or the whole country) and
+its sources: the beneficiaries with a mobile on record (`SOURCE_REGISTRY`, SMS only) and the
+SMS/Telegram subscribers (`SOURCE_SUBSCRIBERS`, optionally of one topic); the scheduled jobs use
+both, a staff broadcast one of them (`bot.services.broadcasts.staff_audience`). Opted-out phones
+are always excluded and each address gets one message even when a household shares a phone. With
+a programme filter only beneficiaries of those programmes are included (subscriptions carry no
+programme).
 
 Each recipient carries the language its texts are written in: a Telegram subscriber's own choice
 (/idioma), a phone's known contact's choice (see `phone_locales`), else None, the default locale.
 Texts rendered per language are rendered once per language (`group_by_locale`), not per person.
-
-Usage:
-    preview = await preview_broadcast(session, audience, body, settings)   # show, then confirm
-    broadcast = await enqueue_broadcast(session, audience, body, settings, now=now, staff_id=…)
+`enqueue_to_recipients` queues one text to a list of recipients in one bulk insert, each message
+moved out of the quiet hours of its recipient's parish time zone: event announcements, deadline
+reminders and staff broadcasts (`bot.services.broadcasts`, which previews first) all go through it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,11 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.quiet_hours import next_allowed
-from bot.domain.sms_text import estimated_cost, prepare_sms, segment_info
+from bot.domain.sms_text import prepare_sms, segment_info
 from bot.i18n import normalise_locale
 from bot.storage.models import (
     Beneficiary,
-    Broadcast,
     Canton,
     Contact,
     OptOut,
@@ -46,6 +45,8 @@ from notificaciones.time_zones import parish_zones
 TOPIC_ALL = "todos"
 TOPIC_EVENTS = "eventos"
 TOPIC_COMMITMENTS = "compromisos"
+SOURCE_REGISTRY = "registry"  # beneficiaries' mobiles on record (SMS)
+SOURCE_SUBSCRIBERS = "subscribers"  # SMS/Telegram subscriptions
 # Up to this many phones, their languages are looked up with IN (…); a larger (national)
 # audience reads every phone contacts know instead, like the opt-out list below.
 LOCALE_LOOKUP_MAX_PHONES = 1000
@@ -53,7 +54,11 @@ LOCALE_LOOKUP_MAX_PHONES = 1000
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a message is for; empty place lists mean 'no place filter' only if `national`."""
+    """Who a message is for; empty place lists mean 'no place filter' only if `national`.
+
+    `sources` says where recipients come from (registry mobiles, subscribers or both); `topic`
+    narrows subscribers to one topic (None: every topic); `channels` the channels reached.
+    """
 
     parish_codes: tuple[str, ...] = ()
     canton_codes: tuple[str, ...] = ()
@@ -62,6 +67,7 @@ class Audience:
     topic: str | None = None
     national: bool = False
     channels: tuple[str, ...] = ("sms",)
+    sources: tuple[str, ...] = (SOURCE_REGISTRY, SOURCE_SUBSCRIBERS)
 
     def to_json(self) -> dict[str, Any]:
         """The audience as JSON (stored with the broadcast)."""
@@ -78,6 +84,7 @@ class Audience:
             topic=data.get("topic"),
             national=bool(data.get("national", False)),
             channels=tuple(data.get("channels", ("sms",))),
+            sources=tuple(data.get("sources", (SOURCE_REGISTRY, SOURCE_SUBSCRIBERS))),
         )
 
     @property
@@ -98,22 +105,6 @@ class Recipient:
     address: str
     parish_code: str | None
     locale: str | None = None
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What a broadcast will cost before it is confirmed."""
-
-    body: str
-    recipients: int
-    sms_recipients: int
-    telegram_recipients: int
-    segments: int
-    encoding: str
-    estimated_cost_usd: Decimal
-    transliterated: bool
-    opted_out_excluded: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _place_filter(query: Any, parish_column: Any, audience: Audience) -> Any:
@@ -175,7 +166,7 @@ async def audience_recipients(
     if audience.is_empty:
         return [], 0
     found: dict[tuple[str, str], Recipient] = {}
-    if "sms" in audience.channels:
+    if SOURCE_REGISTRY in audience.sources and "sms" in audience.channels:
         query: Any = select(Beneficiary.mobile, Beneficiary.parish_code).where(
             Beneficiary.mobile.is_not(None)
         )
@@ -184,7 +175,7 @@ async def audience_recipients(
         query = _place_filter(query, Beneficiary.parish_code, audience).order_by(Beneficiary.id)
         for phone, parish in (await session.execute(query)).all():
             found.setdefault(("sms", phone), Recipient("sms", phone, parish))
-    if not audience.programmes:
+    if SOURCE_SUBSCRIBERS in audience.sources and not audience.programmes:
         subscribers: Any = (
             select(
                 Subscription.channel, Subscription.address, Subscription.parish_code, Contact.locale
@@ -228,33 +219,6 @@ def group_by_locale(
     return groups
 
 
-async def preview_broadcast(
-    session: AsyncSession, audience: Audience, body: str, settings: Settings
-) -> Preview:
-    """Counts recipients, segments and the estimated SMS cost of a broadcast; sends nothing."""
-    text = prepare_sms(body, transliterate_accents=settings.sms_transliterate)
-    info = segment_info(text)
-    recipients, excluded = await audience_recipients(session, audience)
-    sms = sum(1 for r in recipients if r.channel == "sms")
-    notes: list[str] = []
-    if text != body.strip() and settings.sms_transliterate:
-        notes.append("transliterated")
-    if info.encoding == "UCS-2":
-        notes.append("ucs2")
-    return Preview(
-        body=text,
-        recipients=len(recipients),
-        sms_recipients=sms,
-        telegram_recipients=len(recipients) - sms,
-        segments=info.segments,
-        encoding=info.encoding,
-        estimated_cost_usd=estimated_cost(info.segments, sms, settings.sms_cost_per_segment_usd),
-        transliterated="transliterated" in notes,
-        opted_out_excluded=excluded,
-        notes=notes,
-    )
-
-
 async def enqueue_to_recipients(
     session: AsyncSession,
     recipients: list[Recipient],
@@ -289,43 +253,4 @@ async def enqueue_to_recipients(
                 broadcast_id=broadcast_id,
             )
         )
-    added = await enqueue_many(session, messages, now=now)
-    return added
-
-
-async def enqueue_broadcast(
-    session: AsyncSession,
-    audience: Audience,
-    body: str,
-    settings: Settings,
-    *,
-    now: datetime,
-    staff_id: int | None = None,
-    broadcast: Broadcast | None = None,
-) -> Broadcast:
-    """Confirms a broadcast: stores it (or the given draft) and queues its messages once."""
-    preview = await preview_broadcast(session, audience, body, settings)
-    if broadcast is None:
-        broadcast = Broadcast(
-            staff_id=staff_id, audience=audience.to_json(), body=body, created_at=now
-        )
-        session.add(broadcast)
-    broadcast.recipients = preview.recipients
-    broadcast.segments = preview.segments
-    broadcast.estimated_cost_usd = preview.estimated_cost_usd
-    broadcast.status = "confirmado"
-    broadcast.confirmed_at = now
-    await session.flush()
-    recipients, _excluded = await audience_recipients(session, audience)
-    await enqueue_to_recipients(
-        session,
-        recipients,
-        body=body,
-        kind="broadcast",
-        key_prefix=f"broadcast:{broadcast.id}",
-        due_at=now,
-        now=now,
-        settings=settings,
-        broadcast_id=broadcast.id,
-    )
-    return broadcast
+    return await enqueue_many(session, messages, now=now)

@@ -391,8 +391,22 @@ class Staff(Base):
 # --- notifications ----------------------------------------------------------------------------
 
 
+# A broadcast's `status`, the one vocabulary of that column (`bot.services.broadcasts`).
+BROADCAST_DRAFT = "borrador"  # previewed, waiting for the staff member's confirmation
+BROADCAST_CONFIRMED = "confirmada"  # confirmed: its messages are in the outbox
+BROADCAST_CANCELLED = "cancelada"  # cancelled at preview: nothing was queued
+
+
 class Broadcast(Base):
-    """A staff broadcast: audience, text, preview figures and confirmation."""
+    """A staff broadcast: audience, text, preview figures and confirmation.
+
+    `audience` is `notificaciones.audiences.Audience.to_json()` plus the `digest` of the exact
+    recipient list the preview counted. `recipients`, `segments` and `estimated_cost_usd` are the
+    preview's figures: `segments` is the **total** of SMS segments the broadcast costs (segments
+    per SMS × SMS recipients; Telegram messages count none), the figure the cost comes from —
+    each outbox row keeps its own per-message `segments`. `status` is one of `BROADCAST_DRAFT`,
+    `BROADCAST_CONFIRMED`, `BROADCAST_CANCELLED`.
+    """
 
     __tablename__ = "broadcasts"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -402,7 +416,7 @@ class Broadcast(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     segments: Mapped[int] = mapped_column(Integer, default=0)
     estimated_cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
-    status: Mapped[str] = mapped_column(String(16), default="borrador")
+    status: Mapped[str] = mapped_column(String(16), default=BROADCAST_DRAFT)
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
 

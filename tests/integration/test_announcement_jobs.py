@@ -8,8 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.sms_text import segment_info
+from bot.domain.staff import Role, StaffScope
 from bot.flows.engine import FlowEngine
+from bot.services.broadcasts import BroadcastError, confirm_broadcast, draft_broadcast
 from bot.services.container import Services
+from bot.services.staff import create_staff, scope_of
 from bot.storage.models import Beneficiary, Contact, Event, OptOut, OutboxMessage, Subscription
 from notificaciones import audiences
 from notificaciones.audiences import (
@@ -17,10 +20,8 @@ from notificaciones.audiences import (
     Audience,
     Recipient,
     audience_recipients,
-    enqueue_broadcast,
     group_by_locale,
     phone_locales,
-    preview_broadcast,
 )
 from notificaciones.jobs import run_jobs
 from tests.support.chat import Chat
@@ -162,37 +163,46 @@ async def test_a_late_event_is_announced_in_the_morning_not_at_night(
     assert {r.next_attempt_at for r in rows} == {datetime(2026, 12, 9, 12, 0, tzinfo=UTC)}
 
 
+async def _admin(services: Services) -> StaffScope:
+    async with services.session_factory() as session, session.begin():
+        staff = await create_staff(session, name="Admin", role=Role.ADMIN, now=services.clock())
+    return scope_of(staff)
+
+
 async def test_preview_counts_unique_phones_segments_and_cost_without_sending(
     services: Services, clock: FakeClock
 ) -> None:
     await _people(services, clock())
-    audience = Audience(canton_codes=("1112",))
+    admin = await _admin(services)
+    audience = Audience(canton_codes=("1112",))  # registry mobiles and subscribers
 
-    async with services.session_factory() as session:
-        preview = await preview_broadcast(
-            session, audience, "Reunión informativa el sábado", services.settings
+    async with services.session_factory() as session, session.begin():
+        broadcast, preview = await draft_broadcast(
+            session,
+            admin,
+            audience,
+            "Reunión informativa el sábado",
+            now=clock(),
+            settings=services.settings,
         )
-    assert preview.body == "Reunion informativa el sabado"
-    assert preview.encoding == "GSM-7" and preview.segments == 1
+    assert preview.sms_body == "Reunion informativa el sabado"
+    assert preview.encoding == "GSM-7" and preview.segments_per_sms == 1
     # Tacamoros (2 phones + 1 subscriber) and 111250 (1 phone); the opted-out phone excluded.
-    assert preview.sms_recipients == 4
+    assert preview.sms == 4
     assert preview.opted_out_excluded == 1
-    assert str(preview.estimated_cost_usd) == "0.20"
+    assert str(preview.cost_usd) == "0.20"
     assert await _outbox(services) == []
 
     async with services.session_factory() as session, session.begin():
-        broadcast = await enqueue_broadcast(
-            session, audience, "Reunión informativa el sábado", services.settings, now=clock()
+        queued = await confirm_broadcast(
+            session, admin, broadcast.id, now=clock(), settings=services.settings
         )
     async with services.session_factory() as session, session.begin():
-        await enqueue_broadcast(
-            session,
-            audience,
-            "Reunión informativa el sábado",
-            services.settings,
-            now=clock(),
-            broadcast=await session.get(type(broadcast), broadcast.id),
-        )
+        with pytest.raises(BroadcastError):  # confirmed once: never queued a second time
+            await confirm_broadcast(
+                session, admin, broadcast.id, now=clock(), settings=services.settings
+            )
+    assert queued == 4
     rows = await _outbox(services)
     assert len(rows) == 4 and {r.broadcast_id for r in rows} == {broadcast.id}
 
@@ -201,14 +211,17 @@ async def test_programme_filter_reaches_only_that_programmes_beneficiaries(
     services: Services, clock: FakeClock
 ) -> None:
     await _people(services, clock())
-    async with services.session_factory() as session:
-        preview = await preview_broadcast(
+    admin = await _admin(services)
+    async with services.session_factory() as session, session.begin():
+        _broadcast, preview = await draft_broadcast(
             session,
+            admin,
             Audience(parish_codes=(TACAMOROS,), programmes=("MMA",)),
             "x",
-            services.settings,
+            now=clock(),
+            settings=services.settings,
         )
-    assert preview.sms_recipients == 1
+    assert preview.sms == 1
 
 
 async def test_each_recipient_gets_the_announcement_in_their_own_language(

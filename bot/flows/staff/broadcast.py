@@ -15,14 +15,16 @@ from bot.flows.staff.access import (
 )
 from bot.services.authz import Action
 from bot.services.broadcasts import (
-    Audience,
+    SOURCE_CHOICES,
     AudienceChanged,
     Preview,
     authorize_audience,
     cancel_broadcast,
     confirm_broadcast,
     draft_broadcast,
+    staff_audience,
 )
+from notificaciones.audiences import Audience
 
 
 class StaffBroadcastFlow:
@@ -83,7 +85,7 @@ class StaffBroadcastFlow:
     async def _choosing_source(
         self, ctx: FlowContext, data: dict[str, Any], answer: Answer
     ) -> Outcome:
-        if answer.option not in ("beneficiarios", "suscriptores"):
+        if answer.option not in SOURCE_CHOICES:
             return await self.start(ctx, {})
         scope = await current_scope(ctx)
         return self._ask_territory(
@@ -110,7 +112,6 @@ class StaffBroadcastFlow:
             "territory_kind": target.kind,
             "territory_code": target.code,
             "territory_label": target.label,
-            "district_code": target.district_code,
         }
         await authorize_audience(
             ctx.session, await current_scope(ctx), self._audience(data), ctx.now
@@ -156,12 +157,8 @@ class StaffBroadcastFlow:
         )
 
     def _audience(self, data: dict[str, Any]) -> Audience:
-        return Audience(
-            source=data["source"],
-            territory_kind=data["territory_kind"],
-            territory_code=data["territory_code"],
-            district_code=data["district_code"],
-            programme=data.get("programme"),
+        return staff_audience(
+            data["source"], data["territory_kind"], data["territory_code"], data.get("programme")
         )
 
     async def _writing_text(
@@ -174,8 +171,7 @@ class StaffBroadcastFlow:
             self._audience(data),
             answer.text,
             now=ctx.now,
-            cost_per_segment=ctx.settings.sms_cost_per_segment_usd,
-            transliterate=ctx.settings.sms_transliterate,
+            settings=ctx.settings,
         )
         return self._preview(ctx, {**data, "broadcast_id": broadcast.id}, preview, broadcast.body)
 
@@ -235,8 +231,7 @@ class StaffBroadcastFlow:
                 scope,
                 broadcast_id,
                 now=ctx.now,
-                cost_per_segment=ctx.settings.sms_cost_per_segment_usd,
-                transliterate=ctx.settings.sms_transliterate,
+                settings=ctx.settings,
             )
         except AudienceChanged as changed:
             # The draft now holds the new figures: show them and ask again.
