@@ -355,7 +355,9 @@ def _told(rules: EligibilityRules, h: Household) -> Reason:
                 ),
                 params,
             )
-        return Reason(N_("Su puntaje de {score} está bajo la línea de pobreza, que es {cutoff}."), params)
+        return Reason(
+            N_("Su puntaje de {score} está bajo la línea de pobreza, que es {cutoff}."), params
+        )
     return {
         RsLevel.EXTREME: Reason(N_("Usted nos dijo que su hogar está en extrema pobreza.")),
         RsLevel.POVERTY: Reason(N_("Usted nos dijo que su hogar está en pobreza.")),
@@ -402,7 +404,9 @@ def _payee_age(rules: EligibilityRules, p: Programme, h: Household) -> Verdict |
         (("low", r.min_payee_age), ("high", r.max_payee_age)),
     )
     if h.age > r.max_payee_age:
-        older = Reason(N_("Desde los 65 años, las opciones son las pensiones para adultos mayores."))
+        older = Reason(
+            N_("Desde los 65 años, las opciones son las pensiones para adultos mayores.")
+        )
         return Verdict(p, Likelihood.NO, (why, older), None)
     return Verdict(p, Likelihood.NO, (why,), None)
 
@@ -460,7 +464,9 @@ def _bdhv(rules: EligibilityRules, h: Household) -> Verdict:
 
 
 def _age_reason(h: Household, minimum: int) -> Reason:
-    return Reason(N_("Tiene {age} años (desde {min} años aplica)."), (("age", h.age), ("min", minimum)))
+    return Reason(
+        N_("Tiene {age} años (desde {min} años aplica)."), (("age", h.age), ("min", minimum))
+    )
 
 
 def _mma(rules: EligibilityRules, h: Household) -> Verdict:
@@ -516,7 +522,10 @@ def _ptuv(rules: EligibilityRules, h: Household) -> Verdict:
     likelihood, reasons = _rs_fit(rules, h, extreme_only=False)
     if likelihood is Likelihood.NO and not r.poverty_rule_certain:
         likelihood = Likelihood.POSSIBLE
-        reasons = (Reason(N_("No está claro si esta pensión pide estar en pobreza.")), _told(rules, h))
+        reasons = (
+            Reason(N_("No está claro si esta pensión pide estar en pobreza.")),
+            _told(rules, h),
+        )
     if likelihood is Likelihood.NO:
         return Verdict(p, likelihood, reasons, None)
     return Verdict(p, likelihood, (has, *reasons, at65), r.amount)
@@ -576,7 +585,11 @@ def _b1000(rules: EligibilityRules, h: Household) -> Verdict:
             "Hay pagos extra si se hacen los controles de salud: {at_birth} al nacer, "
             "{at_one_year} al año y {at_two_years} a los 2 años."
         ),
-        (("at_birth", r.at_birth), ("at_one_year", r.at_one_year), ("at_two_years", r.at_two_years)),
+        (
+            ("at_birth", r.at_birth),
+            ("at_one_year", r.at_one_year),
+            ("at_two_years", r.at_two_years),
+        ),
     )
     return Verdict(p, likelihood, (who, *reasons, extra), r.amount)
 

@@ -17,8 +17,8 @@ from bot.domain.eligibility import (
     CareKind,
     Household,
     Likelihood,
-    RsLevel,
     Reason,
+    RsLevel,
     Verdict,
     alternatives,
     asks_about_children,
@@ -162,9 +162,9 @@ class EligibilityFlow:
         if asks_about_children(int(data["age"])):
             text = ctx.t("¿En su hogar hay una mujer embarazada o un niño o niña menor de 2 años?")
             options = (
+                Option("no", ctx.t("No")),
                 Option("embarazo", ctx.t("Sí, un embarazo")),
                 Option("menor2", ctx.t("Sí, un niño o niña menor de 2 años")),
-                Option("no", ctx.t("No")),
             )
             return Outcome([Reply(text, options)], step="asking_pregnancy", data=data)
         return self._ask_disability(ctx, data)
@@ -256,7 +256,9 @@ class EligibilityFlow:
                 )
             replies.append(Reply(render_verdict(ctx, verdict, label)))
         if not positive:
-            replies.append(Reply(ctx.t("Con sus respuestas, estos programas no parecen corresponderle.")))
+            replies.append(
+                Reply(ctx.t("Con sus respuestas, estos programas no parecen corresponderle."))
+            )
         others = [v for v in verdicts if v.likelihood is Likelihood.NO]
         if others:
             lines = [ctx.t("No parece corresponderle:")]
@@ -304,9 +306,7 @@ def _household(data: dict[str, Any]) -> Household:
 
 
 def _reason(ctx: FlowContext, reason: Reason) -> str:
-    params = {
-        key: _value(ctx, key, value) for key, value in reason.params
-    }
+    params = {key: _value(ctx, key, value) for key, value in reason.params}
     return ctx.t(reason.template, **params)
 
 
