@@ -1,7 +1,9 @@
-"""Eligibility orientation: which transfers a household likely qualifies for, and how much.
+"""Eligibility orientation: which programmes may correspond to a person, and why.
 
-Pure rules over a `Household`; thresholds, amounts, documents and sources come from
-`bot/data/eligibility.toml` (validated at load), so policy changes never touch code.
+Pure rules over a `Household`; thresholds, amounts, documents, sources, effective dates and
+confidence tags come from `bot/data/eligibility.toml` (validated at load), so policy changes never
+touch code. A verdict is an orientation, never a promise: selection and payment are the ministry's.
+Monthly transfers are not added up (one per person): the flow shows them as alternatives.
 """
 
 from __future__ import annotations
@@ -20,10 +22,23 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bot.domain.errors import N_
 from bot.domain.registry import Programme
 
-EVALUATED = (Programme.BDH, Programme.BDHV, Programme.MMA, Programme.PTUV, Programme.BJGL)
+EVALUATED = (
+    Programme.BDH,
+    Programme.BDHV,
+    Programme.MMA,
+    Programme.PAM,
+    Programme.PTUV,
+    Programme.PPD,
+    Programme.BJGL,
+    Programme.B1000,
+)
+# Programmes answered as information (typed questions), not from the questionnaire.
+INFORMATION = (Programme.B1000, Programme.CC, Programme.BOF, Programme.CDH)
 MAX_AGE = 120
 CENT = Decimal("0.01")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Reason parameters that are numbers (a score, a cut-off), not money.
+NUMBER_PARAMS = frozenset({"score", "cutoff"})
 
 
 class RsLevel(StrEnum):
@@ -31,6 +46,7 @@ class RsLevel(StrEnum):
 
     EXTREME = "extrema_pobreza"
     POVERTY = "pobreza"
+    POOR = "pobreza_sin_detalle"  # from a typed score: poor, but extreme or not is unknown
     NOT_POOR = "no_pobre"
     UNKNOWN = "desconocido"
 
@@ -54,11 +70,15 @@ class CareKind(StrEnum):
 
 
 class Likelihood(StrEnum):
-    """How likely a programme applies: an orientation, never a decision."""
+    """How a programme fits the answers: an orientation, never a decision."""
 
-    LIKELY = "probable"
-    POSSIBLE = "posible"
-    NO = "no"
+    LIKELY = "puede"  # «puede corresponderle»
+    APPLY = "solicitar"  # applied for at the Balcón de Servicios, decided after a home visit
+    POSSIBLE = "revisar"  # «podría corresponderle»: something is unknown
+    NO = "no"  # «no parece corresponderle»
+
+
+ORDER = {Likelihood.LIKELY: 0, Likelihood.APPLY: 1, Likelihood.POSSIBLE: 2, Likelihood.NO: 3}
 
 
 class _Strict(BaseModel):
@@ -73,29 +93,47 @@ class Source(_Strict):
     tag: str = Field(pattern="^[VPDU]$")
 
 
-class RsRules(_Strict):
-    """Registro Social cut-offs (index 0–100, lower is poorer)."""
+class ProgrammeFacts(_Strict):
+    """What every programme section carries: its source, since when, and how sure we are."""
 
-    extreme_poverty_cutoff: Decimal = Field(ge=0, le=100)
+    source: str
+    effective: date
+    tag: str = Field(pattern="^[VPDU]$")
+
+
+class RsRules(_Strict):
+    """Registro Social cut-offs of ONE version of the index (0–100, lower is poorer)."""
+
     poverty_cutoff: Decimal = Field(ge=0, le=100)
+    extreme_poverty_cutoff: Decimal | None = Field(default=None, ge=0, le=100)
+    index: str = Field(min_length=1)
+    as_of: date
     source: str
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.extreme_poverty_cutoff > self.poverty_cutoff:
+        extreme = self.extreme_poverty_cutoff
+        if extreme is not None and extreme > self.poverty_cutoff:
             raise ValueError("extreme_poverty_cutoff must not exceed poverty_cutoff")
         return self
 
 
-class BdhRules(_Strict):
+class CombinationRules(_Strict):
+    """Transfers are alternatives (one per person); these programmes are not transfers."""
+
+    source: str
+    not_a_transfer: list[Programme]
+
+
+class BdhRules(ProgrammeFacts):
     """Bono de Desarrollo Humano."""
 
     amount: Decimal = Field(gt=0)
-    min_payee_age: int = Field(ge=0)
-    source: str
+    min_payee_age: int = Field(ge=0, le=MAX_AGE)
+    max_payee_age: int = Field(ge=0, le=MAX_AGE)
 
 
-class BdhvRules(_Strict):
+class BdhvRules(ProgrammeFacts):
     """BDH with the variable component per child."""
 
     base: Decimal = Field(gt=0)
@@ -103,7 +141,6 @@ class BdhvRules(_Strict):
     age5to18_steps: list[Decimal] = Field(min_length=1)
     max_children_per_group: int = Field(ge=1)
     cap: Decimal = Field(gt=0)
-    source: str
 
     @model_validator(mode="after")
     def _steps_cover_the_maximum(self) -> Self:
@@ -113,38 +150,61 @@ class BdhvRules(_Strict):
         return self
 
 
-class MmaRules(_Strict):
-    """Pensión Mis Mejores Años."""
+class PensionRules(ProgrammeFacts):
+    """An old-age pension (Mis Mejores Años, the legacy Pensión para Adultos Mayores)."""
 
     amount: Decimal = Field(gt=0)
     min_age: int = Field(ge=0, le=MAX_AGE)
-    source: str
 
 
-class PtuvRules(_Strict):
+class PtuvRules(ProgrammeFacts):
     """Pensión Toda una Vida (disability)."""
 
     amount: Decimal = Field(gt=0)
     min_disability_percent: int = Field(ge=1, le=100)
     max_age: int = Field(ge=0, le=MAX_AGE)
     poverty_rule_certain: bool
-    source: str
 
 
-class BjglRules(_Strict):
+class PpdRules(ProgrammeFacts):
+    """Legacy Pensión para Personas con Discapacidad."""
+
+    amount: Decimal = Field(gt=0)
+    min_disability_percent: int = Field(ge=1, le=100)
+
+
+class BjglRules(ProgrammeFacts):
     """Bono Joaquín Gallegos Lara, paid to the caregiver."""
 
     amount: Decimal = Field(gt=0)
     min_intellectual_percent: int = Field(ge=1, le=100)
     min_physical_percent: int = Field(ge=1, le=100)
-    source: str
+
+
+class B1000Rules(ProgrammeFacts):
+    """Bono 1000 Días: pregnancy until the child is 2, with extra payments."""
+
+    amount: Decimal = Field(gt=0)
+    at_birth: Decimal = Field(gt=0)
+    at_one_year: Decimal = Field(gt=0)
+    at_two_years: Decimal = Field(gt=0)
 
 
 class Texts(_Strict):
     """General Spanish texts of the answer."""
 
     disclaimer: str = Field(min_length=1)
+    ministry_decides: str = Field(min_length=1)
+    not_combined: str = Field(min_length=1)
     rs_next_step: str = Field(min_length=1)
+    unconfirmed: str = Field(min_length=1)
+
+
+class InfoText(_Strict):
+    """The information answer of a programme: one idea per line; `unconfirmed` lines are [U]."""
+
+    lines: list[str] = Field(min_length=1)
+    unconfirmed: list[str] = []
 
 
 class EligibilityRules(_Strict):
@@ -154,31 +214,53 @@ class EligibilityRules(_Strict):
     currency: str = Field(pattern="^USD$")
     sources: list[Source] = Field(min_length=1)
     registro_social: RsRules
+    combination: CombinationRules
     bdh: BdhRules
     bdhv: BdhvRules
-    mma: MmaRules
+    mma: PensionRules
+    pam: PensionRules
     ptuv: PtuvRules
+    ppd: PpdRules
     bjgl: BjglRules
+    b1000: B1000Rules
+    cc: ProgrammeFacts
+    bof: ProgrammeFacts
+    cdh: ProgrammeFacts
     texts: Texts
     documents: dict[Programme, list[str]]
     next_steps: dict[Programme, str]
+    info: dict[Programme, InfoText]
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
         codes = {s.code for s in self.sources}
-        for part in (self.registro_social, self.bdh, self.bdhv, self.mma, self.ptuv, self.bjgl):
-            if part.source not in codes:
-                raise ValueError(f"unknown source {part.source!r}")
-        for programme in EVALUATED:
+        cited = [self.registro_social.source, self.combination.source]
+        cited += [self.facts(p).source for p in Programme]
+        for code in cited:
+            if code not in codes:
+                raise ValueError(f"unknown source {code!r}")
+        for programme in Programme:
             if not self.documents.get(programme):
                 raise ValueError(f"documents missing for {programme}")
             if not self.next_steps.get(programme):
                 raise ValueError(f"next step missing for {programme}")
+        for programme in INFORMATION:
+            if programme not in self.info:
+                raise ValueError(f"information text missing for {programme}")
         return self
+
+    def facts(self, programme: Programme) -> ProgrammeFacts:
+        """The section of `programme` (source, effective date, confidence)."""
+        section: ProgrammeFacts = getattr(self, programme.value.lower())
+        return section
 
     def source_title(self, code: str) -> str:
         """The title of the source with `code`."""
         return next(s.title for s in self.sources if s.code == code)
+
+    def is_transfer(self, programme: Programme) -> bool:
+        """Whether `programme` is a transfer that cannot be combined with another one."""
+        return programme not in self.combination.not_a_transfer
 
 
 def parse_rules(text: str) -> EligibilityRules:
@@ -195,7 +277,11 @@ def load_rules() -> EligibilityRules:
 
 @dataclass(frozen=True)
 class Household:
-    """The answers the citizen gave; `None` means the question was not needed."""
+    """The answers the citizen gave; `None` means the question was not needed.
+
+    `rs_score` is set when the level comes from a typed (and confirmed) score: a score alone never
+    gives a "no".
+    """
 
     age: int
     rs_level: RsLevel
@@ -205,6 +291,9 @@ class Household:
     disability_percent: int | None = None
     care_kind: CareKind = CareKind.NONE
     care_percent: int | None = None
+    pregnancy: bool = False
+    child_under2: bool = False
+    rs_score: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +306,11 @@ class Reason:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The orientation for one programme."""
+    """The orientation for one programme.
+
+    A "no" carries only the reasons that decided it (the rule, then what the citizen said); any
+    other verdict has its deciding reason first.
+    """
 
     programme: Programme
     likelihood: Likelihood
@@ -226,16 +319,17 @@ class Verdict:
 
 
 def rs_level_from_score(score: Decimal, rules: EligibilityRules) -> RsLevel:
-    """Classifies a Registro Social score with the file's cut-offs."""
-    if score <= rules.registro_social.extreme_poverty_cutoff:
+    """Classifies a Registro Social score with the one index version of the file."""
+    rs = rules.registro_social
+    if score > rs.poverty_cutoff:
+        return RsLevel.NOT_POOR
+    if rs.extreme_poverty_cutoff is not None and score <= rs.extreme_poverty_cutoff:
         return RsLevel.EXTREME
-    if score <= rules.registro_social.poverty_cutoff:
-        return RsLevel.POVERTY
-    return RsLevel.NOT_POOR
+    return RsLevel.POOR
 
 
 def asks_about_children(age: int) -> bool:
-    """Children questions matter for a possible BDH/BDHV payee (not for the 65+ pensions)."""
+    """Children and pregnancy questions matter for a possible payee under 65."""
     return 12 <= age < 65
 
 
@@ -248,56 +342,111 @@ def bdhv_amount(rules: EligibilityRules, under5: int, age5to18: int) -> Decimal:
     return min(total, r.cap).quantize(CENT, ROUND_HALF_UP)
 
 
-def _poor(level: RsLevel) -> bool:
-    return level in (RsLevel.EXTREME, RsLevel.POVERTY)
-
-
-def _rs_reason(level: RsLevel) -> Reason:
+def _told(rules: EligibilityRules, h: Household) -> Reason:
+    """What the citizen told us of the Registro Social, in their words."""
+    cutoff = rules.registro_social.poverty_cutoff
+    if h.rs_score is not None:
+        params = (("score", h.rs_score), ("cutoff", cutoff))
+        if h.rs_level is RsLevel.NOT_POOR:
+            return Reason(
+                N_(
+                    "Su puntaje de {score} está sobre la línea de pobreza, que es {cutoff}. "
+                    "Un puntaje escrito no basta para decir que no."
+                ),
+                params,
+            )
+        return Reason(
+            N_("Su puntaje de {score} está bajo la línea de pobreza, que es {cutoff}."), params
+        )
     return {
-        RsLevel.EXTREME: Reason(N_("Su hogar está en extrema pobreza según el Registro Social.")),
-        RsLevel.POVERTY: Reason(N_("Su hogar está en pobreza según el Registro Social.")),
-        RsLevel.NOT_POOR: Reason(
-            N_("Según el Registro Social, su hogar no está en pobreza ni en extrema pobreza.")
-        ),
+        RsLevel.EXTREME: Reason(N_("Usted nos dijo que su hogar está en extrema pobreza.")),
+        RsLevel.POVERTY: Reason(N_("Usted nos dijo que su hogar está en pobreza.")),
+        RsLevel.POOR: Reason(N_("Usted nos dijo que su hogar está en pobreza.")),
+        RsLevel.NOT_POOR: Reason(N_("Usted nos dijo que su hogar no está en pobreza.")),
         RsLevel.UNKNOWN: Reason(
-            N_("No sabemos su clasificación en el Registro Social: es lo que decide la selección.")
+            N_("No sabemos cómo está su hogar en el Registro Social. Eso decide la selección.")
         ),
-    }[level]
+    }[h.rs_level]
+
+
+def _rs_fit(
+    rules: EligibilityRules, h: Household, *, extreme_only: bool
+) -> tuple[Likelihood, tuple[Reason, ...]]:
+    """How the Registro Social answer fits a programme's poverty rule; the deciding reason first."""
+    told = _told(rules, h)
+    level = h.rs_level
+    if level is RsLevel.UNKNOWN:
+        return Likelihood.POSSIBLE, (told,)
+    if extreme_only:
+        if level is RsLevel.EXTREME:
+            return Likelihood.LIKELY, (told,)
+        rule = Reason(N_("Es para hogares en extrema pobreza según el Registro Social."))
+        if level is RsLevel.POOR:
+            unknown = Reason(N_("El puntaje no muestra si su hogar está en extrema pobreza."))
+            return Likelihood.POSSIBLE, (rule, told, unknown)
+        if h.rs_score is not None:
+            return Likelihood.POSSIBLE, (told, rule)
+        return Likelihood.NO, (rule, told)
+    if level is not RsLevel.NOT_POOR:
+        return Likelihood.LIKELY, (told,)
+    if h.rs_score is not None:
+        return Likelihood.POSSIBLE, (told,)
+    rule = Reason(N_("Es para hogares en pobreza o extrema pobreza según el Registro Social."))
+    return Likelihood.NO, (rule, told)
+
+
+def _payee_age(rules: EligibilityRules, p: Programme, h: Household) -> Verdict | None:
+    r = rules.bdh
+    if r.min_payee_age <= h.age <= r.max_payee_age:
+        return None
+    why = Reason(
+        N_("Este bono se paga a una persona de {low} a {high} años."),
+        (("low", r.min_payee_age), ("high", r.max_payee_age)),
+    )
+    if h.age > r.max_payee_age:
+        older = Reason(
+            N_("Desde los 65 años, las opciones son las pensiones para adultos mayores.")
+        )
+        return Verdict(p, Likelihood.NO, (why, older), None)
+    return Verdict(p, Likelihood.NO, (why,), None)
+
+
+def _contributory(p: Programme) -> Verdict:
+    why = Reason(N_("No es para personas afiliadas al IESS, ISSFA o ISSPOL, ni con jubilación."))
+    return Verdict(p, Likelihood.NO, (why,), None)
 
 
 def _bdh(rules: EligibilityRules, h: Household) -> Verdict:
     p = Programme.BDH
-    if h.age < rules.bdh.min_payee_age:
+    if (by_age := _payee_age(rules, p, h)) is not None:
+        return by_age
+    if h.affiliation is Affiliation.CONTRIBUTORY:
+        return _contributory(p)
+    if h.rs_level is RsLevel.EXTREME and (h.children_under5 or h.children_5to18):
         why = Reason(
-            N_("El bono se paga a una persona de {age} años o más."),
-            (("age", rules.bdh.min_payee_age),),
+            N_(
+                "Para hogares en extrema pobreza con hijos menores de 18 años está el bono "
+                "con componente variable."
+            )
         )
         return Verdict(p, Likelihood.NO, (why,), None)
-    if h.affiliation is Affiliation.CONTRIBUTORY:
-        why = Reason(N_("Las personas afiliadas al IESS, ISSFA o ISSPOL no reciben el bono."))
-        return Verdict(p, Likelihood.NO, (why,), None)
-    if h.rs_level is RsLevel.EXTREME and (h.children_under5 or h.children_5to18):
-        why = Reason(N_("Con hijos menores de 18 años en extrema pobreza aplica el BDH variable."))
-        return Verdict(p, Likelihood.NO, (why,), None)
-    if h.rs_level is RsLevel.NOT_POOR:
-        return Verdict(p, Likelihood.NO, (_rs_reason(h.rs_level),), None)
-    likelihood = Likelihood.LIKELY if _poor(h.rs_level) else Likelihood.POSSIBLE
-    return Verdict(p, likelihood, (_rs_reason(h.rs_level),), rules.bdh.amount)
+    likelihood, reasons = _rs_fit(rules, h, extreme_only=False)
+    amount = None if likelihood is Likelihood.NO else rules.bdh.amount
+    return Verdict(p, likelihood, reasons, amount)
 
 
 def _bdhv(rules: EligibilityRules, h: Household) -> Verdict:
     p = Programme.BDHV
-    children = h.children_under5 + h.children_5to18
-    if children == 0:
+    if h.children_under5 + h.children_5to18 == 0:
         why = Reason(N_("Es para hogares con hijos menores de 18 años."))
         return Verdict(p, Likelihood.NO, (why,), None)
+    if (by_age := _payee_age(rules, p, h)) is not None:
+        return by_age
     if h.affiliation is Affiliation.CONTRIBUTORY:
-        why = Reason(N_("Las personas afiliadas al IESS, ISSFA o ISSPOL no reciben el bono."))
-        return Verdict(p, Likelihood.NO, (why,), None)
-    if h.rs_level in (RsLevel.POVERTY, RsLevel.NOT_POOR):
-        why = Reason(N_("El componente variable es solo para hogares en extrema pobreza."))
-        return Verdict(p, Likelihood.NO, (_rs_reason(h.rs_level), why), None)
-    amount = bdhv_amount(rules, h.children_under5, h.children_5to18)
+        return _contributory(p)
+    likelihood, reasons = _rs_fit(rules, h, extreme_only=True)
+    if likelihood is Likelihood.NO:
+        return Verdict(p, likelihood, reasons, None)
     how = Reason(
         N_(
             "Monto: base de {base} más un valor por cada hijo ({under5} menores de 5 años, "
@@ -310,8 +459,14 @@ def _bdhv(rules: EligibilityRules, h: Household) -> Verdict:
             ("cap", rules.bdhv.cap),
         ),
     )
-    likelihood = Likelihood.LIKELY if h.rs_level is RsLevel.EXTREME else Likelihood.POSSIBLE
-    return Verdict(p, likelihood, (_rs_reason(h.rs_level), how), amount)
+    amount = bdhv_amount(rules, h.children_under5, h.children_5to18)
+    return Verdict(p, likelihood, (*reasons, how), amount)
+
+
+def _age_reason(h: Household, minimum: int) -> Reason:
+    return Reason(
+        N_("Tiene {age} años (desde {min} años aplica)."), (("age", h.age), ("min", minimum))
+    )
 
 
 def _mma(rules: EligibilityRules, h: Household) -> Verdict:
@@ -320,39 +475,69 @@ def _mma(rules: EligibilityRules, h: Household) -> Verdict:
         why = Reason(N_("Es para personas de {age} años o más."), (("age", rules.mma.min_age),))
         return Verdict(p, Likelihood.NO, (why,), None)
     if h.affiliation is Affiliation.CONTRIBUTORY:
-        why = Reason(
-            N_("No aplica si ya recibe una pensión o está afiliado a la seguridad social.")
-        )
+        return _contributory(p)
+    likelihood, reasons = _rs_fit(rules, h, extreme_only=True)
+    if likelihood is Likelihood.NO:
+        return Verdict(p, likelihood, reasons, None)
+    return Verdict(p, likelihood, (_age_reason(h, rules.mma.min_age), *reasons), rules.mma.amount)
+
+
+_LEGACY = N_("Es una pensión anterior, con pocas personas. El Ministerio revisa cada caso.")
+
+
+def _pam(rules: EligibilityRules, h: Household) -> Verdict:
+    p = Programme.PAM
+    if h.age < rules.pam.min_age:
+        why = Reason(N_("Es para personas de {age} años o más."), (("age", rules.pam.min_age),))
         return Verdict(p, Likelihood.NO, (why,), None)
-    if h.rs_level in (RsLevel.POVERTY, RsLevel.NOT_POOR):
-        why = Reason(N_("Es para personas en extrema pobreza según el Registro Social."))
-        return Verdict(p, Likelihood.NO, (_rs_reason(h.rs_level), why), None)
-    age = Reason(
-        N_("Tiene {age} años (desde {min} años aplica)."),
-        (("age", h.age), ("min", rules.mma.min_age)),
+    if h.affiliation is Affiliation.CONTRIBUTORY:
+        return _contributory(p)
+    reasons = (_age_reason(h, rules.pam.min_age), Reason(_LEGACY))
+    return Verdict(p, Likelihood.POSSIBLE, reasons, rules.pam.amount)
+
+
+def _disability_below(minimum: int, h: Household) -> bool:
+    return h.disability_percent is None or h.disability_percent < minimum
+
+
+def _disability_no(p: Programme, minimum: int) -> Verdict:
+    why = Reason(
+        N_("Es para personas con discapacidad de {percent} % o más, con certificado."),
+        (("percent", minimum),),
     )
-    likelihood = Likelihood.LIKELY if h.rs_level is RsLevel.EXTREME else Likelihood.POSSIBLE
-    return Verdict(p, likelihood, (age, _rs_reason(h.rs_level)), rules.mma.amount)
+    return Verdict(p, Likelihood.NO, (why,), None)
 
 
 def _ptuv(rules: EligibilityRules, h: Household) -> Verdict:
     p = Programme.PTUV
     r = rules.ptuv
-    if h.disability_percent is None or h.disability_percent < r.min_disability_percent:
-        why = Reason(
-            N_("Es para personas con discapacidad de {percent} % o más, con certificado."),
-            (("percent", r.min_disability_percent),),
-        )
-        return Verdict(p, Likelihood.NO, (why,), None)
+    if _disability_below(r.min_disability_percent, h):
+        return _disability_no(p, r.min_disability_percent)
     if h.age > r.max_age:
         why = Reason(N_("Es para personas menores de {age} años."), (("age", r.max_age + 1),))
-        return Verdict(p, Likelihood.NO, (why,), None)
+        then = Reason(N_("Desde los 65 años, la opción es la Pensión Mis Mejores Años."))
+        return Verdict(p, Likelihood.NO, (why, then), None)
     has = Reason(N_("Tiene una discapacidad de {percent} %."), (("percent", h.disability_percent),))
-    if _poor(h.rs_level):
-        return Verdict(p, Likelihood.LIKELY, (has, _rs_reason(h.rs_level)), r.amount)
-    if h.rs_level is RsLevel.NOT_POOR and r.poverty_rule_certain:
-        return Verdict(p, Likelihood.NO, (has, _rs_reason(h.rs_level)), None)
-    return Verdict(p, Likelihood.POSSIBLE, (has, _rs_reason(h.rs_level)), r.amount)
+    at65 = Reason(N_("Al cumplir 65 años, puede pasar a la Pensión Mis Mejores Años."))
+    likelihood, reasons = _rs_fit(rules, h, extreme_only=False)
+    if likelihood is Likelihood.NO and not r.poverty_rule_certain:
+        likelihood = Likelihood.POSSIBLE
+        reasons = (
+            Reason(N_("No está claro si esta pensión pide estar en pobreza.")),
+            _told(rules, h),
+        )
+    if likelihood is Likelihood.NO:
+        return Verdict(p, likelihood, reasons, None)
+    return Verdict(p, likelihood, (has, *reasons, at65), r.amount)
+
+
+def _ppd(rules: EligibilityRules, h: Household) -> Verdict:
+    p = Programme.PPD
+    r = rules.ppd
+    if _disability_below(r.min_disability_percent, h):
+        return _disability_no(p, r.min_disability_percent)
+    has = Reason(N_("Tiene una discapacidad de {percent} %."), (("percent", h.disability_percent),))
+    return Verdict(p, Likelihood.POSSIBLE, (has, Reason(_LEGACY)), r.amount)
 
 
 def _bjgl(rules: EligibilityRules, h: Household) -> Verdict:
@@ -371,22 +556,61 @@ def _bjgl(rules: EligibilityRules, h: Household) -> Verdict:
             (("percent", minimum),),
         )
         return Verdict(p, Likelihood.NO, (why,), None)
+    # Applied for at the Balcón and checked by a visit: the Registro Social never says "no" here.
     cares = Reason(N_("Usted cuida a una persona en una de las condiciones del bono."))
-    if h.rs_level is RsLevel.NOT_POOR:
-        why = Reason(N_("Es para hogares en extrema pobreza o en situación económica crítica."))
-        return Verdict(p, Likelihood.NO, (cares, why), None)
-    likelihood = Likelihood.LIKELY if h.rs_level is RsLevel.EXTREME else Likelihood.POSSIBLE
-    return Verdict(p, likelihood, (cares, _rs_reason(h.rs_level)), r.amount)
+    visit = Reason(
+        N_(
+            "Este bono se pide en el Balcón de Servicios. Un técnico visita el hogar y revisa "
+            "si la situación económica es crítica o de extrema pobreza."
+        )
+    )
+    return Verdict(p, Likelihood.APPLY, (cares, visit), r.amount)
+
+
+def _b1000(rules: EligibilityRules, h: Household) -> Verdict:
+    p = Programme.B1000
+    if not (h.pregnancy or h.child_under2):
+        why = Reason(N_("Es para el embarazo y para niños menores de 2 años."))
+        return Verdict(p, Likelihood.NO, (why,), None)
+    if h.pregnancy:
+        who = Reason(N_("En su hogar hay un embarazo."))
+    else:
+        who = Reason(N_("En su hogar hay un niño o niña menor de 2 años."))
+    likelihood, reasons = _rs_fit(rules, h, extreme_only=False)
+    if likelihood is Likelihood.NO:
+        return Verdict(p, likelihood, reasons, None)
+    r = rules.b1000
+    extra = Reason(
+        N_(
+            "Hay pagos extra si se hacen los controles de salud: {at_birth} al nacer, "
+            "{at_one_year} al año y {at_two_years} a los 2 años."
+        ),
+        (
+            ("at_birth", r.at_birth),
+            ("at_one_year", r.at_one_year),
+            ("at_two_years", r.at_two_years),
+        ),
+    )
+    return Verdict(p, likelihood, (who, *reasons, extra), r.amount)
 
 
 def evaluate(rules: EligibilityRules, household: Household) -> list[Verdict]:
-    """Returns one verdict per evaluated programme, the likely ones first."""
+    """Returns one verdict per evaluated programme, the ones that may correspond first."""
     verdicts = [
         _bdh(rules, household),
         _bdhv(rules, household),
         _mma(rules, household),
+        _pam(rules, household),
         _ptuv(rules, household),
+        _ppd(rules, household),
         _bjgl(rules, household),
+        _b1000(rules, household),
     ]
-    order = {Likelihood.LIKELY: 0, Likelihood.POSSIBLE: 1, Likelihood.NO: 2}
-    return sorted(verdicts, key=lambda v: order[v.likelihood])
+    return sorted(verdicts, key=lambda v: ORDER[v.likelihood])
+
+
+def alternatives(rules: EligibilityRules, verdicts: list[Verdict]) -> list[Verdict]:
+    """The verdicts that may correspond and are transfers: at most one of them can be paid."""
+    return [
+        v for v in verdicts if v.likelihood is not Likelihood.NO and rules.is_transfer(v.programme)
+    ]

@@ -16,6 +16,7 @@ PROGRAMME_NAMES: dict[Programme, str] = {
     Programme.BOF: N_("Bono para huérfanos por femicidio"),
     Programme.CC: N_("Cobertura de Contingencias"),
     Programme.CDH: N_("Crédito de Desarrollo Humano"),
+    Programme.B1000: N_("Bono 1000 Días"),
 }
 
 

@@ -22,6 +22,7 @@ class Programme(StrEnum):
     BOF = "BOF"
     CC = "CC"
     CDH = "CDH"
+    B1000 = "B1000"  # Bono 1000 Días (ex Infancia con Futuro): pregnancy to age 2
 
 
 class PaymentStatus(StrEnum):

@@ -14,6 +14,7 @@ from bot.flows.citizen.my_data import DeleteMyDataFlow, MyDataFlow
 from bot.flows.citizen.office import OfficeFlow
 from bot.flows.citizen.payment_status import PaymentStatusFlow
 from bot.flows.citizen.privacy import PrivacyFlow
+from bot.flows.citizen.programme_info import programme_info_flows
 from bot.flows.citizen.welcome import LanguageFlow, WelcomeFlow
 from bot.flows.staff.broadcast import StaffBroadcastFlow
 from bot.flows.staff.cases import StaffCasesFlow
@@ -43,6 +44,7 @@ def build_flows() -> list[Flow]:
             MyDataFlow(),
             DeleteMyDataFlow(),
             UnsubscribeEventsFlow(),
+            *programme_info_flows(),
         ]
     )
     # Staff flows: reachable by command only, never listed in the citizen menu.

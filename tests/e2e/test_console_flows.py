@@ -156,5 +156,5 @@ async def test_eligibility_is_reachable_from_the_console(flow_engine: FlowEngine
     )
     assert "¿Cuántos años tiene esa persona?" in screens[1]
     assert "300" in screens[2] and "¿Cuántos años" in screens[2]  # an age of 300 is refused
-    assert "Probablemente califica: Pensión Mis Mejores Años" in screens[-2]
+    assert "Puede corresponderle: Pensión Mis Mejores Años" in screens[-2]
     assert "100,00" in screens[-2]

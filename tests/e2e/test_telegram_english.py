@@ -57,12 +57,12 @@ async def test_an_english_telegram_user_gets_the_english_welcome_menu_and_eligib
     await citizen.press("No, none")
     await citizen.press("No")
     text = _english(await citizen.press("No"))
-    assert "✅ You probably qualify: Pensión Mis Mejores Años (pension for older adults)" in text
+    assert "🔎 It may apply to you: Pensión Mis Mejores Años (pension for older adults)" in text
     assert "Amount: $100.00 a month." in text  # Babel, "en"
     assert "You are 70 years old (it applies from age 65)." in text
     assert "– Cédula (identity card)" in text  # eligibility.toml documents
     assert "This answer is for guidance only." in text  # eligibility.toml texts
-    assert "Rules in force since August 1, 2025." in text
+    assert "Rules in force since January 1, 2026." in text
 
 
 async def test_an_english_payment_status_answer_translates_the_data_file_texts(

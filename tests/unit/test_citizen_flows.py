@@ -96,4 +96,4 @@ async def test_eligibility_is_reachable_from_the_console_chat(flow_engine: FlowE
         return next(script)
 
     await run_console(flow_engine, read, out.append, address="console-user")
-    assert any("Probablemente califica: Pensión Mis Mejores Años" in line for line in out)
+    assert any("Puede corresponderle: Pensión Mis Mejores Años" in line for line in out)

@@ -1,4 +1,9 @@
-"""«¿Califico para un bono o pensión?»: a few questions, then an orientation per programme."""
+"""«¿Califico para un bono o pensión?»: a few questions, then an orientation per programme.
+
+The answer never promises: each programme "puede corresponderle" or "no parece corresponderle",
+with the reason that decided it, the one next step, and that selection and payment are the
+ministry's. Transfers that cannot be combined are shown as alternatives with the rule's source.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ from typing import Any
 
 from bot.domain.eligibility import (
     MAX_AGE,
+    NUMBER_PARAMS,
     Affiliation,
     CareKind,
     Household,
     Likelihood,
+    Reason,
     RsLevel,
     Verdict,
+    alternatives,
     asks_about_children,
     evaluate,
     load_rules,
@@ -50,6 +58,10 @@ class EligibilityFlow:
         "mis mejores anos",
         "joaquin gallegos",
         "toda una vida",
+        "pension de adultos mayores",
+        "pension para adultos mayores",
+        "pension por discapacidad",
+        "bono por discapacidad",
     )
 
     def title(self, ctx: FlowContext) -> str:
@@ -91,8 +103,8 @@ class EligibilityFlow:
 
     def _ask_rs(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
         text = ctx.t(
-            "¿Cómo está su hogar en el Registro Social? Elija una opción, o escriba su "
-            "puntaje (de 0 a 100) si lo conoce."
+            "¿Cómo está su hogar en el Registro Social? Elija una opción. "
+            "Si conoce su puntaje (de 0 a 100), escríbalo."
         )
         options = (
             Option(RsLevel.EXTREME, ctx.t("Extrema pobreza")),
@@ -105,8 +117,32 @@ class EligibilityFlow:
     def _asking_rs(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
         if answer.option in set(RsLevel):
             data["rs_level"] = answer.option
-        else:
-            data["rs_level"] = _score_level(answer.text)
+            data.pop("rs_score", None)
+            return self._ask_affiliation(ctx, data)
+        # A bare number is read back before it is used: «9» may be a typo or a level.
+        data["typed_score"] = str(_score(answer.text))
+        return self._ask_score_confirmation(ctx, data)
+
+    def _ask_score_confirmation(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+        score = ctx.tr.number(Decimal(data["typed_score"]))
+        text = ctx.t("¿Su puntaje del Registro Social es {score}?", score=score)
+        options = (Option("si", ctx.t("Sí")), Option("no", ctx.t("No")))
+        return Outcome([Reply(text, options)], step="confirming_score", data=data)
+
+    def _confirming_score(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        if answer.option == "si":
+            score = Decimal(data.pop("typed_score"))
+            data["rs_score"] = str(score)
+            data["rs_level"] = rs_level_from_score(score, load_rules()).value
+            return self._ask_affiliation(ctx, data)
+        if answer.option != "no":
+            raise DomainError(N_("Responda «Sí» o «No», por favor."))
+        data.pop("typed_score", None)
+        outcome = self._ask_rs(ctx, data)
+        again = Reply(ctx.t("Está bien. Elija una opción o escriba el puntaje otra vez."))
+        return Outcome([again, *outcome.replies], step=outcome.step, data=outcome.data)
+
+    def _ask_affiliation(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
         text = ctx.t("¿Está afiliado al IESS, ISSFA o ISSPOL, o recibe una pensión de jubilación?")
         options = (
             Option(Affiliation.NONE, ctx.t("No, ninguna")),
@@ -124,11 +160,22 @@ class EligibilityFlow:
             raise DomainError(N_("Elija una de las opciones, por favor."))
         data["affiliation"] = answer.option
         if asks_about_children(int(data["age"])):
-            text = ctx.t(
-                "¿Cuántos hijos menores de 5 años tiene en su hogar? Escriba 0 si ninguno."
+            text = ctx.t("¿En su hogar hay una mujer embarazada o un niño o niña menor de 2 años?")
+            options = (
+                Option("no", ctx.t("No")),
+                Option("embarazo", ctx.t("Sí, un embarazo")),
+                Option("menor2", ctx.t("Sí, un niño o niña menor de 2 años")),
             )
-            return Outcome([Reply(text)], step="asking_under5", data=data)
+            return Outcome([Reply(text, options)], step="asking_pregnancy", data=data)
         return self._ask_disability(ctx, data)
+
+    def _asking_pregnancy(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+        if answer.option not in ("embarazo", "menor2", "no"):
+            raise DomainError(N_("Elija una de las opciones, por favor."))
+        data["pregnancy"] = answer.option == "embarazo"
+        data["under2"] = answer.option == "menor2"
+        text = ctx.t("¿Cuántos hijos menores de 5 años tiene en su hogar? Escriba 0 si ninguno.")
+        return Outcome([Reply(text)], step="asking_under5", data=data)
 
     def _asking_under5(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
         data["under5"] = _children(answer.text)
@@ -190,34 +237,38 @@ class EligibilityFlow:
 
     def _result(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
         rules = load_rules()
-        household = Household(
-            age=int(data["age"]),
-            rs_level=RsLevel(data["rs_level"]),
-            affiliation=Affiliation(data["affiliation"]),
-            children_under5=int(data.get("under5") or 0),
-            children_5to18=int(data.get("age5to18") or 0),
-            disability_percent=data.get("disability"),
-            care_kind=CareKind(data.get("care") or CareKind.NONE),
-            care_percent=data.get("care_percent"),
-        )
+        household = _household(data)
         verdicts = evaluate(rules, household)
-        replies = [Reply(_render(ctx, v)) for v in verdicts if v.likelihood is not Likelihood.NO]
-        if not replies:
+        choices = alternatives(rules, verdicts)
+        replies: list[Reply] = []
+        if len(choices) > 1:
+            rule = ctx.t(
+                "Regla: {source}.",
+                source=ctx.t(rules.source_title(rules.combination.source)),
+            )
+            replies.append(Reply(ctx.t(rules.texts.not_combined) + "\n" + rule))
+        positive = [v for v in verdicts if v.likelihood is not Likelihood.NO]
+        for verdict in positive:
+            label = None
+            if len(choices) > 1 and verdict in choices:
+                label = ctx.t(
+                    "Opción {n} de {total}", n=choices.index(verdict) + 1, total=len(choices)
+                )
+            replies.append(Reply(render_verdict(ctx, verdict, label)))
+        if not positive:
             replies.append(
-                Reply(ctx.t("Con sus respuestas, no parece calificar a estos programas."))
+                Reply(ctx.t("Con sus respuestas, estos programas no parecen corresponderle."))
             )
         others = [v for v in verdicts if v.likelihood is Likelihood.NO]
         if others:
-            lines = [ctx.t("No aplica:")]
-            for verdict in others:
-                why = verdict.reasons[0]
-                lines.append(
-                    f"• {ctx.t(programme_name(verdict.programme))}: "
-                    f"{ctx.t(why.template, **dict(why.params))}"
-                )
+            lines = [ctx.t("No parece corresponderle:")]
+            lines += [
+                f"• {ctx.t(programme_name(v.programme))}: {_reasons(ctx, v.reasons)}"
+                for v in others
+            ]
             replies.append(Reply("\n".join(lines)))
         closing = [ctx.t(rules.texts.disclaimer)]
-        if household.rs_level in (RsLevel.UNKNOWN, RsLevel.NOT_POOR):
+        if household.rs_level in (RsLevel.UNKNOWN, RsLevel.NOT_POOR) or household.rs_score:
             closing.append(ctx.t(rules.texts.rs_next_step))
         closing.append(
             ctx.t(
@@ -230,26 +281,62 @@ class EligibilityFlow:
         return Outcome(replies)
 
 
-def _render(ctx: FlowContext, verdict: Verdict) -> str:
+HEADS = {
+    Likelihood.LIKELY: N_("🔎 Puede corresponderle: {name}"),
+    Likelihood.APPLY: N_("📝 Se pide en el Balcón de Servicios: {name}"),
+    Likelihood.POSSIBLE: N_("❔ Podría corresponderle, hay que revisar su caso: {name}"),
+}
+
+
+def _household(data: dict[str, Any]) -> Household:
+    score = data.get("rs_score")
+    return Household(
+        age=int(data["age"]),
+        rs_level=RsLevel(data["rs_level"]),
+        affiliation=Affiliation(data["affiliation"]),
+        children_under5=int(data.get("under5") or 0),
+        children_5to18=int(data.get("age5to18") or 0),
+        disability_percent=data.get("disability"),
+        care_kind=CareKind(data.get("care") or CareKind.NONE),
+        care_percent=data.get("care_percent"),
+        pregnancy=bool(data.get("pregnancy")),
+        child_under2=bool(data.get("under2")),
+        rs_score=Decimal(score) if score else None,
+    )
+
+
+def _reason(ctx: FlowContext, reason: Reason) -> str:
+    params = {key: _value(ctx, key, value) for key, value in reason.params}
+    return ctx.t(reason.template, **params)
+
+
+def _value(ctx: FlowContext, key: str, value: object) -> object:
+    if isinstance(value, Decimal):
+        return ctx.tr.number(value) if key in NUMBER_PARAMS else ctx.tr.money(value)
+    return value
+
+
+def _reasons(ctx: FlowContext, reasons: tuple[Reason, ...]) -> str:
+    return " ".join(_reason(ctx, r) for r in reasons)
+
+
+def render_verdict(ctx: FlowContext, verdict: Verdict, label: str | None = None) -> str:
+    """One programme's orientation: head, amount, reasons, documents, next step, who decides."""
     rules = load_rules()
     name = ctx.t(programme_name(verdict.programme))
-    if verdict.likelihood is Likelihood.LIKELY:
-        head = ctx.t("✅ Probablemente califica: {name}", name=name)
-    else:
-        head = ctx.t("🔎 Podría calificar: {name}", name=name)
-    lines = [head]
+    head = ctx.t(HEADS[verdict.likelihood], name=name)
+    lines = [f"{label}. {head}" if label else head]
     if verdict.amount is not None:
         lines.append(ctx.t("Monto: {amount} al mes.", amount=ctx.tr.money(verdict.amount)))
-    for reason in verdict.reasons:
-        params = {k: ctx.tr.money(v) if isinstance(v, Decimal) else v for k, v in reason.params}
-        lines.append("• " + ctx.t(reason.template, **params))
+    lines.extend("• " + _reason(ctx, reason) for reason in verdict.reasons)
     lines.append(ctx.t("Documentos:"))
     lines.extend("  – " + ctx.t(doc) for doc in rules.documents[verdict.programme])
     lines.append(ctx.t("Siguiente paso: {step}", step=ctx.t(rules.next_steps[verdict.programme])))
+    lines.append(ctx.t(rules.texts.ministry_decides))
     return "\n".join(lines)
 
 
-def _score_level(text: str) -> str:
+def _score(text: str) -> Decimal:
     raw = (text or "").strip().replace(",", ".")
     try:
         score = Decimal(raw)
@@ -259,7 +346,7 @@ def _score_level(text: str) -> str:
         ) from None
     if not score.is_finite() or not 0 <= score <= 100:
         raise DomainError(N_("El puntaje del Registro Social va de 0 a 100."))
-    return rs_level_from_score(score, load_rules()).value
+    return score
 
 
 def _children(text: str) -> int:
