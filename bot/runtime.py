@@ -48,7 +48,7 @@ async def serve_polling(
     """
     from telegram import Update
 
-    from bot.handlers.application import build_application
+    from bot.handlers.application import build_application, outage_of
 
     stop = stop or _stop_on_signals()
     services = await build_services(settings)
@@ -60,6 +60,7 @@ async def serve_polling(
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             async with notifications_running(services):
                 await stop.wait()
+            outage_of(application).stop()  # updates waiting for the database give up
             await application.updater.stop()
             await application.stop()
     finally:
