@@ -39,6 +39,7 @@ from bot.flows.media import caption_note, media_reply
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
 from bot.storage.conversation_retention import TIMED_OUT
+from bot.storage.db import StorageUnavailable, is_unavailable
 from bot.storage.models import Contact, Conversation
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,17 @@ class FlowEngine:
             for command in flow.commands:
                 self.commands[command] = flow.name
 
-    async def handle(self, incoming: Incoming) -> Delivery:
-        """Handles one message and returns the replies; never raises for user input."""
+    async def handle(self, incoming: Incoming, *, retry_later: bool = False) -> Delivery:
+        """Handles one message and returns the replies; never raises for user input.
+
+        With `retry_later`, a database that cannot be reached raises `StorageUnavailable`
+        (nothing was saved), so the channel can keep the message and bring it back.
+        """
         try:
             return await self._handle(incoming)
-        except Exception:
+        except Exception as error:
+            if retry_later and is_unavailable(error):
+                raise StorageUnavailable from error
             log.exception("flow failure on channel %s", incoming.channel)
             return await self._recover(incoming)
 
@@ -287,7 +294,13 @@ class FlowEngine:
                 turn = conv.turn
         except Exception:
             log.exception("could not reset the conversation after a failure")
-            turn = 0
+            # Nothing changed: the apology must not promise a fresh start at the menu.
+            text = tr.t(
+                "Disculpe, tuvimos un problema y no pude procesar su mensaje. Escríbalo de nuevo "
+                "en unos minutos; si necesita ayuda inmediata llame al {phone}.",
+                phone=self.services.settings.call_centre,
+            )
+            return Delivery([Reply(text)], 0)
         return Delivery([Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))], turn)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from bot.domain.text import clean_input
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import FlowEngine
 from bot.i18n import translator
+from bot.storage.db import StorageUnavailable
 
 EXIT_WORDS = {"salir", "/salir", "exit", "quit"}
 ReadLine = Callable[[], Awaitable[str | None]]
@@ -49,7 +51,20 @@ async def run_console(
         if line is None or line.strip().lower() in EXIT_WORDS:
             write(tr.t("Hasta pronto."))
             return
-        incoming = Incoming(channel="console", address=address, text=line, locale=locale)
-        delivery = await engine.handle(incoming)
+        incoming = Incoming(
+            channel="console", address=address, text=clean_input(line), locale=locale
+        )
+        try:
+            delivery = await engine.handle(incoming, retry_later=True)
+        except StorageUnavailable:
+            # Nothing was saved: the chat goes on where it was once the message is sent again.
+            write(
+                "bot> "
+                + tr.t(
+                    "No pude procesar su mensaje: la base de datos no responde. Escríbalo de "
+                    "nuevo en un momento; la conversación sigue donde estaba."
+                )
+            )
+            continue
         for reply in delivery.replies:
             write("bot> " + render(reply).replace("\n", "\n     "))

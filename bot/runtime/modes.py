@@ -46,7 +46,12 @@ async def serve_polling(
 
     `request` replaces the HTTP client of the Bot API (tests pass a fake one).
     """
-    from bot.handlers.telegram.application import build_application, start_polling, stop_polling
+    from bot.handlers.telegram.application import (
+        build_application,
+        outage_of,
+        start_polling,
+        stop_polling,
+    )
 
     stop = stop or _stop_on_signals()
     services = await build_services(settings)
@@ -56,6 +61,7 @@ async def serve_polling(
             await start_polling(application)
             async with notifications_running(services):
                 await stop.wait()
+            outage_of(application).stop()  # updates waiting for the database give up
             await stop_polling(application)
     finally:
         await services.close()

@@ -126,6 +126,11 @@ def scope_label(scope: StaffScope) -> str:
     return "nacional"
 
 
+def sees_national_queue(scope: StaffScope) -> bool:
+    """Whether `scope` covers the national queue (cases of places without a district)."""
+    return scope.role in (Role.ADMIN, Role.AUDITOR)
+
+
 async def district_in_scope(session: AsyncSession, scope: StaffScope, district_code: str) -> bool:
     """True when `district_code` lies inside the territory of `scope`."""
     if scope.role in (Role.ADMIN, Role.AUDITOR):

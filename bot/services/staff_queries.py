@@ -40,15 +40,23 @@ def district_parishes(district_code: str) -> Select[str]:
 async def district_cases(
     session: AsyncSession,
     scope: StaffScope | None,
-    district_code: str,
+    district_code: str | None,
     *,
     now: datetime,
     only_open: bool = True,
     limit: int = 20,
 ) -> list[Case]:
-    """The district's case queue, oldest due first; refuses districts outside the scope."""
+    """The district's case queue, oldest due first; refuses districts outside the scope.
+
+    `district_code=None` is the national queue (places without a district), which only
+    national roles may read.
+    """
     await authorize(session, scope, Action.VIEW_CASES, now=now, district_code=district_code)
-    query = select(Case).where(Case.district_code == district_code)
+    query = select(Case).where(
+        Case.district_code == district_code
+        if district_code is not None
+        else Case.district_code.is_(None)
+    )
     if only_open:
         query = query.where(Case.status.in_(OPEN_CASE_STATUSES))
     query = query.order_by(Case.due_on, Case.id).limit(limit)

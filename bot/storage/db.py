@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -68,7 +68,13 @@ def create_engine(
     url: str, *, echo: bool = False, concurrency: int = DEFAULT_CONCURRENCY
 ) -> AsyncEngine:
     """Creates the async engine sized for `concurrency`; SQLite gets WAL and waits for locks."""
-    kwargs: dict[str, Any] = {"echo": echo, **pool_options(url, concurrency)}
+    # hide_parameters: a failed statement's message never carries its values (a cédula, a
+    # citizen's message) into a log or a traceback.
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "hide_parameters": True,
+        **pool_options(url, concurrency),
+    }
     if not is_sqlite(url):
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(engine_url(url), **kwargs)
@@ -88,3 +94,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     """Returns the session factory every service receives."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached (or is overloaded) just now: try the same work later."""
+
+
+# SQLSTATE classes that say "not now" rather than "never": connection exceptions (08), operator
+# intervention such as a shutdown or a restart (57P), insufficient resources such as too many
+# connections (53), a serialization failure or a deadlock (40).
+_TRANSIENT_SQLSTATES = ("08", "57P", "53", "40")
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database is unreachable or busy, so the work can be retried.
+
+    True for a refused or dropped connection (an `OSError` anywhere in the chain), a connection
+    SQLAlchemy invalidated, a pool that gave no connection in time, PostgreSQL's transient
+    SQLSTATEs and SQLite's lock or open failures; False for errors a retry would repeat.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError | exc.TimeoutError | StorageUnavailable):
+            return True
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES):
+            return True
+        if type(current).__module__.startswith("sqlite3") or isinstance(
+            current, exc.OperationalError
+        ):
+            message = str(current).lower()
+            if any(word in message for word in _SQLITE_TRANSIENT):
+                return True
+        orig = getattr(current, "orig", None)
+        pending.extend(
+            [
+                current.__cause__,
+                current.__context__,
+                orig if isinstance(orig, BaseException) else None,
+            ]
+        )
+    return False

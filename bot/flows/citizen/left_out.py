@@ -8,6 +8,7 @@ no district mapping; the citizen gets the case number either way.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.domain.dialogue import MAX_ANSWER_CHARS, MAX_CONTACT_CHARS, PERSON_CATEGORIES, check_length
@@ -15,6 +16,7 @@ from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.flows.parish_choice import parish_question, remember_parish, resolve_parish
 from bot.services import audit
 from bot.services.cases import NOTIFY_CHANNELS, open_case
+from bot.services.territory import Office
 
 YES = "yes"
 NO = "no"
@@ -131,28 +133,18 @@ class LeftOutFlow:
             outcome="nuevo",
         )
         office = ctx.services.territory.office_for(place)
-        due = ctx.tr.date(case.due_on, "long") if case.due_on else ""
-        if office is not None:
-            lines = [
+        lines = [
+            ctx.t("Registramos el caso {number}.", number=case.number),
+            who_reviews(ctx, office, case.due_on),
+        ]
+        if office is None:
+            lines.append(
                 ctx.t(
-                    "Registramos el caso {number}. La Dirección Distrital {code} – {name} lo "
-                    "verificará; plazo previsto: {due}.",
-                    number=case.number,
-                    code=office.code,
-                    name=office.name,
-                    due=due,
-                )
-            ]
-        else:
-            lines = [
-                ctx.t(
-                    "Registramos el caso {number}. Aún no tenemos registrada la dirección "
-                    "distrital que atiende a {place}, así que el caso queda en la cola nacional "
-                    "y se asignará a la dirección que corresponda.",
-                    number=case.number,
+                    "Aún no tenemos registrada la dirección distrital que atiende a {place}; "
+                    "el equipo nacional le asignará la que corresponda.",
                     place=place.label,
                 )
-            ]
+            )
         if consent and ctx.channel in NOTIFY_CHANNELS:
             lines.append(ctx.t("Le avisaremos por este medio cada vez que cambie su estado."))
         elif consent:
@@ -171,3 +163,20 @@ class LeftOutFlow:
                 )
             )
         return Outcome([Reply("\n".join(lines))])
+
+
+def who_reviews(ctx: FlowContext, office: Office | None, due_on: date | None) -> str:
+    """Tells the citizen who reviews a new case and by when: the district office or the nation.
+
+    A case of a place without a district goes to the national queue, which national staff
+    list with «/casos»; the citizen is told so instead of being promised a district office.
+    """
+    due = ctx.tr.date(due_on, "long") if due_on else ""
+    if office is not None:
+        return ctx.t(
+            "La Dirección Distrital {code} – {name} lo revisará hasta el {due}.",
+            code=office.code,
+            name=office.name,
+            due=due,
+        )
+    return ctx.t("El equipo nacional del MIES lo revisará hasta el {due}.", due=due)

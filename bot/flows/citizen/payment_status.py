@@ -22,6 +22,7 @@ from bot.domain.programmes import programme_name
 from bot.domain.registry import PaymentStatus
 from bot.domain.second_factor import parse_second_factor
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.citizen.left_out import who_reviews
 from bot.services import audit
 from bot.services.cases import open_case
 from bot.services.events import upcoming_events
@@ -318,19 +319,8 @@ class PaymentStatusFlow:
         )
         lines = [
             ctx.t("Listo. Abrimos el caso {number}. Guarde este número.", number=case.number),
-            ctx.t(
-                "Su dirección distrital lo revisará hasta el {date}.",
-                date=ctx.tr.date(case.due_on, "long") if case.due_on else "",
-            ),
+            who_reviews(ctx, office, case.due_on),
         ]
-        if office is not None:
-            lines.append(
-                ctx.t(
-                    "Oficina: Dirección Distrital {code} – {name}.",
-                    code=office.code,
-                    name=office.name,
-                )
-            )
         return Outcome([Reply("\n".join(lines))])
 
     async def _explain(self, ctx: FlowContext, cedula: Cedula, record: Beneficiary) -> Reply:

@@ -6,15 +6,17 @@ from typing import Any
 
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS
 from bot.domain.staff import StaffScope
+from bot.domain.text import for_staff
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.staff.access import current_scope, require_role
+from bot.flows.staff.access import current_scope, require_role, resolve_target
 from bot.flows.staff.district import ask_district, district_from_answer, own_district
 from bot.flows.staff.status_note import ask_for_note, read_note
-from bot.services.authz import PERMISSIONS, Action
+from bot.services.authz import PERMISSIONS, Action, sees_national_queue
 from bot.services.staff_queries import district_cases
 from bot.services.staff_updates import case_for_update, update_case_status
 
 MAX_CASE_BUTTONS = 8
+NATIONAL_QUEUE = "national"  # the option key of the queue of places without a district
 
 
 def can_update(scope: StaffScope | None, action: Action) -> bool:
@@ -51,8 +53,25 @@ class StaffCasesFlow:
             return await self._open_case(ctx, number)
         district = own_district(scope)
         if district is None:
-            return ask_district(ctx, {})
+            return self._ask_queue(ctx, scope)
         return await self._list(ctx, district)
+
+    def _ask_queue(self, ctx: FlowContext, scope: StaffScope) -> Outcome:
+        """Asks which district; national roles are also offered the national queue."""
+        asked = ask_district(ctx, {})
+        if not sees_national_queue(scope):
+            return asked
+        text = "\n".join(
+            [
+                asked.replies[0].text,
+                ctx.t(
+                    "Los casos de lugares sin dirección distrital están en la cola nacional: "
+                    "escriba «nacional» o elija el botón."
+                ),
+            ]
+        )
+        option = Option(NATIONAL_QUEUE, ctx.t("Cola nacional (sin distrito)"))
+        return Outcome([Reply(text, (option,))], step=asked.step, data=asked.data)
 
     async def step(
         self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
@@ -65,16 +84,37 @@ class StaffCasesFlow:
             return self._choosing_status(ctx, data, answer)
         if step == "writing_note":
             return await self._writing_note(ctx, data, answer)
+        if await self._wants_national_queue(ctx, answer):
+            return await self._list(ctx, None)
         return await self._list(ctx, district_from_answer(ctx, answer))
 
-    async def _list(self, ctx: FlowContext, district: str) -> Outcome:
+    async def _wants_national_queue(self, ctx: FlowContext, answer: Answer) -> bool:
+        """«nacional», its button, or (for national roles) a place that has no district."""
+        value = answer.option or answer.text
+        if value == NATIONAL_QUEUE:
+            return True
+        target, _ = resolve_target(ctx, value)
+        if target is None or target.district_code is not None:
+            return False
+        scope = await current_scope(ctx)
+        return target.kind == "national" or (scope is not None and sees_national_queue(scope))
+
+    async def _list(self, ctx: FlowContext, district: str | None) -> Outcome:
+        """The open cases of `district`, or of the national queue when it is None."""
         scope = await current_scope(ctx)
         cases = await district_cases(ctx.session, scope, district, now=ctx.now)
         if not cases:
-            return Outcome(
-                [Reply(ctx.t("El distrito {code} no tiene casos abiertos.", code=district))]
+            empty = (
+                ctx.t("El distrito {code} no tiene casos abiertos.", code=district)
+                if district
+                else ctx.t("La cola nacional no tiene casos abiertos.")
             )
-        lines = [ctx.t("Casos abiertos del distrito {code}:", code=district)]
+            return Outcome([Reply(empty)])
+        lines = [
+            ctx.t("Casos abiertos del distrito {code}:", code=district)
+            if district
+            else ctx.t("Casos abiertos de la cola nacional (lugares sin dirección distrital):")
+        ]
         for case in cases:
             due = case.due_on.isoformat() if case.due_on else "-"
             lines.append(
@@ -118,12 +158,19 @@ class StaffCasesFlow:
                     kind=case.kind,
                     status=status,
                 ),
-                ctx.t("Descripción: {text}", text=short(case.description, 300) or "—"),
+                self._description(ctx, case.kind, case.description),
                 ctx.t("¿A qué estado pasa?"),
             ]
         )
         options = tuple(Option(f"status:{s}", ctx.t(CASE_STATUS_LABELS[s])) for s in targets)
         return Outcome([Reply(text, options)], step="choosing_status", data={"number": case.number})
+
+    def _description(self, ctx: FlowContext, kind: str, description: str) -> str:
+        """The case's description as staff may safely read it; a citizen's words are marked."""
+        text = short(for_staff(description), 300) or "—"
+        if kind == "excluido":  # written by the citizen who reported the case
+            return ctx.t("Texto del ciudadano: «{text}»", text=text)
+        return ctx.t("Descripción: {text}", text=text)
 
     def _choosing_status(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
         prompt = ctx.t("Escriba una nota para el expediente (queda con el cambio).")

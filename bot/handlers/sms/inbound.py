@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.sms_text import prepare_sms
-from bot.domain.text import name_key
+from bot.domain.text import clean_input, name_key
 from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
 from bot.storage.models import (
@@ -79,6 +79,7 @@ async def handle_inbound_sms(
     session: AsyncSession, settings: Settings, phone: str, body: str, now: datetime
 ) -> InboundReply:
     """Acts on an inbound SMS keyword and returns the reply text, in the sender's language."""
+    body = clean_input(body)  # a NUL or control character never reaches the database or a log
     t = translator((await phone_locales(session, [phone])).get(phone, settings.default_locale))
     word = keyword_of(body)
     ministry = settings.ministry_name

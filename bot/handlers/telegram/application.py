@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -16,16 +17,29 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.domain.text import clean_input
 from bot.flows.base import Incoming, Reply
-from bot.flows.engine import FlowEngine
+from bot.flows.engine import Delivery, FlowEngine
 from bot.flows.registry import build_flows
+from bot.handlers.outage import StorageOutage
 from bot.handlers.telegram.aiohttp_request import AiohttpRequest
 from bot.handlers.telegram.ordering import PerChatUpdateProcessor
 from bot.i18n import translator
 from bot.services.container import Services
+from bot.storage.db import StorageUnavailable
 
 log = logging.getLogger(__name__)
 ENGINE_KEY = "flow_engine"
+OUTAGE_KEY = "storage_outage"
+# A citizen may paste a link; no message of the bot ever unfolds one into a preview.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Third-party loggers that would write message bodies (python-telegram-bot at DEBUG logs every
+# update and every sendMessage) or the bot token (httpx logs request URLs at INFO): capped.
+LIBRARY_LOG_FLOORS = {
+    "telegram": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+}
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text
 MEDIA_KINDS = (
     "photo",
@@ -95,6 +109,13 @@ def _engine(context: ContextTypes.DEFAULT_TYPE) -> FlowEngine:
     return engine
 
 
+def outage_of(application: Application) -> StorageOutage:  # type: ignore[type-arg]
+    """The application's record of a database outage (created by `build_application`)."""
+    outage = application.bot_data[OUTAGE_KEY]
+    assert isinstance(outage, StorageOutage)
+    return outage
+
+
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any message: text to the flow engine; other kinds are named as media."""
     message = update.effective_message
@@ -103,7 +124,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
     # A photo or file may carry a caption: the engine answers it as text, after a short note.
-    text = message.text or message.caption or ""
+    text = clean_input(message.text or message.caption or "")
     user = update.effective_user
     incoming = Incoming(
         channel="telegram",
@@ -112,11 +133,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         media=None if message.text is not None else (media or "other"),
         locale=user.language_code if user else None,
     )
-    delivery = await _engine(context).handle(incoming)
-    for reply in coalesce(delivery.replies):
-        await context.bot.send_message(
-            chat.id, reply.text, reply_markup=keyboard(reply, delivery.turn)
-        )
+    await _deliver(update, context, chat.id, incoming)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,7 +142,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if query is None or chat is None:
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except TelegramError:  # a button Telegram delivers again may be too old to acknowledge
+        log.info("could not acknowledge a button press")
     if chat.type != chat.PRIVATE:
         return  # buttons are only ever sent in private chats; a forged one gets nothing
     turn, key = parse_callback(query.data)
@@ -133,15 +153,75 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     incoming = Incoming(
         channel="telegram",
         address=str(chat.id),
-        option_key=key,
+        option_key=clean_input(key),
         turn=turn if turn is not None else -1,
         locale=user.language_code if user else None,
     )
-    delivery = await _engine(context).handle(incoming)
+    await _deliver(update, context, chat.id, incoming)
+
+
+async def _deliver(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, incoming: Incoming
+) -> None:
+    """Runs the engine and sends its replies; while the database is down, keeps the update."""
+    delivery = await _process(update, context, chat_id, incoming)
+    if delivery is None:
+        return
     for reply in coalesce(delivery.replies):
-        await context.bot.send_message(
-            chat.id, reply.text, reply_markup=keyboard(reply, delivery.turn)
-        )
+        await send(context, chat_id, reply.text, keyboard(reply, delivery.turn))
+
+
+async def _process(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, incoming: Incoming
+) -> Delivery | None:
+    """The engine's delivery; None when the update stays unprocessed (the database is down).
+
+    Polling retries under the chat's lock (its later messages wait, in order) until the
+    database answers or the bot stops; webhook mode leaves the update for Telegram to resend.
+    """
+    outage = outage_of(context.application)
+    delays = outage.delays()
+    while True:
+        try:
+            delivery = await _engine(context).handle(incoming, retry_later=True)
+        except StorageUnavailable:
+            log.warning("database unavailable: update %s not processed yet", update.update_id)
+            if outage.first_notice(chat_id):
+                await _apologise_for_outage(context, chat_id, incoming.locale)
+            if outage.redelivered or not await outage.pause(next(delays)):
+                outage.leave_unprocessed(update.update_id)
+                return None
+            continue
+        outage.recovered()
+        return delivery
+
+
+async def _apologise_for_outage(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, locale: str | None
+) -> None:
+    """Tells the chat its message is kept; nothing in its conversation changed."""
+    tr = translator(locale)
+    text = tr.t(
+        "Disculpe, en este momento tenemos una falla técnica y no puedo atender su mensaje. "
+        "No se perdió: le responderé apenas se restablezca el servicio, sin que tenga que "
+        "escribirlo de nuevo."
+    )
+    try:
+        await send(context, chat_id, text)
+    except TelegramError:
+        log.warning("could not send the outage notice")
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Sends one message; links in it (a citizen's words may hold one) never get a preview."""
+    await context.bot.send_message(
+        chat_id, text, reply_markup=markup, link_preview_options=NO_PREVIEW
+    )
 
 
 async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -151,7 +231,8 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     user = update.effective_user
     tr = translator(user.language_code if user else None)
-    await context.bot.send_message(
+    await send(
+        context,
         chat.id,
         tr.t(
             "Para cuidar sus datos solo atiendo en chat privado. Escríbame aquí: "
@@ -168,7 +249,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             user = update.effective_user
             tr = translator(user.language_code if user else None)
-            await context.bot.send_message(
+            await send(
+                context,
                 update.effective_chat.id,
                 tr.t("Disculpe, tuvimos un problema. Escriba «menú» para volver a empezar."),
             )
@@ -201,7 +283,9 @@ def build_application(
     builder = builder.request(request or AiohttpRequest(connection_pool_size=pool, read_timeout=15))
     builder = builder.get_updates_request(updates_request or AiohttpRequest(1, read_timeout=30))
     application = builder.build()
+    cap_library_logs()
     application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
+    application.bot_data[OUTAGE_KEY] = StorageOutage()
     # Conversations happen only in private chats: payment status is personal data.
     private = filters.ChatType.PRIVATE
     not_edited = ~filters.UpdateType.EDITED
@@ -212,6 +296,17 @@ def build_application(
     )
     application.add_error_handler(on_error)
     return application
+
+
+def cap_library_logs() -> None:
+    """Keeps third-party loggers above the levels where they would log message bodies.
+
+    Whatever LOG_LEVEL says: a debug session of the bot must not write citizens' cédulas, birth
+    dates or phones (python-telegram-bot logs whole updates at DEBUG) nor the token (httpx).
+    """
+    root = logging.getLogger().getEffectiveLevel()
+    for name, floor in LIBRARY_LOG_FLOORS.items():
+        logging.getLogger(name).setLevel(max(floor, root))
 
 
 BotRequest = BaseRequest

@@ -7,6 +7,8 @@ request, through the Application's per-chat ordering processor: the 200 goes bac
 conversation step is committed and answered, so a crash before that makes Telegram deliver the
 update again instead of losing it, and a slow database slows Telegram down rather than filling an
 in-memory queue. Conversation state lives in the database, so any number of replicas may serve.
+While the database is unreachable the update is left unprocessed and Telegram gets a 503, so it
+delivers the update again later (the chat hears one apology per outage, not one per message).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from telegram.ext import Application
 
 from bot.config import MissingSetting, Settings
 from bot.flows.engine import FlowEngine
-from bot.handlers.telegram.application import ENGINE_KEY
+from bot.handlers.telegram.application import ENGINE_KEY, outage_of
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
+RETRY_AFTER_SECONDS = 5  # a hint; Telegram retries on its own schedule
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 MAX_BODY_BYTES = 1_000_000  # an update is a few kB; anything this big is not from Telegram
 # Telegram accepts 1–256 characters from this set for secret_token.
@@ -75,6 +78,8 @@ def _settings(application: Application) -> Settings:  # type: ignore[type-arg]
 def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignore[type-arg]
     """The webhook route for `application` (built by `build_application`, initialised)."""
     secret = webhook_secret(_settings(application)).encode()
+    outage = outage_of(application)
+    outage.redelivered = True  # a refused update comes back from Telegram: no retry in memory
 
     async def receive(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -95,6 +100,12 @@ def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignor
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
+        if outage.was_left_unprocessed(update.update_id):
+            return PlainTextResponse(
+                "database unavailable",
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         return Response(status_code=200)
 
     return [Route(WEBHOOK_PATH, receive, methods=["POST"])]
