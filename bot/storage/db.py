@@ -139,6 +139,10 @@ def is_unavailable(error: BaseException) -> bool:
                 return True
         orig = getattr(current, "orig", None)
         pending.extend(
-            [current.__cause__, current.__context__, orig if isinstance(orig, BaseException) else None]
+            [
+                current.__cause__,
+                current.__context__,
+                orig if isinstance(orig, BaseException) else None,
+            ]
         )
     return False
