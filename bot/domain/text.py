@@ -47,15 +47,20 @@ _LINK = re.compile(
 _SCHEME = re.compile(r"(?i)^([a-z][a-z0-9+.\-]*)://")
 
 
+_TRAILING = ".,;:!?)]}»”\"'"
+
+
 def _defang(match: re.Match[str]) -> str:
-    link = match.group(0)
+    whole = match.group(0)
+    link = whole.rstrip(_TRAILING)  # «visite x.com/pago.» ends a sentence, not the link
+    tail = whole[len(link) :]
     scheme = _SCHEME.match(link)
     if scheme:
         name = scheme.group(1).lower()
         rest = link[scheme.end() :]
         safe = {"http": "hxxp", "https": "hxxps"}.get(name, name.replace("t", "x", 1))
         link = f"{safe}[://]{rest}"
-    return link.replace(".", "[.]")
+    return link.replace(".", "[.]") + tail
 
 
 def for_staff(text: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.log_privacy import cap_library_logs
 from bot.storage import sqlite_inloop
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -77,6 +78,8 @@ def create_engine(
     }
     if not is_sqlite(url):
         kwargs["pool_pre_ping"] = True
+    if not echo:
+        cap_library_logs()  # at DEBUG SQLAlchemy logs result rows: cédulas, birth dates
     engine = create_async_engine(engine_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

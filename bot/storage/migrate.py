@@ -19,11 +19,11 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Upgrades the database to `revision` (all heads by default)."""
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Upgrades the database to `revision` (the head by default)."""
     command.upgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "heads") -> None:
+async def upgrade_async(database_url: str, revision: str = "head") -> None:
     """Runs `upgrade` in a thread, since Alembic's env starts its own event loop."""
     await asyncio.to_thread(upgrade, database_url, revision)

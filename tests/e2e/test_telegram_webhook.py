@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.handlers.telegram.webhook import (
 )
 from bot.handlers.web import build_app
 from bot.services.container import Services
+from bot.storage.db import create_engine, create_session_factory
 from tests.support.fake_bot_api import EPOCH, FakeBotApi, telegram_settings
 
 SECRET = "s3cret_Token-for-tests"
@@ -170,3 +171,42 @@ def test_cli_webhook_mode_without_a_secret_is_one_clear_line(tmp_path: Path) -> 
     assert result.returncode == 2
     assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+async def database_down(services: Services) -> AsyncIterator[Callable[[], None]]:
+    """Points the services at a database that refuses connections; call the result to restore."""
+    working = services.session_factory
+    unreachable = create_engine("postgresql+asyncpg://mies@127.0.0.1:1/down")
+    services.session_factory = create_session_factory(unreachable)
+
+    def restore() -> None:
+        services.session_factory = working
+
+    yield restore
+    restore()
+    await unreachable.dispose()
+
+
+async def test_a_message_during_a_database_outage_is_refused_and_answered_when_telegram_resends(
+    client: httpx.AsyncClient, bot_api: FakeBotApi, database_down: Callable[[], None]
+) -> None:
+    headers = {SECRET_HEADER: SECRET}
+    first = await client.post(
+        WEBHOOK_PATH, content=json.dumps(_message(1, "/start")), headers=headers
+    )
+    second = await client.post(
+        WEBHOOK_PATH, content=json.dumps(_message(2, "/eventos Tacamoros")), headers=headers
+    )
+    assert (first.status_code, second.status_code) == (503, 503)  # Telegram delivers them again
+    [apology] = bot_api.texts(CHAT)  # one apology for the outage, not one per message
+    assert "No se perdió" in apology
+    assert "menú" not in apology and "empezar" not in apology  # nothing changed: no fresh start
+    database_down()  # the database is back; Telegram re-delivers both updates, in order
+    again = [
+        await client.post(WEBHOOK_PATH, content=json.dumps(_message(i, t)), headers=headers)
+        for i, t in ((1, "/start"), (2, "/eventos Tacamoros"))
+    ]
+    assert [r.status_code for r in again] == [200, 200]
+    texts = bot_api.texts(CHAT)
+    assert "Aviso de privacidad" in texts[1] and "Tacamoros (Sozoranga, Loja)" in texts[-1]

@@ -12,6 +12,7 @@ from bot.domain.staff import Role
 from bot.flows.engine import FlowEngine
 from bot.services import cases
 from bot.services.container import Services
+from bot.services.staff import create_staff
 from bot.storage.models import Case, CaseUpdate, OptOut, OutboxMessage
 from tests.support.chat import Chat
 from tests.support.staff_accounts import make_scope
@@ -181,3 +182,44 @@ async def test_nonsense_parish_is_asked_again(flow_engine: FlowEngine) -> None:
     assert "No encontré ninguna parroquia" in replies[-1].text
     await chat.say("Tacamoros")
     assert "Cuéntenos brevemente" in chat.text
+
+
+async def test_a_case_without_a_district_is_listed_to_national_staff_and_the_citizen_told_so(
+    services: Services, flow_engine: FlowEngine
+) -> None:
+    reporter = Chat(flow_engine, channel="telegram", address="7007")
+    await reporter.say("/excluido")
+    await reporter.choose("adulta mayor")
+    await reporter.say("Amarillos")
+    await reporter.say("Doña Rosa, 80 años, sin pensión")
+    await reporter.say("Junto a la iglesia")
+    await reporter.choose("Sí")
+    number = NUMBER.search(reporter.text)
+    assert number and number.group(0).startswith("NAC-")
+    assert "El equipo nacional del MIES lo revisará hasta el" in reporter.text
+    assert "dirección distrital lo revisará" not in reporter.text.lower()
+    now = services.clock()
+    async with services.session_factory() as session, session.begin():
+        for user_id, role in ((9201, Role.ADMIN), (9202, Role.AUDITOR), (9203, Role.ZONAL)):
+            staff = await create_staff(
+                session,
+                name=f"P{user_id}",
+                role=role,
+                now=now,
+                zone_code="7" if role is Role.ZONAL else None,
+            )
+            staff.telegram_user_id = user_id
+    admin = Chat(flow_engine, channel="telegram", address="9201")
+    await admin.say("/casos")
+    await admin.choose("Cola nacional")
+    assert "cola nacional" in admin.text and number.group(0) in admin.text
+    await admin.choose(number.group(0))  # the administrator can act on it
+    assert "¿A qué estado pasa?" in admin.text
+    auditor = Chat(flow_engine, channel="telegram", address="9202")
+    await auditor.say("/casos")
+    await auditor.say("Amarillos")  # a place without a district: its queue is the national one
+    assert number.group(0) in auditor.text
+    zonal = Chat(flow_engine, channel="telegram", address="9203")
+    await zonal.say("/casos")
+    await zonal.say("nacional")
+    assert number.group(0) not in zonal.text and "administrador" in zonal.text

@@ -25,6 +25,7 @@ from bot.handlers.outage import StorageOutage
 from bot.handlers.telegram.aiohttp_request import AiohttpRequest
 from bot.handlers.telegram.ordering import PerChatUpdateProcessor
 from bot.i18n import translator
+from bot.log_privacy import cap_library_logs
 from bot.services.container import Services
 from bot.storage.db import StorageUnavailable
 
@@ -33,13 +34,6 @@ ENGINE_KEY = "flow_engine"
 OUTAGE_KEY = "storage_outage"
 # A citizen may paste a link; no message of the bot ever unfolds one into a preview.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# Third-party loggers that would write message bodies (python-telegram-bot at DEBUG logs every
-# update and every sendMessage) or the bot token (httpx logs request URLs at INFO): capped.
-LIBRARY_LOG_FLOORS = {
-    "telegram": logging.INFO,
-    "httpx": logging.WARNING,
-    "httpcore": logging.WARNING,
-}
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text
 MEDIA_KINDS = (
     "photo",
@@ -283,7 +277,7 @@ def build_application(
     builder = builder.request(request or AiohttpRequest(connection_pool_size=pool, read_timeout=15))
     builder = builder.get_updates_request(updates_request or AiohttpRequest(1, read_timeout=30))
     application = builder.build()
-    cap_library_logs()
+    cap_library_logs()  # PTB would log every citizen's message at DEBUG
     application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
     application.bot_data[OUTAGE_KEY] = StorageOutage()
     # Conversations happen only in private chats: payment status is personal data.
@@ -296,17 +290,6 @@ def build_application(
     )
     application.add_error_handler(on_error)
     return application
-
-
-def cap_library_logs() -> None:
-    """Keeps third-party loggers above the levels where they would log message bodies.
-
-    Whatever LOG_LEVEL says: a debug session of the bot must not write citizens' cédulas, birth
-    dates or phones (python-telegram-bot logs whole updates at DEBUG) nor the token (httpx).
-    """
-    root = logging.getLogger().getEffectiveLevel()
-    for name, floor in LIBRARY_LOG_FLOORS.items():
-        logging.getLogger(name).setLevel(max(floor, root))
 
 
 BotRequest = BaseRequest

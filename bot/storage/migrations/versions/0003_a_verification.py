@@ -1,7 +1,7 @@
 """verification locks grow and offer a one-time SMS code; menu conversations keep no data
 
-Revision ID: 0002_a_verification
-Revises: 0001_initial
+Revision ID: 0003_a_verification
+Revises: 0002_b_sms
 Create Date: 2026-11-22 10:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.storage.types
 
-revision: str = "0002_a_verification"
-down_revision: str | Sequence[str] | None = "0001_initial"
+revision: str = "0003_a_verification"
+down_revision: str | Sequence[str] | None = "0002_b_sms"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

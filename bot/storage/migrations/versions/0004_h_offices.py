@@ -1,7 +1,7 @@
 """office directory: services, source, last check; parish-level jurisdiction; zone coverage
 
-Revision ID: 0002_h_offices
-Revises: 0001_initial
+Revision ID: 0004_h_offices
+Revises: 0003_a_verification
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_h_offices"
-down_revision: str | Sequence[str] | None = "0001_initial"
+revision: str = "0004_h_offices"
+down_revision: str | Sequence[str] | None = "0003_a_verification"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
