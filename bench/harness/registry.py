@@ -21,29 +21,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.domain.identity import complete_cedula
-from bot.domain.registry import REASON_CODES, PaymentStatus
+from bot.domain.registry import REASON_CODES, REGISTRY_COLUMNS, PaymentStatus
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.reference_data import load_reference_data
 
 OUT = Path(os.environ.get("BENCH_OUT") or Path(__file__).resolve().parent.parent / "out")
-COLUMNS = (
-    "cedula",
-    "names",
-    "birth_date",
-    "fingerprint_code",
-    "mobile",
-    "parish_code",
-    "programme",
-    "status",
-    "reason_code",
-    "amount",
-    "last_payment_date",
-    "next_payment_date",
-    "collection_point",
-    "row_hash",
-    "updated_at",
-)
+COLUMNS = (*REGISTRY_COLUMNS, "row_hash", "updated_at")
 BATCH = 20_000
 UPDATED_AT = datetime(2026, 11, 1, 12, 0)  # naive UTC, as UtcDateTime stores it
 # Mostly active; every other status and reason appears.
