@@ -5,7 +5,9 @@ quoted value; `;` only when asked for). A registry row never holds a line break,
 parsed one physical line at a time: a stray quote spoils only its own line, which is reported with
 its real number, and never swallows the lines after it. The file is read in batches (never whole
 in memory); each valid row is upserted with a dialect-specific
-`INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`, so re-importing the
+`INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs` (on PostgreSQL the
+batch is COPied into a staging table first and merged by one such statement: registry_copy.py),
+so re-importing the
 same file changes nothing. A cédula + programme repeated anywhere in the file is reported and the
 first row kept, so a re-import stays a no-op. Broken rows are written to an error report (line,
 column, reason) as they are found and the rest is imported.
@@ -41,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain.errors import N_, InvalidCedula, InvalidPhone
 from bot.domain.identity import VALID_PROVINCES, parse_cedula, parse_phone
 from bot.domain.registry import REGISTRY_COLUMNS, PaymentStatus, Programme, is_known_reason
+from bot.services.registry_copy import BatchMerger
 from bot.storage.models import Beneficiary, ImportRun, Parish
 
 log = logging.getLogger(__name__)
@@ -534,8 +537,11 @@ async def import_registry(
         with errors_path.open("w", encoding="utf-8", newline="") as report:
             writer = csv.writer(report)
             writer.writerow(ERROR_COLUMNS)
+            merger: BatchMerger | None = None
             try:
                 async with engine.begin() as conn:
+                    if conn.dialect.name == "postgresql" and not dry_run:
+                        merger = BatchMerger(conn)  # COPY + one merge per batch
                     batches = _batches(
                         raw, header, parishes, batch_rows, delimiter=delimiter, today=today
                     )
@@ -549,11 +555,17 @@ async def import_registry(
                             writer.writerow((error.line, error.column, error.reason))
                             if len(summary.first_errors) < 20:
                                 summary.first_errors.append(error)
-                        if not dry_run and rows:
+                        if merger is not None:
+                            summary.rows_changed += await merger.submit(rows, now)
+                        elif not dry_run and rows:
                             summary.rows_changed += await _upsert(conn, rows, now)
                         if progress is not None:
                             progress(raw.tell())
+                    if merger is not None:
+                        summary.rows_changed += await merger.finish()
             except Exception as error:
+                if merger is not None:
+                    merger.cancel()
                 if summary.run_id is not None:
                     await finish_run(
                         engine,
