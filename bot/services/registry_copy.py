@@ -17,6 +17,8 @@ The merge of one batch runs on the server while the caller validates the next on
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,13 +32,14 @@ COLUMNS = (*REGISTRY_COLUMNS, "row_hash", "updated_at")
 _COLUMN_LIST = ", ".join(COLUMNS)
 _UPDATED = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*REGISTRY_COLUMNS, "row_hash", "updated_at"))
 _CREATE_STAGE = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ON COMMIT DROP AS "
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ON COMMIT DROP AS "  # noqa: S608
     f"SELECT {_COLUMN_LIST} FROM beneficiaries WITH NO DATA"
 )
+# Both statements are built from the constant column names above, never from input.
 # A cédula + programme appears at most once in the file (the checks make a repeat an error), so
 # one batch never holds the same key twice and ON CONFLICT never meets a row twice.
 _MERGE = (
-    f"WITH changed AS (INSERT INTO beneficiaries ({_COLUMN_LIST}) "
+    f"WITH changed AS (INSERT INTO beneficiaries ({_COLUMN_LIST}) "  # noqa: S608
     f"SELECT {_COLUMN_LIST} FROM {STAGE} "
     f"ON CONFLICT (cedula, programme) DO UPDATE SET {_UPDATED} "
     f"WHERE beneficiaries.row_hash IS DISTINCT FROM EXCLUDED.row_hash RETURNING 1) "
@@ -93,8 +96,26 @@ class BatchMerger:
         pending, self._pending = self._pending, None
         return await pending
 
-    def cancel(self) -> None:
-        """Abandons a merge in flight (the transaction is being rolled back)."""
+    async def settle(self) -> None:
+        """Waits for a merge in flight and drops its outcome (the import is being rolled back).
+
+        The connection must be idle before its transaction can be rolled back.
+        """
         if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
+            pending, self._pending = self._pending, None
+            with contextlib.suppress(Exception):
+                await pending
+
+
+@contextlib.asynccontextmanager
+async def merging(conn: AsyncConnection, *, enabled: bool) -> AsyncIterator[BatchMerger | None]:
+    """A `BatchMerger` on PostgreSQL when writing (else None); settles it if the import fails."""
+    if not enabled or conn.dialect.name != "postgresql":
+        yield None
+        return
+    merger = BatchMerger(conn)
+    try:
+        yield merger
+    except BaseException:
+        await merger.settle()
+        raise

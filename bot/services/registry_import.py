@@ -6,10 +6,9 @@ parsed one physical line at a time: a stray quote spoils only its own line, whic
 its real number, and never swallows the lines after it. The file is read in batches (never whole
 in memory); each valid row is upserted with a dialect-specific
 `INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs` (on PostgreSQL the
-batch is COPied into a staging table first and merged by one such statement: registry_copy.py),
-so re-importing the
-same file changes nothing. A cédula + programme repeated anywhere in the file is reported and the
-first row kept, so a re-import stays a no-op. Broken rows are written to an error report (line,
+batch is COPied into a staging table and merged by one such statement: registry_copy.py), so
+re-importing the same file changes nothing. A cédula + programme repeated anywhere in the file
+is reported and the first row kept, so a re-import stays a no-op. Broken rows are written to an error report (line,
 column, reason) as they are found and the rest is imported.
 
 Failure policy: **roll back**. All data rows of one import are written in ONE transaction; if
@@ -43,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain.errors import N_, InvalidCedula, InvalidPhone
 from bot.domain.identity import VALID_PROVINCES, parse_cedula, parse_phone
 from bot.domain.registry import REGISTRY_COLUMNS, PaymentStatus, Programme, is_known_reason
-from bot.services.registry_copy import BatchMerger
+from bot.services.registry_copy import merging
 from bot.storage.models import Beneficiary, ImportRun, Parish
 
 log = logging.getLogger(__name__)
@@ -537,11 +536,9 @@ async def import_registry(
         with errors_path.open("w", encoding="utf-8", newline="") as report:
             writer = csv.writer(report)
             writer.writerow(ERROR_COLUMNS)
-            merger: BatchMerger | None = None
             try:
-                async with engine.begin() as conn:
-                    if conn.dialect.name == "postgresql" and not dry_run:
-                        merger = BatchMerger(conn)  # COPY + one merge per batch
+                # On PostgreSQL a batch is COPied and merged (registry_copy.py), else upserted.
+                async with engine.begin() as conn, merging(conn, enabled=not dry_run) as merger:
                     batches = _batches(
                         raw, header, parishes, batch_rows, delimiter=delimiter, today=today
                     )
@@ -564,8 +561,6 @@ async def import_registry(
                     if merger is not None:
                         summary.rows_changed += await merger.finish()
             except Exception as error:
-                if merger is not None:
-                    merger.cancel()
                 if summary.run_id is not None:
                     await finish_run(
                         engine,

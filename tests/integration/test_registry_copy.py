@@ -81,6 +81,8 @@ async def test_copy_on_postgresql_gives_the_sqlite_rows_counts_and_report(
             assert reports[0] == reports[1], index
             assert await _snapshot(services.engine) == await _snapshot(sqlite), index
         assert summaries[0]["rows_changed"] == 0  # the same file twice changes nothing
-        assert summaries[0]["rows_failed"] == 4  # rows 17, 503, 2500 (1200 was fixed) and the repeat
+        assert (
+            summaries[0]["rows_failed"] == 4
+        )  # rows 17, 503, 2500 (1200 was fixed) and the repeat
     finally:
         await sqlite.dispose()
