@@ -8,8 +8,8 @@ in memory); each valid row is upserted with a dialect-specific
 `INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs` (on PostgreSQL the
 batch is COPied into a staging table and merged by one such statement: registry_copy.py), so
 re-importing the same file changes nothing. A cédula + programme repeated anywhere in the file
-is reported and the first row kept, so a re-import stays a no-op. Broken rows are written to an error report (line,
-column, reason) as they are found and the rest is imported.
+is reported and the first row kept, so a re-import stays a no-op. Broken rows are written to an
+error report (line, column, reason) as they are found and the rest is imported.
 
 Failure policy: **roll back**. All data rows of one import are written in ONE transaction; if
 anything unexpected fails (database down, disk full), the transaction is rolled back and the
