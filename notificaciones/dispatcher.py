@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.config import Settings
 from bot.domain.clock import Clock, utc_now
 from bot.domain.quiet_hours import next_allowed, zones_quiet_now
@@ -210,6 +211,7 @@ class Dispatcher:
             try:
                 await self.checkpoint("before_send", message.id)
                 outcome = await self._send_one(message)
+                metrics.provider_result(message.channel, outcome.result.value)
                 await self.checkpoint("after_send", message.id)
                 return outcome
             finally:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.domain.errors import DomainError
 from bot.domain.text import fold, name_key
 from bot.flows.base import (
@@ -100,6 +101,7 @@ class FlowEngine:
             for command in flow.commands:
                 self.commands[command] = flow.name
 
+    @metrics.observed_turn
     async def handle(self, incoming: Incoming, *, retry_later: bool = False) -> Delivery:
         """Handles one message and returns the replies; never raises for user input.
 
@@ -278,6 +280,7 @@ class FlowEngine:
         text = str(last.get("text") or ctx.t("¿En qué le puedo ayudar?"))
         return [Reply(text, options)]
 
+    @metrics.recovery
     async def _recover(self, incoming: Incoming) -> Delivery:
         """After an unexpected error: resets the conversation to the menu and apologises."""
         tr = Translator(normalise_locale(incoming.locale))

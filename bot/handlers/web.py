@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.domain.errors import InvalidPhone
 from bot.domain.identity import parse_phone
+from bot.handlers.operations import operations_routes
 from bot.handlers.sms.inbound import apply_status_callback, first_delivery, handle_inbound_sms
 from bot.services.container import Services
 from notificaciones.gateways.twilio import STATUS_CALLBACK_PATH, valid_twilio_signature
@@ -107,13 +108,10 @@ def build_app(services: Services, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         log.info("Inbound SMS handled: %s", reply.keyword)
         return Response(twiml_message(reply.text), media_type="application/xml")
 
-    async def health(_request: Request) -> Response:
-        return PlainTextResponse("ok")
-
     routes: list[BaseRoute] = [
         Route(STATUS_CALLBACK_PATH, status_callback, methods=["POST"]),
         Route(INBOUND_PATH, inbound, methods=["POST"]),
-        Route("/healthz", health, methods=["GET"]),
+        *operations_routes(services),  # /healthz, /readyz, /metrics
         *extra_routes,
     ]
     return Starlette(routes=routes)

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.config import Settings
 from bot.domain.sms_text import prepare_sms
 from bot.domain.text import clean_input, name_key
@@ -221,6 +222,9 @@ async def apply_status_callback(
     if status not in STATUS_RANK:
         log.info("Status callback with an unknown status ignored")
         return True
+    handed_over = row.sent_at or row.claimed_at
+    if handed_over is not None:
+        metrics.callback_lag(status, (now - handed_over).total_seconds())
     values: dict[str, object] = {"provider_status": status, "updated_at": now}
     if sid:
         values["provider_sid"] = func.coalesce(OutboxMessage.provider_sid, sid)
