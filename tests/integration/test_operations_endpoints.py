@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from bot.flows.base import Incoming
 from bot.flows.engine import FlowEngine
@@ -16,8 +17,16 @@ from bot.handlers import operations
 from bot.handlers.web import build_app
 from bot.services.container import Services
 from bot.storage.db import create_engine, create_session_factory
+from bot.storage.models import OutboxMessage
 from notificaciones import outbox
+from notificaciones.dispatcher import Dispatcher
+from notificaciones.gateways.twilio import TwilioSmsGateway
+from tests.integration.test_sms_webhooks import _status, web_services
+from tests.integration.test_twilio_gateway import twilio_settings
 from tests.support.clock import FakeClock
+from tests.support.twilio_fake import FakeTwilioApi
+
+__all__ = ["web_services"]  # the fixture, shared with the webhook tests
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -141,3 +150,39 @@ async def test_metrics_can_be_switched_off(services: Services) -> None:
         services, settings=services.settings.model_copy(update={"metrics_enabled": False})
     )
     assert (await _get(off, "/metrics")).status_code == 404
+
+
+async def test_provider_results_and_callback_lag_are_counted(
+    web_services: Services, clock: FakeClock
+) -> None:
+    api = FakeTwilioApi()
+    api.fail_next["+593991110004"] = [(400, 21211)]  # an invalid number: a provider error
+    await _queue(web_services, clock, "sms", "+593991110003")
+    await _queue(web_services, clock, "sms", "+593991110004")
+    before = await _scrape(web_services)
+    dispatcher = Dispatcher(
+        web_services.session_factory,
+        web_services.settings,
+        TwilioSmsGateway(twilio_settings(), api),
+        clock=clock,
+    )
+    await dispatcher.run_until_idle()
+    [message] = api.messages
+    async with web_services.session_factory() as session:
+        row_id = await session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.provider_sid == message.sid)
+        )
+    assert row_id is not None
+    clock.advance(seconds=40)
+
+    assert (await _status(web_services, row_id, message.sid, "delivered")).status_code == 204
+
+    after = await _scrape(web_services)
+
+    def delta(name: str, **labels: str) -> float:
+        return _value(after, name, **labels) - _value(before, name, **labels)
+
+    assert delta("mies_provider_results_total", channel="sms", result="accepted") == 1
+    assert delta("mies_provider_results_total", channel="sms", result="permanent") == 1
+    assert delta("mies_callback_lag_seconds_count", status="delivered") == 1
+    assert delta("mies_callback_lag_seconds_sum", status="delivered") == 40
