@@ -13,11 +13,12 @@ import time
 import pytest
 
 from bot.config import Settings
+from bot.services import broadcasts
 from bot.services.container import Services
 from bot.storage.db import create_engine, create_session_factory
 from notificaciones import outbox
 from notificaciones.budgets import Budget, SharedBudgets, chat_budget_name
-from notificaciones.dispatcher import Dispatcher
+from notificaciones.dispatcher import BROADCAST_KIND, Dispatcher
 from notificaciones.gateways.sms import ConsoleSmsGateway
 from tests.integration.test_telegram_sender import OK, RefusingBotApi, _sender
 from tests.support.clock import FakeClock
@@ -132,3 +133,7 @@ async def test_broadcast_notices_go_as_paid_broadcast_only_when_allowed(
 
     [call] = api.sent(OK)
     assert bool(call.params.get("allow_paid_broadcast")) is paid
+
+
+def test_the_dispatcher_knows_the_broadcast_kind_by_its_name() -> None:
+    assert BROADCAST_KIND == broadcasts.KIND  # a floor above the dispatcher: named twice
