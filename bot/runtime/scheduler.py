@@ -88,6 +88,7 @@ class NotificationScheduler:
         self.tick_seconds = tick_seconds
         self.retention_seconds = retention_seconds
         self._expected: float | None = None  # when the next tick should start (monotonic)
+        self.monotonic = time.monotonic
         self.leadership = SchedulerLeadership(services)
         self._scheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()  # held during a tick, so stop() lets it finish
@@ -129,7 +130,7 @@ class NotificationScheduler:
         return deleted
 
     async def _safe_tick(self) -> None:
-        started = time.monotonic()
+        started = self.monotonic()
         if self._expected is not None:
             metrics.SCHEDULER_LAG.set(max(0.0, started - self._expected))
         self._expected = started + self.tick_seconds
@@ -138,7 +139,7 @@ class NotificationScheduler:
                 await self.tick()
         except Exception:
             log.exception("Scheduler tick failed; the next tick retries")
-        metrics.SCHEDULER_TICK_SECONDS.set(time.monotonic() - started)
+        metrics.SCHEDULER_TICK_SECONDS.set(self.monotonic() - started)
 
     async def _safe_retention(self) -> None:
         try:

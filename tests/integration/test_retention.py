@@ -1,9 +1,11 @@
 """Retention: the scheduler's leader deletes settled outbox rows, inbound SMS ids and audit entries
-past their configured ages, in short batches, and never a message still queued or in flight."""
+past their configured ages, in short batches, and never a message still queued or in flight.
+The scheduler's lag is measured here too."""
 
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
@@ -120,3 +122,23 @@ def test_audit_retention_below_a_year_is_refused() -> None:
     with pytest.raises(ValidationError, match="DISPATCHER_LEASE_SECONDS"):
         Settings(_env_file=None, dispatcher_heartbeat_seconds=30, dispatcher_lease_seconds=40)  # type: ignore[call-arg]
     assert Settings(_env_file=None, audit_retention_days=0).audit_retention_days == 0  # type: ignore[call-arg]
+
+
+async def test_a_late_tick_shows_as_scheduler_lag(services: Services, clock: FakeClock) -> None:
+    dispatcher = Dispatcher(
+        services.session_factory,
+        services.settings,
+        ConsoleSmsGateway(write=lambda _l: None),
+        clock=clock,
+    )
+    scheduler = NotificationScheduler(services, dispatcher, tick_seconds=60)
+    now = [1000.0]
+    scheduler.monotonic = lambda: now[0]
+    try:
+        await scheduler._safe_tick()
+        now[0] += 75  # the event loop was busy: the tick due at +60 s starts at +75 s
+        await scheduler._safe_tick()
+    finally:
+        await scheduler.leadership.release()
+
+    assert REGISTRY.get_sample_value("mies_scheduler_lag_seconds") == 15
