@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,13 +23,11 @@ from bot.domain.text import clean_input, name_key
 from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
 from bot.storage.models import (
-    Beneficiary,
-    Contact,
     InboundSms,
     OptOut,
     OutboxMessage,
-    Subscription,
 )
+from bot.storage.phone_parish import parish_of_phone
 from notificaciones import outbox, outbox_states
 from notificaciones.audiences import phone_locales
 from notificaciones.time_zones import parish_zones
@@ -54,25 +52,6 @@ def keyword_of(body: str) -> str:
     """The first word of a message, folded, without punctuation or emojis ('¡Bája!' → 'baja')."""
     words = name_key(body).split()
     return words[0] if words else ""
-
-
-async def _sender_parish(session: AsyncSession, phone: str) -> str | None:
-    for query in (
-        select(Beneficiary.parish_code).where(
-            Beneficiary.mobile == phone, Beneficiary.parish_code.is_not(None)
-        ),
-        select(Subscription.parish_code).where(
-            Subscription.channel == "sms", Subscription.address == phone
-        ),
-        select(Contact.parish_code).where(
-            or_(Contact.phone == phone, (Contact.channel == "sms") & (Contact.address == phone)),
-            Contact.parish_code.is_not(None),
-        ),
-    ):
-        parish = await session.scalar(query.limit(1))
-        if parish:
-            return str(parish)
-    return None
 
 
 async def handle_inbound_sms(
@@ -125,7 +104,7 @@ async def handle_inbound_sms(
 async def _events_text(
     session: AsyncSession, settings: Settings, t: Translator, phone: str, now: datetime
 ) -> str:
-    parish = await _sender_parish(session, phone)
+    parish = await parish_of_phone(session, phone)
     if parish is None:
         return t.t(
             "{ministry}: no tenemos registrada su parroquia. Consulte en Telegram o llame al "
