@@ -61,6 +61,16 @@ async def _sends_dropped_for(
     return chat, api, gateway
 
 
+async def _reconcile_and_dispatch(
+    services: Services, clock: FakeClock, gateway: TwilioSmsGateway
+) -> None:
+    """Past the safe window the provider's «not listed» is proof: back to pending, then claimed."""
+    sender = dispatcher(services, clock, gateway)
+    for minutes in (3, 10):
+        clock.advance(minutes=minutes)
+        await sender.run_until_idle()
+
+
 async def test_a_send_caught_in_flight_by_an_erasure_is_never_sent_after_reconciliation(
     services: Services, flow_engine: FlowEngine, clock: FakeClock
 ) -> None:
@@ -68,11 +78,7 @@ async def test_a_send_caught_in_flight_by_an_erasure_is_never_sent_after_reconci
 
     await chat.say("/borrar_mis_datos")
     await chat.press("si")
-    clock.advance(minutes=3)  # past the safe window: the provider's «not listed» is proof
-    sender = dispatcher(services, clock, gateway)
-    await sender.run_until_idle()
-    clock.advance(minutes=10)
-    await sender.run_until_idle()
+    await _reconcile_and_dispatch(services, clock, gateway)
 
     assert api.sent_to(PHONE) == []
     rows = await _rows_to(services, PHONE)
@@ -91,11 +97,7 @@ async def test_a_send_caught_in_flight_by_a_baja_is_never_sent_after_reconciliat
     async with services.session_factory() as session, session.begin():
         reply = await handle_inbound_sms(session, services.settings, PHONE, "BAJA", clock())
     assert reply.text
-    clock.advance(minutes=3)
-    sender = dispatcher(services, clock, gateway)
-    await sender.run_until_idle()
-    clock.advance(minutes=10)
-    await sender.run_until_idle()
+    await _reconcile_and_dispatch(services, clock, gateway)
 
     assert api.sent_to(PHONE) == []
     rows = await _rows_to(services, PHONE)
