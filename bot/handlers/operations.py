@@ -32,12 +32,17 @@ from starlette.routing import BaseRoute, Route
 from bot.services.container import Services
 from bot.storage.migrate import alembic_config
 from bot.storage.models import OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox_states
 
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-UNSETTLED = (outbox.PENDING, outbox.SENDING, outbox.UNCONFIRMED, outbox.UNKNOWN)
+UNSETTLED = (
+    outbox_states.PENDING,
+    outbox_states.SENDING,
+    outbox_states.UNCONFIRMED,
+    outbox_states.UNKNOWN,
+)
 QUERY_TIMEOUT_SECONDS = 2.0
 
 
@@ -73,7 +78,7 @@ async def read_outbox(services: Services) -> OutboxSnapshot:
     )
     due = (
         select(OutboxMessage.channel, func.min(OutboxMessage.next_attempt_at))
-        .where(OutboxMessage.status == outbox.PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status == outbox_states.PENDING, OutboxMessage.next_attempt_at <= now)
         .group_by(OutboxMessage.channel)
     )
     async with services.session_factory() as session:

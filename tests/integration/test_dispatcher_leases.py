@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.services.container import Services
 from bot.storage.models import DispatcherLease
-from notificaciones import outbox
+from notificaciones import outbox_states
 from notificaciones.gateways.twilio import TwilioSmsGateway
 from notificaciones.leases import Lease, prune_dead_leases
 from tests.integration.test_outbox_dispatcher import PHONES, Killed, _dispatcher, _enqueue, _rows
@@ -50,7 +50,7 @@ async def _killed_mid_batch(
     )
     with pytest.raises(Killed):
         await first.run_until_idle()
-    stranded = {r.id for r in await _rows(services) if r.status == outbox.SENDING}
+    stranded = {r.id for r in await _rows(services) if r.status == outbox_states.SENDING}
     assert stranded == set(ids)
     return stranded
 
@@ -66,21 +66,21 @@ async def test_the_sends_of_a_dead_dispatcher_are_settled_within_a_lease_not_ten
 
     clock.advance(seconds=30)  # the dead one's lease still runs: it may be sending
     await survivor.run_until_idle()
-    assert {r.status for r in await _rows(services)} == {outbox.SENDING}
+    assert {r.status for r in await _rows(services)} == {outbox_states.SENDING}
 
     clock.advance(seconds=20)  # 50 s: lease expired; nobody heard from it for 45 s
     await survivor.run_until_idle()
     rows = await _rows(services)
-    assert outbox.SENDING not in {r.status for r in rows}
+    assert outbox_states.SENDING not in {r.status for r in rows}
     for row in rows:  # found at the provider → sent; not listed yet → asked again later
-        expected = outbox.SENT if api.sent_to(row.address) else outbox.UNCONFIRMED
+        expected = outbox_states.SENT if api.sent_to(row.address) else outbox_states.UNCONFIRMED
         assert row.status == expected, row.address
     # The one never sent is re-sent only once the provider's listing is proof (2 minutes).
     assert not api.sent_to(PHONES[2])
 
     clock.advance(minutes=2)
     await survivor.run_until_idle()
-    assert [r.status for r in await _rows(services)] == [outbox.SENT] * 5
+    assert [r.status for r in await _rows(services)] == [outbox_states.SENT] * 5
     assert all(len(api.sent_to(phone)) == 1 for phone in PHONES)
 
 
@@ -98,7 +98,7 @@ async def test_a_dispatcher_that_keeps_its_heartbeat_keeps_its_sends(
         await slow.renew()
         await survivor.run_until_idle()
 
-    assert {r.status for r in await _rows(services)} == {outbox.SENDING}
+    assert {r.status for r in await _rows(services)} == {outbox_states.SENDING}
     assert not api.sent_to(PHONES[2])  # left alone: its dispatcher is alive
 
 
@@ -112,7 +112,7 @@ async def test_a_clean_stop_ends_the_lease_so_its_leftovers_are_settled_at_once(
 
     await _dispatcher(services, clock, TwilioSmsGateway(twilio_settings(), api)).run_until_idle()
 
-    assert outbox.SENDING not in {r.status for r in await _rows(services)}
+    assert outbox_states.SENDING not in {r.status for r in await _rows(services)}
 
 
 async def test_dead_leases_are_pruned_once_no_send_names_them(

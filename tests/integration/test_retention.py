@@ -14,12 +14,18 @@ from bot.runtime.scheduler import NotificationScheduler
 from bot.services.container import Services
 from bot.storage.models import AuditEntry, InboundSms, OutboxMessage
 from bot.storage.retention import SETTLED_OUTBOX, apply_retention, retention_rules
-from notificaciones import outbox
+from notificaciones import outbox_states
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.gateways.sms import ConsoleSmsGateway
 from tests.support.clock import FakeClock
 
-STATUSES = (*SETTLED_OUTBOX, outbox.PENDING, outbox.SENDING, outbox.UNCONFIRMED, outbox.UNKNOWN)
+STATUSES = (
+    *SETTLED_OUTBOX,
+    outbox_states.PENDING,
+    outbox_states.SENDING,
+    outbox_states.UNCONFIRMED,
+    outbox_states.UNKNOWN,
+)
 
 
 async def _fill(services: Services, clock: FakeClock, tag: str) -> None:
@@ -89,7 +95,12 @@ async def test_the_leader_deletes_what_is_past_its_age_and_keeps_what_is_unsettl
     assert deleted is not None
     assert (deleted["outbox"], deleted["inbound_sms"], deleted["audit_log"]) == (4, 1, 0)
     # the old unsettled rows stay, whatever their age; the new ones all stay
-    unsettled = [outbox.PENDING, outbox.SENDING, outbox.UNCONFIRMED, outbox.UNKNOWN]
+    unsettled = [
+        outbox_states.PENDING,
+        outbox_states.SENDING,
+        outbox_states.UNCONFIRMED,
+        outbox_states.UNKNOWN,
+    ]
     assert statuses == sorted(unsettled * 2 + list(SETTLED_OUTBOX))
     assert inbound == 1
     # 1,900 days later the audit entries (kept 5 years by default) go too; unsettled rows stay
@@ -113,7 +124,12 @@ async def test_a_large_backlog_goes_in_batches(services: Services, clock: FakeCl
 
 
 def test_the_settled_statuses_are_the_outbox_final_ones() -> None:
-    assert set(SETTLED_OUTBOX) == {outbox.SENT, outbox.FAILED, outbox.OPTED_OUT, outbox.CANCELLED}
+    assert set(SETTLED_OUTBOX) == {
+        outbox_states.SENT,
+        outbox_states.FAILED,
+        outbox_states.OPTED_OUT,
+        outbox_states.CANCELLED,
+    }
 
 
 def test_audit_retention_below_a_year_is_refused() -> None:
