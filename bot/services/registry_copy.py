@@ -1,7 +1,8 @@
 """PostgreSQL's fast path for the registry import: COPY a batch into a staging table, then merge.
 
-The SQLite path (and the row checks) stay in `registry_import`; this module only changes how a
-batch of already validated rows reaches `beneficiaries` on PostgreSQL. A multi-row INSERT sends
+The SQLite path stays in `registry_import` and the row checks in `bot.domain.registry_rows`;
+this module only changes how a batch of already checked rows reaches `beneficiaries` on
+PostgreSQL. A multi-row INSERT sends
 14 bound parameters a row through the protocol and plans every chunk; COPY (asyncpg's
 `copy_records_to_table`, binary format) streams the batch into a temporary table, and one
 `INSERT … SELECT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs` merges
