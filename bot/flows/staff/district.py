@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.domain.errors import N_, DomainError
 from bot.domain.staff import StaffScope
 from bot.flows.base import Answer, FlowContext, Outcome, Reply
@@ -14,12 +12,15 @@ class NoDistrict(DomainError):
     """The typed place has no district directorate."""
 
 
-def ask_district(ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+CHOOSING_DISTRICT = "choosing_district"
+
+
+def ask_district(ctx: FlowContext, state: object | None = None) -> Outcome:
     """Asks a national or zonal staff member which district to look at."""
     return Outcome(
         [Reply(ctx.t("¿Qué distrito? Escriba su código (p. ej. 11D06) o un cantón o parroquia."))],
-        step="choosing_district",
-        data=data,
+        step=CHOOSING_DISTRICT,
+        state=state,
     )
 
 
