@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from bot.domain.dialogue import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUSES
 from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
-from bot.flows.staff.access import current_scope, require_role
+from bot.flows.staff.access import current_scope
 from bot.flows.staff.cases import can_update, short
 from bot.flows.staff.district import (
     CHOOSING_DISTRICT,
-    ask_district,
     district_from_answer,
-    own_district,
+    open_for_district,
 )
 from bot.flows.staff.status_note import StatusPick, ask_for_note, read_note
 from bot.services.authz import Action
@@ -51,11 +50,9 @@ class StaffCommitmentsFlow:
         """
         if await current_scope(ctx) is None:
             return Outcome([], switch_to="compromisos")
-        scope = await require_role(ctx, Action.VIEW_COMMITMENTS)
-        district = own_district(scope)
-        if district is None:
-            return ask_district(ctx)
-        return await self._list(ctx, district)
+        return await open_for_district(
+            ctx, Action.VIEW_COMMITMENTS, lambda district: self._list(ctx, district)
+        )
 
     def steps(self) -> Mapping[str, StepHandler[CommitmentState]]:
         """District, commitment, new status, note."""

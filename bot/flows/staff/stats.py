@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.flows.base import Answer, FlowContext, NoState, Opening, Outcome, Reply, StepHandler
-from bot.flows.staff.access import current_scope, require_role
+from bot.flows.staff.access import current_scope
 from bot.flows.staff.district import (
     CHOOSING_DISTRICT,
-    ask_district,
     district_from_answer,
-    own_district,
+    open_for_district,
 )
 from bot.services.authz import Action
 from bot.services.staff_queries import district_stats
@@ -31,11 +30,9 @@ class StaffStatsFlow:
 
     async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Analysts see their district at once; others are asked which district."""
-        scope = await require_role(ctx, Action.VIEW_STATS)
-        district = own_district(scope)
-        if district is None:
-            return ask_district(ctx)
-        return await self._show(ctx, district)
+        return await open_for_district(
+            ctx, Action.VIEW_STATS, lambda district: self._show(ctx, district)
+        )
 
     def steps(self) -> Mapping[str, StepHandler[NoState]]:
         """One step: choosing the district."""
