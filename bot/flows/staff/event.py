@@ -22,8 +22,7 @@ from bot.services.authz import Action
 from bot.services.events import (
     MAX_PLACE_CHARS,
     authorize_parish,
-    create_event,
-    queue_announcements,
+    schedule_event,
 )
 from bot.services.territory import Place
 
@@ -262,8 +261,9 @@ class StaffEventFlow:
             return Outcome([Reply(ctx.t("Evento descartado: no se guardó nada."))])
         if answer.option != "confirmar":
             return self._summary(ctx, state)
-        event = await create_event(
+        event, queued = await schedule_event(
             ctx.session,
+            ctx.settings,
             await current_scope(ctx),
             kind=state.kind,
             parish_code=state.parish_code,
@@ -273,7 +273,6 @@ class StaffEventFlow:
             offsets_minutes=state.offsets,
             now=ctx.now,
         )
-        queued = await queue_announcements(ctx.session, ctx.settings, event, ctx.now)
         return Outcome(
             [
                 Reply(
