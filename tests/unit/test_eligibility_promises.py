@@ -1,4 +1,4 @@
-"""No eligibility or payment text promises a benefit: every template, Spanish and English, is scanned.
+"""No eligibility or payment text promises a benefit: every template, Spanish and English.
 
 The texts are those the extraction map finds in the eligibility code and data and in the payment
 status data and flow (the same extraction as `make i18n-update`), plus their English translations
