@@ -59,8 +59,9 @@ async def registry(services: Services, tmp_path: Path) -> None:
     assert summary.rows_failed == 0, "the registry import accepts every new reason code"
 
 
-async def _ask(citizen: TelegramUser, situation: str) -> str:
-    await citizen.say("no me llegó el bono")
+async def _ask(citizen: TelegramUser, situation: str, opening: str = "no me llegó el bono") -> str:
+    asked = await citizen.say(opening)
+    assert "confirmar su identidad" in asked[0], f"{opening!r} did not open the payment flow"
     await citizen.say(cedula(situation))
     return "\n".join(await citizen.say(BIRTH_TYPED))
 
@@ -93,7 +94,7 @@ async def test_suspended_for_school_enrolment_gets_the_ladder_in_order(
 
 
 async def test_amount_dropped_because_a_child_turned_5(citizen: TelegramUser) -> None:
-    text = await _ask(citizen, "child_turned_5")
+    text = await _ask(citizen, "child_turned_5", opening="me bajaron el bono")
     assert "Su pago está activo." in text
     assert "Su bono bajó porque uno de sus hijos cumplió 5 años." in text
     assert "75,00" in text
