@@ -1,7 +1,8 @@
 """«¿Por qué no me llegó?» for each payment reason, as the citizen lives it (issue 12).
 
 Each person's row comes in through the real monthly registry import (CSV → `import_registry`),
-then she asks on Telegram (the real Application against the fake Bot API), verifies with her
+then she asks on Telegram (the real Application against the fake Bot API) or the console chat,
+verifies with her
 cédula and birth date, and must get the true reason and the next step, in the right order.
 """
 
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.flows.engine import FlowEngine
 from bot.services.container import Services
 from bot.services.registry_import import import_registry
 from bot.storage.registry_sample import sample_cedula, sample_row, write_csv
+from tests.e2e.test_console_flows import converse
 from tests.support.fake_bot_api import TelegramUser
 from tests.unit.test_eligibility_promises import SPANISH_PAYMENT_PROMISES, SPANISH_PROMISES
 
@@ -157,3 +160,10 @@ async def test_collection_days_are_the_months_calendar_and_never_a_promised_date
     for line in text.splitlines():
         assert not SPANISH_PROMISES.search(line.replace("Seguro Campesino", "")), line
         assert not SPANISH_PAYMENT_PROMISES.search(line), line
+
+
+async def test_the_console_chat_gives_the_same_reason_and_steps(flow_engine: FlowEngine) -> None:
+    screens = await converse(flow_engine, ["/pago", cedula("member_job"), BIRTH_TYPED])
+    shown = screens[2]
+    assert "Otra persona de su hogar consta con un trabajo con contrato" in shown
+    assert "1. Si esa persona ya no tiene ese trabajo" in shown
