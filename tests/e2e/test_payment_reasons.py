@@ -2,7 +2,8 @@
 
 Each person's row comes in through the real monthly registry import (CSV → `import_registry`),
 then she asks on Telegram (the real Application against the fake Bot API) or the console chat,
-verifies with her cédula and birth date, and must get the true reason and the next step, in the right order.
+verifies with her cédula and birth date, and must get the true reason and the next steps, in
+order.
 """
 
 from __future__ import annotations
