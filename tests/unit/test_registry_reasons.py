@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.registry import REASON_CODES, PaymentStatus, is_known_reason
-from bot.services.registry_import import validate_row
+from bot.domain.registry_rows import validate_row
 from bot.storage.registry_sample import sample_row
 
 
