@@ -56,7 +56,7 @@ def _echo_code(staff_id: int, code: str) -> None:
 @staff_app.command("add")
 def add(
     name: Annotated[str, typer.Option(help="nombre completo")],
-    role: Annotated[Role, typer.Option(help="admin, zonal, distrital o auditor")],
+    role: Annotated[Role, typer.Option(help="admin, zonal, distrital, auditor o tecnico")],
     district: Annotated[str | None, typer.Option(help="código de distrito (distrital)")] = None,
     zone: Annotated[str | None, typer.Option(help="código de zona (zonal)")] = None,
 ) -> None:

@@ -38,6 +38,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.domain.corresponsabilidad import (
+    InvalidConditions,
+    format_pending_conditions,
+    parse_birth_dates,
+    parse_pending_conditions,
+)
 from bot.domain.errors import N_, InvalidCedula, InvalidPhone
 from bot.domain.identity import VALID_PROVINCES, parse_cedula, parse_phone
 from bot.domain.registry import REGISTRY_COLUMNS, PaymentStatus, Programme, is_known_reason
@@ -52,7 +58,7 @@ DELIMITERS = (",", ";")
 _PROGRAMME_INDEX = {name: index for index, name in enumerate(Programme.__members__)}
 ERROR_COLUMNS = ("linea", "columna", "motivo")
 DEFAULT_BATCH_ROWS = 5000
-# One multi-row INSERT per chunk: 14 bound values a row stays under SQLite's 32,766 and
+# One multi-row INSERT per chunk: 16 bound values a row stays under SQLite's 32,766 and
 # asyncpg's 32,767 parameter limits.
 STATEMENT_ROWS = 1000
 MAX_AMOUNT = Decimal("10000")
@@ -270,6 +276,18 @@ def validate_row(
         if len(cell["collection_point"]) > 160:
             fail("collection_point", N_("punto de cobro de más de 160 caracteres"))
         values["collection_point"] = cell["collection_point"]
+    try:  # corresponsabilidad: stored in canonical form, so the row hash ignores spelling
+        if cell["children_birth_dates"]:
+            children = parse_birth_dates(cell["children_birth_dates"], today)
+            values["children_birth_dates"] = ";".join(d.isoformat() for d in children) or None
+    except InvalidConditions as error:
+        fail("children_birth_dates", error.reason)
+    try:
+        if cell["pending_conditions"]:
+            pending = parse_pending_conditions(cell["pending_conditions"])
+            values["pending_conditions"] = format_pending_conditions(pending) or None
+    except InvalidConditions as error:
+        fail("pending_conditions", error.reason)
     if errors:
         return None, errors
     return values, []
