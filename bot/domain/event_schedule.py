@@ -21,6 +21,11 @@ EVENT_KIND_LABELS = {
     "dialogo_ciudadano": N_("Diálogo ciudadano"),
     "sensibilizacion": N_("Sensibilización"),
     "feria": N_("Feria"),
+    # Acompañamiento Familiar's components (seed 003 §2.1.1) and the CDH training sessions.
+    # A home visit to one family is a `home_visits` row (personal), never a parish event.
+    "sesion_grupal": N_("Sesión grupal de Acompañamiento Familiar"),
+    "encuentro_comunitario": N_("Encuentro comunitario"),
+    "capacitacion_cdh": N_("Capacitación para el Crédito de Desarrollo Humano"),
 }
 DEFAULT_OFFSETS_MINUTES = (7 * 1440, 1440)  # 7 days and 1 day before
 MAX_OFFSETS = 5

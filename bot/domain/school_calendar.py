@@ -18,9 +18,9 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "school_calendar.toml"
-SIERRA = "sierra_amazonia"
-COSTA = "costa_galapagos"
 Regime = Literal["sierra_amazonia", "costa_galapagos"]
+SIERRA: Regime = "sierra_amazonia"
+COSTA: Regime = "costa_galapagos"
 
 
 class RegimeInfo(BaseModel):

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.services.container import Services
+from notificaciones.condition_reminders import materialise_condition_reminders
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.jobs import JobReport, run_jobs
 
@@ -69,11 +70,17 @@ class NotificationScheduler:
     """Ticks the jobs and the stale-send reconciliation on an AsyncIOScheduler."""
 
     def __init__(
-        self, services: Services, dispatcher: Dispatcher, *, tick_seconds: float = 60.0
+        self,
+        services: Services,
+        dispatcher: Dispatcher,
+        *,
+        tick_seconds: float = 60.0,
+        conditions_seconds: float = 3600.0,
     ) -> None:
         self.services = services
         self.dispatcher = dispatcher
         self.tick_seconds = tick_seconds
+        self.conditions_seconds = conditions_seconds
         self.leadership = SchedulerLeadership(services)
         self._scheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()  # held during a tick, so stop() lets it finish
@@ -87,6 +94,24 @@ class NotificationScheduler:
             report = await run_jobs(session, self.services.settings, now)
         await self.dispatcher.reconcile_stale()
         return report
+
+    async def tick_conditions(self) -> int | None:
+        """Queues the corresponsabilidad reminders once if this process leads; rows added."""
+        if not await self.leadership.acquire():
+            return None
+        now = self.services.clock()
+        async with self.services.session_factory() as session, session.begin():
+            added = await materialise_condition_reminders(session, self.services.settings, now)
+        if added:
+            log.info("Queued %s corresponsabilidad reminders", added)
+        return added
+
+    async def _safe_tick_conditions(self) -> None:
+        try:
+            async with self._ticking:
+                await self.tick_conditions()
+        except Exception:
+            log.exception("Corresponsabilidad reminders failed; the next run retries")
 
     async def _safe_tick(self) -> None:
         try:
@@ -103,6 +128,17 @@ class NotificationScheduler:
             "interval",
             seconds=self.tick_seconds,
             id="notificaciones-tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=self.services.clock(),
+        )
+        # Hourly is enough: reminders leave at 09:00 local and are queued up to a day ahead.
+        scheduler.add_job(
+            self._safe_tick_conditions,
+            "interval",
+            seconds=self.conditions_seconds,
+            id="corresponsabilidad",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,

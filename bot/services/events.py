@@ -25,7 +25,15 @@ from notificaciones.jobs import materialise_event_announcements
 if TYPE_CHECKING:
     from bot.config import Settings
 
-EVENT_KINDS = ("brigada_social", "dialogo_ciudadano", "sensibilizacion", "feria")
+EVENT_KINDS = (
+    "brigada_social",
+    "dialogo_ciudadano",
+    "sensibilizacion",
+    "feria",
+    "sesion_grupal",
+    "encuentro_comunitario",
+    "capacitacion_cdh",
+)
 MAX_PLACE_CHARS = 200
 MAX_DESCRIPTION_CHARS = 1000
 
