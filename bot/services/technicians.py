@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import N_, DomainError
 from bot.domain.staff import Role, StaffScope
+from bot.services import reminder_consents
 from bot.services.audit import record
 from bot.services.authz import Action, PermissionDenied, authorize
 from bot.services.corresponsabilidad import ConditionView, household_conditions
@@ -28,6 +29,7 @@ from bot.storage.models import (
     HomeVisit,
     InPersonNotice,
     Parish,
+    ReminderConsent,
     Staff,
     TechnicianAssignment,
 )
@@ -361,6 +363,35 @@ async def cancel_visit(
     visit.cancelled_at = now
     await withdraw_visit_reminders(session, visit.id, now)
     return visit
+
+
+async def record_consent(
+    session: AsyncSession,
+    scope: StaffScope | None,
+    *,
+    cedula: str,
+    topic: str,
+    now: datetime,
+) -> ReminderConsent:
+    """Records, in person, a family's consent to SMS reminders at the registry's phone."""
+    allowed, _parish = await authorize_family(session, scope, Action.RECORD_IN_PERSON, cedula, now)
+    mobile = await session.scalar(
+        select(Beneficiary.mobile)
+        .where(Beneficiary.cedula == cedula, Beneficiary.mobile.is_not(None))
+        .order_by(Beneficiary.id)
+        .limit(1)
+    )
+    if mobile is None:
+        raise TechnicianError(N_("El registro no tiene un celular para esa familia."))
+    return await reminder_consents.give(
+        session,
+        cedula=cedula,
+        topic=topic,
+        channel="sms",
+        address=mobile,
+        now=now,
+        staff_id=allowed.staff_id or None,
+    )
 
 
 async def parish_names(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
