@@ -69,35 +69,50 @@ class ConsentRow:
     locale: str | None
 
 
+def _stop_hint(channel: str, locale: str) -> str:
+    t = translator(locale)
+    return t.t("BAJA: no recibir más.") if channel == "sms" else t.t("Para dejarlo: /cumplir")
+
+
 def condition_text(
-    condition: Condition, due_on: date, settings: Settings, locale: str | None
+    condition: Condition,
+    due_on: date,
+    settings: Settings,
+    locale: str | None,
+    channel: str = "sms",
 ) -> str:
     """The short reminder of one condition (one SMS segment in Spanish without accents)."""
     texts = load_texts()
-    t = translator(locale or settings.default_locale)
+    language = locale or settings.default_locale
+    t = translator(language)
     entry = texts.conditions[condition]
     return t.t(
-        "{ministry}: recuerde el {what} hasta el {day} en {place}, así su bono no se suspende. "
-        "BAJA: no recibir más.",
+        "{ministry}: recuerde el {what} hasta el {day} en {place}, así su bono no se "
+        "suspende. {stop}",
         ministry=settings.ministry_name,
         what=t.t(entry.short),
         day=t.date(due_on, t.pattern("day_month")),
         place=t.t(texts.place_of(condition).sms),
+        stop=_stop_hint(channel, language),
     )
 
 
-def visit_text(visit: HomeVisit, zone: ZoneInfo, settings: Settings, locale: str | None) -> str:
+def visit_text(
+    visit: HomeVisit, zone: ZoneInfo, settings: Settings, locale: str | None, channel: str = "sms"
+) -> str:
     """The reminder of a home visit: the day and the time window, nothing else."""
-    t = translator(locale or settings.default_locale)
+    language = locale or settings.default_locale
+    t = translator(language)
     start = visit.window_start.astimezone(zone)
     end = visit.window_end.astimezone(zone)
     return t.t(
         "{ministry}: su técnico de Acompañamiento Familiar le visitará el {day} entre las "
-        "{start} y las {end}. BAJA: no recibir más.",
+        "{start} y las {end}. {stop}",
         ministry=settings.ministry_name,
         day=t.date(start.date(), t.pattern("day_month")),
         start=start.strftime("%H:%M"),
         end=end.strftime("%H:%M"),
+        stop=_stop_hint(channel, language),
     )
 
 
@@ -198,7 +213,9 @@ async def materialise_condition_reminders(
                     body_key = (locale, due.condition, due.due_on, consent.channel)
                     body = bodies.get(body_key)
                     if body is None:
-                        body = condition_text(due.condition, due.due_on, settings, locale)
+                        body = condition_text(
+                            due.condition, due.due_on, settings, locale, consent.channel
+                        )
                         if consent.channel == "sms":
                             body = prepare_sms(
                                 body, transliterate_accents=settings.sms_transliterate
@@ -276,7 +293,7 @@ async def materialise_visit_reminders(
         if send_at > now + HORIZON:
             continue
         for consent in by_cedula.get(visit.cedula, []):
-            body = visit_text(visit, zone, settings, consent.locale)
+            body = visit_text(visit, zone, settings, consent.locale, consent.channel)
             if consent.channel == "sms":
                 body = prepare_sms(body, transliterate_accents=settings.sms_transliterate)
             due_at = min(next_allowed(max(send_at, now), zone, *quiet), visit.window_start)

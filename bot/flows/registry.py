@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.flows.base import Flow
 from bot.flows.citizen.commitments import CommitmentsFlow
+from bot.flows.citizen.conditions import ConditionsFlow
 from bot.flows.citizen.dialogue import DialogueFlow
 from bot.flows.citizen.eligibility import EligibilityFlow
 from bot.flows.citizen.events import EventsFlow, UnsubscribeEventsFlow
@@ -31,6 +32,7 @@ def build_flows() -> list[Flow]:
     flows.extend(
         [
             PaymentStatusFlow(),
+            ConditionsFlow(),
             EligibilityFlow(),
             OfficeFlow(),
             EventsFlow(),
