@@ -21,6 +21,7 @@ from bot.flows.staff.broadcast import StaffBroadcastFlow
 from bot.flows.staff.cases import StaffCasesFlow
 from bot.flows.staff.commitments import StaffCommitmentsFlow
 from bot.flows.staff.event import StaffEventFlow
+from bot.flows.staff.families import StaffFamiliesFlow, StaffInformedFlow
 from bot.flows.staff.link import StaffLinkFlow
 from bot.flows.staff.stats import StaffStatsFlow
 
@@ -58,6 +59,8 @@ def build_flows() -> list[Flow]:
             StaffCasesFlow(),
             StaffCommitmentsFlow(),
             StaffStatsFlow(),
+            StaffFamiliesFlow(),
+            StaffInformedFlow(),
         ]
     )
     return flows

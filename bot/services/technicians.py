@@ -401,4 +401,4 @@ async def parish_names(session: AsyncSession, codes: Sequence[str]) -> dict[str,
     rows = await session.execute(
         select(Parish.code, Parish.name).where(Parish.code.in_(sorted(set(codes))))
     )
-    return dict(rows.tuples().all())
+    return {str(code): str(name) for code, name in rows.all()}
