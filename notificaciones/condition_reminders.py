@@ -145,11 +145,12 @@ async def _consents(
     return [ConsentRow(*row) for row in rows.all()]
 
 
-def _message(
-    channel: str, address: str, body: str, kind: str, key: str, due_at: datetime, sms: bool
-) -> NewMessage:
-    segments = segment_info(body).segments if sms else 1
-    return NewMessage(channel, address, body, kind, key, due_at, segments)
+def _rendered(body: str, channel: str, settings: Settings) -> tuple[str, int]:
+    """The text as sent on `channel`, with its SMS segment count (1 off SMS)."""
+    if channel != "sms":
+        return body, 1
+    text = prepare_sms(body, transliterate_accents=settings.sms_transliterate)
+    return text, segment_info(text).segments
 
 
 async def materialise_condition_reminders(
@@ -159,7 +160,7 @@ async def materialise_condition_reminders(
     texts = load_texts()
     calendar = load_calendar()
     zones: dict[str, ZoneInfo] = {}
-    bodies: dict[tuple[str, Condition, date, str], str] = {}
+    bodies: dict[tuple[str, Condition, date, str], tuple[str, int]] = {}
     quiet = (settings.quiet_hours_start, settings.quiet_hours_end)
     added = 0
     unreadable = 0
@@ -211,30 +212,26 @@ async def materialise_condition_reminders(
                     if not now - LATE_GRACE <= send_at <= now + HORIZON:
                         continue
                     body_key = (locale, due.condition, due.due_on, consent.channel)
-                    body = bodies.get(body_key)
-                    if body is None:
-                        body = condition_text(
+                    rendered = bodies.get(body_key)
+                    if rendered is None:
+                        text = condition_text(
                             due.condition, due.due_on, settings, locale, consent.channel
                         )
-                        if consent.channel == "sms":
-                            body = prepare_sms(
-                                body, transliterate_accents=settings.sms_transliterate
-                            )
-                        bodies[body_key] = body
+                        rendered = bodies[body_key] = _rendered(text, consent.channel, settings)
                     key = (
                         f"corresp:{consent.id}:{due.condition.value}:"
                         f"{due.due_on.isoformat()}:{days}d"
                     )
                     due_at = next_allowed(max(send_at, now), zone, *quiet)
                     messages.append(
-                        _message(
+                        NewMessage(
                             consent.channel,
                             consent.address,
-                            body,
+                            rendered[0],
                             CONDITION_KIND,
                             key,
                             due_at,
-                            consent.channel == "sms",
+                            rendered[1],
                         )
                     )
         added += await enqueue_many(session, messages, now=now)
@@ -293,19 +290,21 @@ async def materialise_visit_reminders(
         if send_at > now + HORIZON:
             continue
         for consent in by_cedula.get(visit.cedula, []):
-            body = visit_text(visit, zone, settings, consent.locale, consent.channel)
-            if consent.channel == "sms":
-                body = prepare_sms(body, transliterate_accents=settings.sms_transliterate)
+            body, segments = _rendered(
+                visit_text(visit, zone, settings, consent.locale, consent.channel),
+                consent.channel,
+                settings,
+            )
             due_at = min(next_allowed(max(send_at, now), zone, *quiet), visit.window_start)
             messages.append(
-                _message(
+                NewMessage(
                     consent.channel,
                     consent.address,
                     body,
                     VISIT_KIND,
                     f"visit:{visit.id}:{consent.id}",
                     due_at,
-                    consent.channel == "sms",
+                    segments,
                 )
             )
     return await enqueue_many(session, messages, now=now)
