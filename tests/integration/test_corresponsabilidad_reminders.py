@@ -78,8 +78,11 @@ async def _hourly_run_and_dispatch(
     clock.current = at
     dispatcher = Dispatcher(services.session_factory, services.settings, gateway, clock=clock)
     scheduler = NotificationScheduler(services, dispatcher)
-    await scheduler.tick_conditions()
-    await scheduler.tick_conditions()  # a second process, or a restart: nothing more
+    try:
+        await scheduler.tick_conditions()
+        await scheduler.tick_conditions()  # a second run, or a restart: nothing more
+    finally:
+        await scheduler.stop()  # gives up the leadership lock (PostgreSQL)
     await dispatcher.run_until_idle()
 
 
