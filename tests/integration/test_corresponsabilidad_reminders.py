@@ -128,3 +128,64 @@ async def test_a_child_turning_five_without_check_up_brings_two_sms_once_never_a
     ]
     assert all(7 <= t.hour < 20 for t in sent_local)
     assert [r.dedupe_key.rsplit(":", 1)[-1] for r in rows] == ["30d", "7d"]
+
+
+async def test_a_planned_home_visit_is_reminded_the_day_before_with_its_time_window_only(
+    services: Services, clock: FakeClock, tmp_path: Path
+) -> None:
+    await _setup(services, tmp_path)
+    tecnica = await make_scope(services, Role.TECHNICIAN, district_code="11D06", name="Ana")
+    calvas = await make_scope(services, Role.DISTRICT, district_code="11D06")
+    async with services.session_factory() as session, session.begin():
+        now = clock()
+        await technicians.assign(
+            session, calvas, technician_id=tecnica.staff_id, parish_code=TACAMOROS, now=now
+        )
+        await technicians.record_consent(session, tecnica, cedula=ROSA, topic="visita", now=now)
+        rosa_visit = await technicians.plan_visit(
+            session,
+            tecnica,
+            cedula=ROSA,
+            window_start=_local(2026, 11, 26, 9, 0),
+            window_end=_local(2026, 11, 26, 12, 0),
+            now=now,
+        )
+        nobody_visit = await technicians.plan_visit(  # no consent to visit reminders
+            session,
+            tecnica,
+            cedula=NOBODY,
+            window_start=_local(2026, 11, 26, 14, 0),
+            window_end=_local(2026, 11, 26, 16, 0),
+            now=now,
+        )
+        cancelled = await technicians.plan_visit(
+            session,
+            tecnica,
+            cedula=ROSA,
+            window_start=_local(2026, 11, 27, 9, 0),
+            window_end=_local(2026, 11, 27, 10, 0),
+            now=now,
+        )
+    gateway = ConsoleSmsGateway(write=lambda _line: None)
+    dispatcher = Dispatcher(services.session_factory, services.settings, gateway, clock=clock)
+    scheduler = NotificationScheduler(services, dispatcher)
+    try:
+        clock.current = _local(2026, 11, 25, 8, 0)
+        await scheduler.tick()
+        async with services.session_factory() as session, session.begin():
+            await technicians.cancel_visit(session, tecnica, cancelled.id, now=clock())
+        for hour in (9, 10):
+            clock.current = _local(2026, 11, 25, hour, 0)
+            await scheduler.tick()
+            await dispatcher.run_until_idle()
+        clock.current = _local(2026, 11, 26, 9, 0)
+        await scheduler.tick()
+        await dispatcher.run_until_idle()
+    finally:
+        await scheduler.stop()
+
+    assert [sms.to for sms in gateway.sent] == [ROSA_PHONE]
+    body = gateway.sent[0].body
+    assert "26 de noviembre entre las 09:00 y las 12:00" in body
+    assert "Persona" not in body and ROSA not in body  # the window only, no name, no cédula
+    assert nobody_visit.id != rosa_visit.id
