@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from bot.flows.engine import FlowEngine
 from bot.services.container import Services
-from bot.storage.models import Beneficiary, Commitment, Event, ReminderConsent
+from bot.storage.models import Beneficiary, Commitment, Event, OutboxMessage, ReminderConsent
 from bot.storage.registry_sample import sample_cedula
+from notificaciones.condition_reminders import materialise_condition_reminders
 from tests.support.chat import Chat
 
 TACAMOROS = "111252"
@@ -166,3 +167,30 @@ async def test_acuerdos_shows_the_citizens_commitment_beside_the_institutions(
     citizens = text.index("Compromiso de la ciudadanía: Predisposición para ejecutar")
     institution = text.index("Compromiso institucional: Informar mediante los equipos técnicos")
     assert citizens < institution
+
+
+async def test_an_english_speaker_on_telegram_gets_her_reminder_in_english_on_telegram(
+    services: Services, flow_engine: FlowEngine
+) -> None:
+    cedula = await _household(
+        services, 5, pending="control_menor5:2026-12-21", children="2022-01-15"
+    )
+    chat = Chat(flow_engine, channel="telegram", address="7005")
+    await chat.say("/idioma")
+    await chat.press("en")
+    await chat.say("/cumplir")
+    await chat.say(cedula)
+    await chat.say("02/07/1990")
+    assert "Your household still has to meet:" in chat.text
+    await chat.choose("Yes, remind me")
+
+    # 30 days before 21 December is 21 November, 09:00 in Loja; the clock reads 20 Nov 10:00.
+    async with services.session_factory() as session, session.begin():
+        added = await materialise_condition_reminders(session, services.settings, services.clock())
+    async with services.session_factory() as session:
+        rows = list(await session.scalars(select(OutboxMessage)))
+
+    assert added == 1
+    assert [(r.channel, r.address) for r in rows] == [("telegram", "7005")]
+    assert rows[0].body.startswith("MIES: remember the under-5 health check-up by December 21")
+    assert "To stop: /cumplir" in rows[0].body and "BAJA" not in rows[0].body
