@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -40,8 +40,8 @@ from bot.domain.quiet_hours import next_allowed
 from bot.domain.school_calendar import load_calendar
 from bot.domain.sms_text import prepare_sms, segment_info
 from bot.i18n import normalise_locale, translator
-from bot.storage.models import Beneficiary, Contact, HomeVisit, OutboxMessage, ReminderConsent
-from notificaciones import outbox
+from bot.storage.models import Beneficiary, Contact, HomeVisit, ReminderConsent
+from notificaciones import outbox_states
 from notificaciones.outbox import NewMessage, enqueue_many
 from notificaciones.time_zones import parish_zones
 
@@ -302,7 +302,7 @@ async def materialise_visit_reminders(
                     consent.address,
                     body,
                     VISIT_KIND,
-                    f"visit:{visit.id}:{consent.id}",
+                    f"visit:{visit.id}:{consent.id}:eve",
                     due_at,
                     segments,
                 )
@@ -312,28 +312,23 @@ async def materialise_visit_reminders(
 
 async def withdraw_visit_reminders(session: AsyncSession, visit_id: int, now: datetime) -> int:
     """Withdraws the queued reminders of a cancelled visit; returns how many."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.dedupe_key.like(f"visit:{visit_id}:%"),
-            OutboxMessage.status == outbox.PENDING,
-        )
-        .values(status=outbox.CANCELLED, updated_at=now, last_error="visit cancelled")
-        .execution_options(synchronize_session=False)
+    return await outbox_states.cancel_keyed(
+        session, f"visit:{visit_id}:", now=now, reason="visit cancelled"
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def withdraw_consent_reminders(
-    session: AsyncSession, consent_id: int, topic: str, now: datetime
+    session: AsyncSession, consent: ReminderConsent, now: datetime
 ) -> int:
     """Withdraws what a consent still had queued (it was withdrawn); returns how many."""
-    prefix = "corresp" if topic == TOPIC_CONDITIONS else "visit"
-    pattern = f"corresp:{consent_id}:%" if prefix == "corresp" else f"visit:%:{consent_id}"
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.dedupe_key.like(pattern), OutboxMessage.status == outbox.PENDING)
-        .values(status=outbox.CANCELLED, updated_at=now, last_error="consent withdrawn")
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    if consent.topic == TOPIC_CONDITIONS:
+        return await outbox_states.cancel_keyed(
+            session, f"corresp:{consent.id}:", now=now, reason="consent withdrawn"
+        )
+    visits = await session.scalars(select(HomeVisit.id).where(HomeVisit.cedula == consent.cedula))
+    total = 0
+    for visit_id in visits:
+        total += await outbox_states.cancel_keyed(
+            session, f"visit:{visit_id}:{consent.id}:", now=now, reason="consent withdrawn"
+        )
+    return total

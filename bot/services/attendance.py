@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import N_, DomainError
-from bot.domain.event_schedule import EVENT_KIND_LABELS
+from bot.domain.event_kinds import EVENT_KIND_LABELS
 from bot.domain.staff import StaffScope
 from bot.services.audit import record
 from bot.services.authz import Action

@@ -89,7 +89,7 @@ async def withdraw(
     if row is None or row.withdrawn_at is not None:
         return False
     row.withdrawn_at = now
-    await withdraw_consent_reminders(session, row.id, topic, now)
+    await withdraw_consent_reminders(session, row, now)
     await audit.record(
         session,
         at=now,
