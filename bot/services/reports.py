@@ -41,6 +41,7 @@ from bot.services.attendance import EventAttendanceView, attendance_of, summary_
 from bot.services.cases import districts_in_scope
 from bot.services.cells import CellValue, csv_text, xlsx_cell
 from bot.services.cells import csv_safe as csv_safe  # re-exported: the reports' formula rule
+from bot.services.reach import Reach, reach_by_parish
 from bot.storage.models import (
     Canton,
     Commitment,
@@ -124,6 +125,7 @@ class ReportData:
     commitments: list[CommitmentRow] = field(default_factory=list)
     parishes: dict[str, ParishName] = field(default_factory=dict)
     attendance: list[EventAttendanceView] = field(default_factory=list)
+    reach: list[Reach] = field(default_factory=list)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -249,7 +251,13 @@ async def period_report(
     events = list(await session.scalars(event_query.order_by(Event.starts_at, Event.id)))
     data.attendance = await attendance_of(session, events, tz)
     codes = {a.parish_code for a in data.answers} | {c.parish_code for c in data.commitments}
-    codes |= {a.parish_code for a in data.attendance}
+    # How each parish was reached in the period: SMS, Telegram and in person (the technicians).
+    in_view = parishes if parishes is not None else list(await session.scalars(select(Parish.code)))
+    if allowed is not None:
+        inside = set(await session.scalars(visible))
+        in_view = [c for c in in_view if c in inside]
+    data.reach = await reach_by_parish(session, in_view, start, end)
+    codes |= {a.parish_code for a in data.attendance} | {r.parish_code for r in data.reach}
     data.parishes = await _parish_names(session, codes)
     return data
 
@@ -406,6 +414,41 @@ def attendance_table(data: ReportData, ministry: str = "MIES") -> Table:
     return table
 
 
+REACH_COLUMNS = (
+    "Parroquia",
+    "Código",
+    "SMS enviados",
+    "Telegram enviados",
+    "Informados en persona",
+)
+
+
+def reach_table(data: ReportData) -> Table:
+    """Per parish: SMS and Telegram sent, families a technician informed in person; a total."""
+    table: Table = [list(REACH_COLUMNS)]
+    for row in sorted(data.reach, key=lambda r: _parish_label(data, r.parish_code)):
+        name = data.parishes.get(row.parish_code)
+        table.append(
+            [
+                name.name if name else row.parish_code,
+                row.parish_code,
+                row.sms,
+                row.telegram,
+                row.in_person,
+            ]
+        )
+    table.append(
+        [
+            "TOTAL",
+            "",
+            sum(r.sms for r in data.reach),
+            sum(r.telegram for r in data.reach),
+            sum(r.in_person for r in data.reach),
+        ]
+    )
+    return table
+
+
 def _pad(row: list[CellValue], width: int) -> list[CellValue]:
     return row + [""] * (width - len(row))
 
@@ -461,6 +504,8 @@ def report_sheets(data: ReportData, ministry: str = "MIES") -> dict[str, Table]:
     }
     if data.attendance:
         sheets["Asistencia"] = attendance_table(data, ministry)
+    if data.reach:
+        sheets["Difusión"] = reach_table(data)
     return sheets
 
 
@@ -479,6 +524,7 @@ def export(data: ReportData, directory: Path, stem: str, fmt: str, ministry: str
         "Compromisos": "matriz_compromisos",
         "Resumen": "resumen",
         "Asistencia": "asistencia",
+        "Difusión": "difusion",
     }
     paths = []
     for title, table in sheets.items():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.domain.staff import Role, StaffScope
 from bot.flows.engine import FlowEngine
 from bot.i18n import translator
-from bot.services import field_lists, technicians
+from bot.services import field_lists, reports, technicians
 from bot.services.authz import PermissionDenied
 from bot.services.container import Services
 from bot.storage.models import AuditEntry, Beneficiary, Commitment, Event, Staff
@@ -174,3 +174,30 @@ async def test_on_telegram_the_technician_lists_her_families_and_records_one_inf
     analyst = Chat(flow_engine, channel="telegram", address="9102")
     await analyst.say("/estadisticas")
     assert "familias informadas en persona: 1" in analyst.text
+
+
+async def test_the_period_report_counts_families_informed_in_person_beside_sms_and_telegram(
+    services: Services, clock: FakeClock
+) -> None:
+    calvas, ana = await _tacamoros(services, clock)
+    async with services.session_factory() as session, session.begin():
+        for n in (1, 2):
+            await technicians.record_informed(
+                session, ana, cedula=sample_cedula(n), topic="evento", now=clock()
+            )
+    async with services.session_factory() as session:
+        data = await reports.period_report(
+            session,
+            calvas,
+            since=clock().date(),
+            until=clock().date(),
+            territory_code="11D06",
+            tz=services.settings.timezone,
+        )
+
+    table = reports.reach_table(data)
+    assert table[0] == [
+        "Parroquia", "Código", "SMS enviados", "Telegram enviados", "Informados en persona",
+    ]  # fmt: skip
+    assert ["Tacamoros", TACAMOROS, 0, 0, 2] in table
+    assert "Difusión" in reports.report_sheets(data)
