@@ -69,7 +69,10 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "reminders",
-        N_("si pide recordatorios: su celular, sus suscripciones y la fecha de su consentimiento;"),
+        N_(
+            "si pide recordatorios: su celular, sus suscripciones y la fecha de su "
+            "consentimiento, y su cédula si pide los recordatorios de lo que le falta cumplir;"
+        ),
     ),
     Kind(
         "dialogue",
