@@ -6,32 +6,37 @@ condition with its due date and where to go (MSP health centre, school, district
 suspended household reads the steps in their order (meet the condition first, then justify,
 then the sensibilización session, with the next one planned in the parish); and may ask for
 reminders on this channel 30 and 7 days before each due date, and of the technician's visit.
-The conversation keeps only the typed cédula, and only while a next step needs it.
+The flow's state (`ConditionsState`) holds only the typed cédula, and only while a next step
+needs it.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.domain.corresponsabilidad import load_texts
 from bot.domain.errors import N_, DomainError
 from bot.domain.identity import parse_cedula
 from bot.domain.second_factor import parse_second_factor
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 from bot.services import reminder_consents
 from bot.services.corresponsabilidad import HouseholdConditions, household_conditions, next_session
 from bot.services.verification import Locked, NotVerified, cedula_lock, chat_lock, verify
 from notificaciones.condition_reminders import TOPIC_CONDITIONS, TOPIC_VISIT
 
-log = logging.getLogger(__name__)
-Step = Callable[[FlowContext, dict[str, Any], Answer], Awaitable[Outcome]]
 REMIND = "recordar"
 REMIND_ALL = "recordar_todo"
 STOP = "no_recordar"
 NO = "no"
+
+
+@dataclass(frozen=True)
+class ConditionsState:
+    """The typed cédula, kept only while a next step needs it (empty: none)."""
+
+    cedula: str = ""
 
 
 class ConditionsFlow:
@@ -40,6 +45,7 @@ class ConditionsFlow:
     name = "cumplir"
     in_menu = True
     commands = ("/cumplir", "/corresponsabilidad")
+    state_type = ConditionsState
     keywords = (
         "que me falta cumplir",
         "que me falta",
@@ -52,7 +58,7 @@ class ConditionsFlow:
     )
 
     def __init__(self) -> None:
-        self._steps: dict[str, Step] = {
+        self._steps: dict[str, StepHandler[ConditionsState]] = {
             "asking_cedula": self._cedula,
             "asking_second_factor": self._verify,
             "offering_reminders": self._reminders,
@@ -62,7 +68,7 @@ class ConditionsFlow:
         """Menu label."""
         return ctx.t("¿Qué me falta cumplir para el bono?")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Explains why identity is needed and asks the cédula (unless the chat is locked)."""
         locked = await chat_lock(ctx.session, ctx.channel, ctx.address, ctx.now)
         if locked is not None:
@@ -76,17 +82,11 @@ class ConditionsFlow:
             step="asking_cedula",
         )
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """Runs the step the citizen is at."""
-        handler = self._steps.get(step)
-        if handler is None:
-            log.error("conditions flow at an unknown step %r: starting again", step)
-            return await self.start(ctx, {})
-        return await handler(ctx, data, answer)
+    def steps(self) -> Mapping[str, StepHandler[ConditionsState]]:
+        """The cédula, the second factor, then the offer of reminders."""
+        return self._steps
 
-    async def _cedula(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _cedula(self, ctx: FlowContext, state: ConditionsState, answer: Answer) -> Outcome:
         cedula = parse_cedula(answer.text)
         locked = await cedula_lock(ctx.session, cedula, ctx.now)
         if locked is not None:
@@ -95,10 +95,12 @@ class ConditionsFlow:
             "Ahora escriba su fecha de nacimiento (día/mes/año, por ejemplo 14/03/1988) o "
             "el código dactilar que está al reverso de su cédula."
         )
-        return Outcome([Reply(text)], step="asking_second_factor", data={"cedula": cedula.value})
+        return Outcome(
+            [Reply(text)], step="asking_second_factor", state=ConditionsState(cedula.value)
+        )
 
-    async def _verify(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        cedula = parse_cedula(str(data.get("cedula", "")))
+    async def _verify(self, ctx: FlowContext, state: ConditionsState, answer: Answer) -> Outcome:
+        cedula = parse_cedula(state.cedula)
         today = ctx.now.astimezone(ctx.settings.timezone).date()
         result = await verify(
             ctx.session,
@@ -136,7 +138,7 @@ class ConditionsFlow:
         if household.suspended:
             replies.append(Reply(await self._ladder_text(ctx, household, zone)))
         replies.append(await self._reminder_offer(ctx, cedula.value))
-        return Outcome(replies, step="offering_reminders", data={"cedula": cedula.value})
+        return Outcome(replies, step="offering_reminders", state=ConditionsState(cedula.value))
 
     def _conditions_text(self, ctx: FlowContext, household: HouseholdConditions) -> str:
         if not household.conditions:
@@ -211,8 +213,8 @@ class ConditionsFlow:
         )
         return Reply(text, options)
 
-    async def _reminders(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        cedula = str(data.get("cedula", ""))
+    async def _reminders(self, ctx: FlowContext, state: ConditionsState, answer: Answer) -> Outcome:
+        cedula = state.cedula
         if answer.option == NO:
             return Outcome([Reply(ctx.t("De acuerdo. No guardamos su cédula."))])
         if answer.option in (REMIND, REMIND_ALL):

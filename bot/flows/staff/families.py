@@ -9,18 +9,29 @@ and Telegram. The printable field list is `python -m bot acompanamiento lista`.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
 from bot.domain.identity import parse_cedula
 from bot.domain.staff import Role
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.parish_choice import parish_question, resolve_parish
+from bot.flows.base import (
+    Answer,
+    FlowContext,
+    NoState,
+    Opening,
+    Option,
+    Outcome,
+    Reply,
+    StepHandler,
+)
+from bot.flows.parish_choice import ASKING_PARISH, parish_question, parish_step
 from bot.flows.staff.access import current_scope, require_role
 from bot.services import technicians
 from bot.services.authz import Action
 from bot.services.technicians import FamilyRow
+from bot.services.territory import Place
 
 MAX_LISTED = 25
 TOPIC_LABELS = {
@@ -59,12 +70,13 @@ class StaffFamiliesFlow:
     in_menu = False
     commands = ("/familias",)
     keywords: tuple[str, ...] = ()
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Familias de acompañamiento")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Technicians see their parishes at once; other staff are asked which parish."""
         scope = await require_role(ctx, Action.VIEW_FAMILIES)
         if scope.role is Role.TECHNICIAN:
@@ -73,17 +85,17 @@ class StaffFamiliesFlow:
                 return Outcome([Reply(ctx.t("Aún no tiene parroquias ni familias asignadas."))])
             return await self._show(ctx, sorted(assigned))
         intro = ctx.t("¿De qué parroquia quiere ver las familias?")
-        return Outcome([parish_question(ctx, intro)], step="asking_parish")
+        return Outcome([parish_question(ctx, intro)], step=ASKING_PARISH)
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """Shows the families of the parish typed."""
-        found = resolve_parish(ctx, answer)
-        if found.place is None:
-            assert found.reply is not None
-            return Outcome([found.reply], step="asking_parish")
-        return await self._show(ctx, [found.place.code])
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: the parish, for staff who are not technicians."""
+        return {ASKING_PARISH: self._parish}
+
+    async def _parish(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
+        async def chosen(place: Place) -> Outcome:
+            return await self._show(ctx, [place.code])
+
+        return await parish_step(ctx, state, answer, chosen)
 
     async def _show(self, ctx: FlowContext, parishes: list[str]) -> Outcome:
         scope = await current_scope(ctx)
@@ -111,6 +123,13 @@ class StaffFamiliesFlow:
         return Outcome([Reply("\n\n".join(blocks))])
 
 
+@dataclass(frozen=True)
+class InformedState:
+    """The family's cédula, until the technician says what she told them."""
+
+    cedula: str = ""
+
+
 class StaffInformedFlow:
     """Records that the technician informed a family in person."""
 
@@ -118,36 +137,36 @@ class StaffInformedFlow:
     in_menu = False
     commands = ("/informado",)
     keywords: tuple[str, ...] = ()
+    state_type = InformedState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Familia informada en persona")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Asks the cédula of the family's registry holder."""
         await require_role(ctx, Action.RECORD_IN_PERSON)
         text = ctx.t("¿A qué familia informó en persona? Escriba la cédula de la titular.")
         return Outcome([Reply(text)], step="asking_cedula")
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """Takes the cédula, then what the family was told, and records it."""
-        if step == "asking_cedula":
-            cedula = parse_cedula(answer.text)
-            options = tuple(Option(key, ctx.t(label)) for key, label in TOPIC_LABELS.items())
-            text = ctx.t("¿De qué le informó?")
-            return Outcome(
-                [Reply(text, options)], step="choosing_topic", data={"cedula": cedula.value}
-            )
-        if step == "choosing_topic" and answer.option in TOPIC_LABELS:
-            scope = await current_scope(ctx)
-            await technicians.record_informed(
-                ctx.session,
-                scope,
-                cedula=str(data.get("cedula", "")),
-                topic=answer.option,
-                now=ctx.now,
-            )
-            return Outcome([Reply(ctx.t("Registrado: familia informada en persona."))])
-        raise DomainError(N_("Elija una de las opciones, por favor."))
+    def steps(self) -> Mapping[str, StepHandler[InformedState]]:
+        """The cédula, then what the family was told."""
+        return {"asking_cedula": self._cedula, "choosing_topic": self._topic}
+
+    async def _cedula(self, ctx: FlowContext, state: InformedState, answer: Answer) -> Outcome:
+        cedula = parse_cedula(answer.text)
+        options = tuple(Option(key, ctx.t(label)) for key, label in TOPIC_LABELS.items())
+        return Outcome(
+            [Reply(ctx.t("¿De qué le informó?"), options)],
+            step="choosing_topic",
+            state=InformedState(cedula.value),
+        )
+
+    async def _topic(self, ctx: FlowContext, state: InformedState, answer: Answer) -> Outcome:
+        if answer.option not in TOPIC_LABELS:
+            raise DomainError(N_("Elija una de las opciones, por favor."))
+        scope = await current_scope(ctx)
+        await technicians.record_informed(
+            ctx.session, scope, cedula=state.cedula, topic=answer.option, now=ctx.now
+        )
+        return Outcome([Reply(ctx.t("Registrado: familia informada en persona."))])
