@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.acompanamiento import acompanamiento_app, attendance_app
 from bot.cli.common import SettingsError, fail, load_settings, setup_logging
 from bot.cli.data import data_app
 from bot.cli.db import db_app
@@ -34,6 +35,8 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(dialogues_app, name="dialogues")
 app.add_typer(reports_app, name="reports")
 app.add_typer(export_app, name="export")
+app.add_typer(acompanamiento_app, name="acompanamiento")
+app.add_typer(attendance_app, name="asistencia")
 
 log = logging.getLogger(__name__)
 

@@ -56,8 +56,8 @@ def _echo_code(staff_id: int, code: str) -> None:
 @staff_app.command("add")
 def add(
     name: Annotated[str, typer.Option(help="nombre completo")],
-    role: Annotated[Role, typer.Option(help="admin, zonal, distrital o auditor")],
-    district: Annotated[str | None, typer.Option(help="código de distrito (distrital)")] = None,
+    role: Annotated[Role, typer.Option(help="admin, zonal, distrital, auditor o tecnico")],
+    district: Annotated[str | None, typer.Option(help="distrito (distrital, tecnico)")] = None,
     zone: Annotated[str | None, typer.Option(help="código de zona (zonal)")] = None,
 ) -> None:
     """Creates a staff account and prints its one-time Telegram link code."""

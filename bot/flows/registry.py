@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.flows.base import Flow
 from bot.flows.citizen.commitments import CommitmentsFlow
+from bot.flows.citizen.conditions import ConditionsFlow
 from bot.flows.citizen.dialogue import DialogueFlow
 from bot.flows.citizen.eligibility import EligibilityFlow
 from bot.flows.citizen.events import EventsFlow, UnsubscribeEventsFlow
@@ -20,6 +21,7 @@ from bot.flows.staff.broadcast import StaffBroadcastFlow
 from bot.flows.staff.cases import StaffCasesFlow
 from bot.flows.staff.commitments import StaffCommitmentsFlow
 from bot.flows.staff.event import StaffEventFlow
+from bot.flows.staff.families import StaffFamiliesFlow, StaffInformedFlow
 from bot.flows.staff.link import StaffLinkFlow
 from bot.flows.staff.stats import StaffStatsFlow
 
@@ -31,6 +33,7 @@ def build_flows() -> list[Flow]:
     flows.extend(
         [
             PaymentStatusFlow(),
+            ConditionsFlow(),
             EligibilityFlow(),
             OfficeFlow(),
             EventsFlow(),
@@ -56,6 +59,8 @@ def build_flows() -> list[Flow]:
             StaffCasesFlow(),
             StaffCommitmentsFlow(),
             StaffStatsFlow(),
+            StaffFamiliesFlow(),
+            StaffInformedFlow(),
         ]
     )
     return flows

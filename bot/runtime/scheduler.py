@@ -21,6 +21,7 @@ from bot import metrics
 from bot.services.container import Services
 from bot.storage.retention import apply_retention, retention_rules
 from notificaciones.budgets import prune_idle_chat_budgets
+from notificaciones.condition_reminders import materialise_condition_reminders
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.jobs import JobReport, run_jobs
 from notificaciones.leases import prune_dead_leases
@@ -82,6 +83,7 @@ class NotificationScheduler:
         *,
         tick_seconds: float = 60.0,
         retention_seconds: float = 3600.0,
+        conditions_seconds: float = 3600.0,
     ) -> None:
         self.services = services
         self.dispatcher = dispatcher
@@ -89,6 +91,7 @@ class NotificationScheduler:
         self.retention_seconds = retention_seconds
         self._expected: float | None = None  # when the next tick should start (monotonic)
         self.monotonic = time.monotonic
+        self.conditions_seconds = conditions_seconds
         self.leadership = SchedulerLeadership(services)
         self._scheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()  # held during a tick, so stop() lets it finish
@@ -128,6 +131,24 @@ class NotificationScheduler:
         if any(deleted.values()):
             log.info("Retention deleted %s", deleted)
         return deleted
+
+    async def tick_conditions(self) -> int | None:
+        """Queues the corresponsabilidad reminders once if this process leads; rows added."""
+        if not await self.leadership.acquire():
+            return None
+        now = self.services.clock()
+        async with self.services.session_factory() as session, session.begin():
+            added = await materialise_condition_reminders(session, self.services.settings, now)
+        if added:
+            log.info("Queued %s corresponsabilidad reminders", added)
+        return added
+
+    async def _safe_tick_conditions(self) -> None:
+        try:
+            async with self._ticking:
+                await self.tick_conditions()
+        except Exception:
+            log.exception("Corresponsabilidad reminders failed; the next run retries")
 
     async def _safe_tick(self) -> None:
         started = self.monotonic()
@@ -169,6 +190,17 @@ class NotificationScheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
+        )
+        # Hourly is enough: reminders leave at 09:00 local and are queued up to a day ahead.
+        scheduler.add_job(
+            self._safe_tick_conditions,
+            "interval",
+            seconds=self.conditions_seconds,
+            id="corresponsabilidad",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=self.services.clock(),
         )
         scheduler.start()
         self._scheduler = scheduler

@@ -34,6 +34,13 @@ class Action(StrEnum):
     IMPORT_REGISTRY = "importar_registro"
     EXPORT_REPORTS = "exportar_reportes"
     EXPORT_CONTACTS = "exportar_contactos_completos"
+    # Acompañamiento Familiar (a technician also needs the parish or family assigned)
+    VIEW_FAMILIES = "ver_familias"
+    PRINT_FIELD_LIST = "imprimir_lista_de_campo"
+    RECORD_IN_PERSON = "registrar_informado_en_persona"
+    PLAN_VISIT = "planificar_visita"
+    ASSIGN_FAMILIES = "asignar_familias"
+    RECORD_ATTENDANCE = "registrar_asistencia"
 
 
 class Territory(StrEnum):
@@ -54,6 +61,7 @@ class Permission:
 _READERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT, Role.AUDITOR})
 _WRITERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT})
 _ADMIN = frozenset({Role.ADMIN})
+_FIELD = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT, Role.TECHNICIAN})
 
 # Reads: a refusal names the role, never "read-only".
 READ_ACTIONS = frozenset(
@@ -63,6 +71,8 @@ READ_ACTIONS = frozenset(
         Action.VIEW_COMMITMENTS,
         Action.EXPORT_REPORTS,
         Action.EXPORT_CONTACTS,
+        Action.VIEW_FAMILIES,
+        Action.PRINT_FIELD_LIST,
     }
 )
 
@@ -79,6 +89,12 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.IMPORT_REGISTRY: Permission(_ADMIN, Territory.NONE),
     Action.EXPORT_REPORTS: Permission(frozenset({Role.ADMIN, Role.AUDITOR}), Territory.NONE),
     Action.EXPORT_CONTACTS: Permission(_ADMIN, Territory.NONE),
+    Action.VIEW_FAMILIES: Permission(_FIELD | {Role.AUDITOR}, Territory.DISTRICT),
+    Action.PRINT_FIELD_LIST: Permission(_FIELD, Territory.DISTRICT),
+    Action.RECORD_IN_PERSON: Permission(_FIELD, Territory.DISTRICT),
+    Action.PLAN_VISIT: Permission(_FIELD, Territory.DISTRICT),
+    Action.ASSIGN_FAMILIES: Permission(_WRITERS, Territory.DISTRICT),
+    Action.RECORD_ATTENDANCE: Permission(_FIELD, Territory.DISTRICT),
 }
 
 
@@ -114,12 +130,13 @@ ROLE_LABELS = {
     Role.ZONAL: N_("coordinación zonal"),
     Role.DISTRICT: N_("análisis distrital"),
     Role.AUDITOR: N_("auditoría"),
+    Role.TECHNICIAN: N_("técnico de acompañamiento familiar"),
 }
 
 
 def scope_label(scope: StaffScope) -> str:
     """The territory a scope covers, as staff read it ('distrito 11D06', 'zona 7', 'nacional')."""
-    if scope.role is Role.DISTRICT:
+    if scope.role in (Role.DISTRICT, Role.TECHNICIAN):
         return f"distrito {scope.district_code}"
     if scope.role is Role.ZONAL:
         return f"zona {scope.zone_code}"
@@ -135,7 +152,7 @@ async def district_in_scope(session: AsyncSession, scope: StaffScope, district_c
     """True when `district_code` lies inside the territory of `scope`."""
     if scope.role in (Role.ADMIN, Role.AUDITOR):
         return True
-    if scope.role is Role.DISTRICT:
+    if scope.role in (Role.DISTRICT, Role.TECHNICIAN):
         return district_code == scope.district_code
     district = await session.get(District, district_code)
     return district is not None and district.zone_code == scope.zone_code

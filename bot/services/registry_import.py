@@ -59,7 +59,7 @@ REQUIRED_COLUMNS = REQUIRED_VALUES
 DELIMITERS = (",", ";")
 ERROR_COLUMNS = ("linea", "columna", "motivo")
 DEFAULT_BATCH_ROWS = 5000
-# One multi-row INSERT per chunk: 14 bound values a row stays under SQLite's 32,766 and
+# One multi-row INSERT per chunk: 16 bound values a row stays under SQLite's 32,766 and
 # asyncpg's 32,767 parameter limits.
 STATEMENT_ROWS = 1000
 

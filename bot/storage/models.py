@@ -150,6 +150,9 @@ class Beneficiary(Base):
     last_payment_date: Mapped[date | None] = mapped_column(Date)
     next_payment_date: Mapped[date | None] = mapped_column(Date)
     collection_point: Mapped[str | None] = mapped_column(String(160))
+    # Canonical `AAAA-MM-DD;…` and `code[:AAAA-MM-DD];…` (bot/domain/corresponsabilidad.py).
+    children_birth_dates: Mapped[str | None] = mapped_column(String(200))
+    pending_conditions: Mapped[str | None] = mapped_column(String(300))
     row_hash: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime]
 
@@ -273,6 +276,23 @@ class Event(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # How many people took part, as staff counted them (the seed report's «200 ciudadanos»).
+    participants: Mapped[int | None] = mapped_column(Integer)
+
+
+class EventAttendance(Base):
+    """People attended at an event by one institution's service (seed 000's «atenciones»)."""
+
+    __tablename__ = "event_attendance"
+    __table_args__ = (UniqueConstraint("event_id", "institution", "service"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    institution: Mapped[str] = mapped_column(String(80))
+    service: Mapped[str] = mapped_column(String(120))
+    people: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime]
 
 
 class DialogueSession(Base):
@@ -387,6 +407,76 @@ class Staff(Base):
     link_code_expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+# --- acompañamiento familiar -------------------------------------------------------------------
+
+
+class TechnicianAssignment(Base):
+    """A parish, or one family of it (by the registry's cédula), assigned to a technician.
+
+    A row without `cedula` assigns the whole parish; rows with one assign single families.
+    """
+
+    __tablename__ = "technician_assignments"
+    __table_args__ = (UniqueConstraint("staff_id", "parish_code", "cedula"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    cedula: Mapped[str | None] = mapped_column(String(10), index=True)
+    created_at: Mapped[datetime]
+
+
+class HomeVisit(Base):
+    """A planned home visit of a technician to a family: only the visit's time window."""
+
+    __tablename__ = "home_visits"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    window_end: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ReminderConsent(Base):
+    """A household's consent to reminders of one topic on one channel address.
+
+    Topics: `corresponsabilidad` (pending conditions) and `visita` (a planned home visit).
+    Given by the citizen after verifying their identity (`contact_id` set), or recorded in
+    person by a technician (`staff_id` set). Withdrawn consent keeps its row with `withdrawn_at`.
+    """
+
+    __tablename__ = "reminder_consents"
+    __table_args__ = (UniqueConstraint("cedula", "topic", "channel", "address"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    consent_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+class InPersonNotice(Base):
+    """A technician informed a household in person (the seed's channel where there is no signal).
+
+    `topic` is `evento`, `compromiso`, `condicion`, `visita` or `general`; `ref` names what was
+    told (`event:12`, `commitment:3`, `condition:matricula`).
+    """
+
+    __tablename__ = "in_person_notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    topic: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str | None] = mapped_column(String(40))
+    informed_at: Mapped[datetime] = mapped_column(index=True)
 
 
 # --- notifications ----------------------------------------------------------------------------

@@ -121,6 +121,8 @@ class CommitmentsFlow:
         return "\n".join(
             [
                 f"{index}. {row.proposal}",
+                # Both columns of the matrix: what the citizens took on, beside the ministry.
+                ctx.t("Compromiso de la ciudadanía: {text}", text=row.citizen_commitment),
                 ctx.t("Compromiso institucional: {text}", text=row.institution_commitment),
                 ctx.t("Plazo: {deadline} · Estado: {status}", deadline=deadline, status=status),
             ]
