@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     # a local SQLite try generates one beside the database file (see bot/services/audit_key.py).
     audit_pseudonym_key: SecretStr | None = None
 
+    # Staff web panel (/panel). The session key signs the session cookie and derives the CSRF
+    # tokens; required in production, generated beside the SQLite file on a local try.
+    panel_session_key: SecretStr | None = None
+    panel_session_minutes: int = Field(default=60, ge=1, le=1440)  # idle expiry
+    panel_session_max_hours: int = Field(default=12, ge=1, le=168)  # absolute expiry
+    panel_max_failures: int = Field(default=5, ge=1)
+    panel_lock_minutes: int = Field(default=15, ge=1)
+    panel_code_minutes: int = Field(default=10, ge=1, le=60)
+    panel_upload_dir: str = "./panel_uploads"
+
     log_level: str = "INFO"
 
     @field_validator(
@@ -72,6 +82,7 @@ class Settings(BaseSettings):
         "twilio_auth_token",
         "telegram_webhook_secret",
         "audit_pseudonym_key",
+        "panel_session_key",
         mode="before",
     )
     @classmethod
@@ -93,6 +104,11 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         """The default timezone as a `ZoneInfo`."""
         return ZoneInfo(self.default_timezone)
+
+    @property
+    def panel_secure_cookies(self) -> bool:
+        """Session cookies carry `Secure` everywhere but a local plain-HTTP try."""
+        return self.is_production or (self.public_base_url or "").startswith("https://")
 
     @property
     def uses_telegram(self) -> bool:
