@@ -74,7 +74,9 @@ class PanelClient:
             form.setdefault("csrf", self.csrf)
         return await self.http.post(path, data=form, **kwargs)  # type: ignore[arg-type]
 
-    async def sign_in(self, account: int, password: str = PASSWORD, totp: str = "") -> httpx.Response:
+    async def sign_in(
+        self, account: int, password: str = PASSWORD, totp: str = ""
+    ) -> httpx.Response:
         """Opens the sign-in page and signs in with a password."""
         await self.get("/panel/entrar")
         response = await self.post(

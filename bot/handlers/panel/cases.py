@@ -6,7 +6,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS, PERSON_CATEGORIES
 from bot.domain.errors import DomainError, NotFound
-from bot.handlers.panel.core import PREFIX, PanelRequest
+from bot.handlers.panel.core import PREFIX, REFUSALS, PanelRequest
 from bot.services.authz import Action, authorize_listing, sees_national_queue
 from bot.services.cases import (
     CASE_STATUSES,
@@ -114,6 +114,8 @@ async def case_status(ctx: PanelRequest) -> Response:
             note=ctx.form.get("nota", "")[:1000],
             ministry=ctx.services.settings.ministry_name,
         )
+    except REFUSALS:
+        raise
     except DomainError as error:
         if isinstance(error, NotFound):
             raise

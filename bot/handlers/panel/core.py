@@ -206,6 +206,8 @@ async def csrf_ok(state: PanelState, request: Request, bound_to: str, form: dict
 
 
 Handler = Callable[[PanelRequest], Awaitable[Response]]
+# The services' refusals: a handler that catches DomainError re-raises these for `page` to answer.
+REFUSALS = (PermissionDenied, NotAllowed)
 
 
 def page(
@@ -244,7 +246,7 @@ def page(
                             target=request.url.path[:80],
                             outcome="ok",
                         )
-            except (PermissionDenied, NotAllowed) as error:
+            except REFUSALS as error:
                 async with db.begin():
                     reason = getattr(error, "reason", "territory")
                     await _audit_refusal(db, state, who, request, reason)

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.domain.dialogue import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUSES, QUESTIONS
 from bot.domain.errors import DomainError, NotFound
-from bot.handlers.panel.core import PREFIX, PanelRequest
+from bot.handlers.panel.core import PREFIX, REFUSALS, PanelRequest
 from bot.services import reports
 from bot.services.authz import Action, authorize_listing
 from bot.services.commitments import add_commitment, change_commitment_status, session_commitments
@@ -80,6 +80,8 @@ async def observation(ctx: PanelRequest) -> Response:
         )
     except NotFound as missing:
         return ctx.render("message.html", status_code=404, message=ctx.error_text(missing))
+    except REFUSALS:
+        raise
     except DomainError as error:
         return ctx.render("message.html", status_code=422, message=ctx.error_text(error))
     if ctx.request.headers.get("HX-Request"):
@@ -113,6 +115,8 @@ async def commitment_add(ctx: PanelRequest) -> Response:
             responsible_unit=ctx.form.get("unidad", ""),
             now=ctx.now,
         )
+    except REFUSALS:
+        raise
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
@@ -134,6 +138,8 @@ async def commitment_status(ctx: PanelRequest) -> Response:
             note=ctx.form.get("nota", "")[:1000],
             ministry=ctx.services.settings.ministry_name,
         )
+    except REFUSALS:
+        raise
     except DomainError as error:
         if isinstance(error, NotFound):
             return ctx.render("message.html", status_code=404, message=ctx.error_text(error))
