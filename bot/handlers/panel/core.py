@@ -82,6 +82,11 @@ class PanelState:
             lstrip_blocks=True,
         )
         env.filters["citizen"] = for_staff
+        zone = services.settings.timezone
+        # Times are stored in UTC and read by staff in Ecuador's time.
+        env.filters["local"] = lambda value, fmt="%d/%m/%Y %H:%M": value.astimezone(zone).strftime(
+            fmt
+        )
         return cls(
             services=services,
             key=load_session_key(services.settings),
