@@ -476,3 +476,27 @@ async def test_only_national_admins_import_the_registry(services: Services) -> N
 async def test_unknown_things_are_not_found(services: Services, path: str) -> None:
     async with signed_in(services, await staff_account(services, Role.ADMIN)) as visitor:
         assert (await visitor.get(path)).status_code == 404
+
+
+async def test_the_panel_speaks_english_when_asked_and_never_redirects_away(
+    services: Services,
+) -> None:
+    async with signed_in(services, await _analyst(services)) as visitor:
+        switched = await visitor.http.get(
+            "/panel/idioma/en", headers={"referer": "https://evil.example/panel/casos"}
+        )
+        home = await visitor.get("/panel/")
+    assert switched.headers["location"] == "/panel/casos"  # back to the page, never the host
+    assert "Staff panel" in home.text and "open cases" in home.text
+
+
+async def test_a_zonal_coordinator_sees_the_cases_of_every_district_of_the_zone(
+    services: Services,
+) -> None:
+    own, other, national = await _cases(services)
+    zonal = await staff_account(services, Role.ZONAL, zone_code="7")
+    async with signed_in(services, zonal) as visitor:
+        listing = await visitor.get("/panel/casos")
+        queue = await visitor.get(f"/panel/casos/{national}")
+    assert own in listing.text and other in listing.text and national not in listing.text
+    assert queue.status_code == 403
