@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.domain.errors import InvalidPhone
 from bot.domain.identity import parse_phone
-from bot.handlers.panel import RoutesFactory, panel_routes
+from bot.handlers.panel import ExtraPages, panel_routes
 from bot.handlers.sms.inbound import apply_status_callback, first_delivery, handle_inbound_sms
 from bot.services.container import Services
 from notificaciones.gateways.twilio import STATUS_CALLBACK_PATH, valid_twilio_signature
@@ -74,7 +74,7 @@ def build_app(
     services: Services,
     extra_routes: Sequence[BaseRoute] = (),
     *,
-    report_routes: RoutesFactory | None = None,
+    report_routes: ExtraPages | None = None,
 ) -> Starlette:
     """Builds the web app on the given services: webhooks and the staff panel (/panel).
 

@@ -377,7 +377,10 @@ async def session_of(
             outcome="revoked" if staff is None else "expired",
         )
         return None
-    row.expires_at = min(now + policy.idle, row.absolute_expires_at)
+    # Slide the idle expiry, but write it at most once a minute (not on every page view).
+    slid = min(now + policy.idle, row.absolute_expires_at)
+    if slid - row.expires_at >= timedelta(minutes=1):
+        row.expires_at = slid
     return SignedIn(scope_of(staff), staff.name, row.token_hash)
 
 

@@ -6,10 +6,15 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from bot.domain.staff import Role, StaffScope
+from bot.handlers.panel.core import PanelRequest, PanelState, page
+from bot.handlers.web import build_app
 from bot.services.cases import open_case
 from bot.services.container import Services
 from bot.storage.models import (
@@ -26,7 +31,7 @@ from bot.storage.models import (
     OutboxMessage,
     Parish,
 )
-from tests.support.panel import panel_client, signed_in, staff_account
+from tests.support.panel import PanelClient, panel_client, signed_in, staff_account
 
 TACAMOROS, LOJA_CENTRO = "111252", "110101"  # districts 11D06 and 11D01
 
@@ -500,3 +505,23 @@ async def test_a_zonal_coordinator_sees_the_cases_of_every_district_of_the_zone(
         queue = await visitor.get(f"/panel/casos/{national}")
     assert own in listing.text and other in listing.text and national not in listing.text
     assert queue.status_code == 403
+
+
+async def test_report_pages_of_another_module_are_mounted_behind_the_same_sign_in(
+    services: Services,
+) -> None:
+    async def charts(ctx: PanelRequest) -> Response:
+        return ctx.render("message.html", section="informes", message="gráficos")
+
+    def reports(state: PanelState) -> list[BaseRoute]:
+        return [Route("/", page(state, "informes", charts), methods=["GET"])]
+
+    analyst = await _analyst(services)
+    transport = httpx.ASGITransport(app=build_app(services, report_routes=reports))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        anonymous = await client.get("/panel/informes/")
+        visitor = PanelClient(client)
+        await visitor.sign_in(analyst.staff_id)
+        shown = await visitor.get("/panel/informes/")
+    assert anonymous.status_code == 303
+    assert shown.status_code == 200 and "gráficos" in shown.text

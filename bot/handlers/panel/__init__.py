@@ -6,9 +6,11 @@ in `static/`, no CDN, no build step) only saves a reload where it helps (observa
 import's progress bar). Every page and action goes through `core.page`: sign-in, CSRF, the role
 × territory table (`bot.services.authz`), audit.
 
-Other modules add their own pages under the panel by passing routes: `report_routes` are
-mounted at /panel/informes and `inbox_routes` at /panel/bandeja; both receive the `PanelState`
-(build them with `core.page(state, name, handler)` to get the same sign-in and checks).
+Other modules add their own pages under the panel: `report_routes` are mounted at
+/panel/informes and `inbox_routes` at /panel/bandeja, given as a list of routes or as a function
+of the `PanelState` returning them — build each with `core.page(state, name, handler)` to get the
+same sign-in, CSRF, role × territory refusals and audit, and render with `ctx.render(...)`
+(templates extend "base.html"; set `section="informes"` or `"bandeja"` for the menu).
 """
 
 from __future__ import annotations
@@ -24,13 +26,19 @@ from bot.handlers.panel.signin import signin_endpoints
 from bot.services.container import Services
 
 RoutesFactory = Callable[[PanelState], Sequence[BaseRoute]]
+# Pages another module adds: its routes, or a function building them on the panel's state.
+ExtraPages = Sequence[BaseRoute] | RoutesFactory
+
+
+def _built(pages: ExtraPages, state: PanelState) -> list[BaseRoute]:
+    return list(pages(state) if callable(pages) else pages)
 
 
 def panel_routes(
     services: Services,
     *,
-    report_routes: RoutesFactory | None = None,
-    inbox_routes: RoutesFactory | None = None,
+    report_routes: ExtraPages | None = None,
+    inbox_routes: ExtraPages | None = None,
 ) -> list[BaseRoute]:
     """The panel's routes, to mount on the web app (one `Mount` at /panel)."""
     state = PanelState.build(services)
@@ -88,11 +96,11 @@ def panel_routes(
         ),
     ]
     if inbox_routes is not None:
-        routes.append(Mount("/bandeja", routes=list(inbox_routes(state))))
+        routes.append(Mount("/bandeja", routes=_built(inbox_routes, state)))
     else:
         routes.append(get("/bandeja", "bandeja", home.inbox))
     if report_routes is not None:
-        routes.append(Mount("/informes", routes=list(report_routes(state))))
+        routes.append(Mount("/informes", routes=_built(report_routes, state)))
     else:
         routes.append(get("/informes", "informes", home.reports_placeholder))
     return [Mount(PREFIX, routes=routes)]

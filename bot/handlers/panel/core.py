@@ -5,7 +5,7 @@ A page or action is a function `(ctx: PanelRequest) -> Response` wrapped by `pag
 - a POST without the session's CSRF token (form field `csrf` or header `X-CSRF-Token`) → 403;
 - the services' refusals (`PermissionDenied` from the role × territory table, `NotAllowed`) →
   403, and the refusal is written to the audit log in its own transaction (the page's own
-  transaction is rolled back, so nothing half-done stays);
+  transaction is rolled back, so nothing half-done stays); `NotFound` → 404;
 - a POST that succeeds is audited as `panel.<name>` besides what the service itself audits.
 The page runs inside one database transaction (`ctx.db`), committed when it returns.
 
@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.domain.errors import DomainError, NotAllowed
+from bot.domain.errors import DomainError, NotAllowed, NotFound
 from bot.domain.text import for_staff
 from bot.i18n import Translator, translator
 from bot.services.audit import record
@@ -256,6 +256,8 @@ def page(
                     reason = getattr(error, "reason", "territory")
                     await _audit_refusal(db, state, who, request, reason)
                 return _denied(state, request, who, message=ctx.error_text(error))
+            except NotFound as missing:
+                return ctx.render("message.html", status_code=404, message=ctx.error_text(missing))
             return response
 
     endpoint.__name__ = f"panel_{name}"

@@ -32,6 +32,7 @@ from bot.services.registry_import import (
 
 log = logging.getLogger(__name__)
 
+MAX_JOBS_KEPT = 50  # finished jobs beyond these are forgotten (their files stay on disk)
 MAX_UPLOAD_BYTES = 1 << 30  # 1 GiB: a national registry of ~1.4 M rows is ~200 MB
 _CHUNK = 1 << 20
 
@@ -136,6 +137,9 @@ async def registry_upload(ctx: PanelRequest) -> Response:
         total_bytes=size,
         errors_path=path.with_name(path.stem + ".errores.csv"),
     )
+    finished = [key for key, kept in ctx.state.jobs.items() if kept.status != "running"]
+    for key in finished[: max(0, len(ctx.state.jobs) - MAX_JOBS_KEPT + 1)]:
+        del ctx.state.jobs[key]
     ctx.state.jobs[job_id] = job
     job.task = asyncio.create_task(_run(ctx.state, job, path))
     return RedirectResponse(f"{PREFIX}/registro/trabajos/{job_id}", status_code=303)
