@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dialogue import MAX_ANSWER_CHARS, QUESTIONS, check_length
@@ -236,9 +236,10 @@ async def edit_observations(
 ) -> AnswerView:
     """Writes the «observaciones adicionales» of one answer (staff's note beside the citizen's)."""
     answer = await session.get(DialogueAnswer, answer_id)
-    if answer is None or answer.session_id is None:
+    if answer is None:
         raise NotFound(N_("No existe esa respuesta."))
-    await _authorized_session(session, scope, answer.session_id, Action.EDIT_DIALOGUE, now)
+    district = await district_of_parish(session, answer.parish_code)
+    await authorize(session, scope, Action.EDIT_DIALOGUE, now=now, district_code=district)
     answer.observations = check_length(text, MAX_OBSERVATION_CHARS) or None
     await session.flush()
     await audit.record(
@@ -257,3 +258,41 @@ async def edit_observations(
         answer.observations or "",
         answer.created_at,
     )
+
+
+async def year_round_parishes(session: AsyncSession, scope: StaffScope) -> list[tuple[str, int]]:
+    """Parishes of `scope`'s territory with answers given outside any session, and how many."""
+    query = (
+        select(DialogueAnswer.parish_code, func.count())
+        .where(DialogueAnswer.session_id.is_(None))
+        .group_by(DialogueAnswer.parish_code)
+        .order_by(DialogueAnswer.parish_code)
+    )
+    allowed = await districts_in_scope(session, scope)
+    if allowed is not None:
+        served = (
+            select(Parish.code)
+            .join(Canton, Canton.code == Parish.canton_code)
+            .where(Canton.district_code.in_(allowed))
+        )
+        query = query.where(DialogueAnswer.parish_code.in_(served))
+    return [(code, int(count)) for code, count in await session.execute(query)]
+
+
+async def parish_matrix(
+    session: AsyncSession, scope: StaffScope, parish_code: str, *, now: datetime
+) -> list[AnswerView]:
+    """A parish's year-round answers (given with no session open), in question order."""
+    if await session.get(Parish, parish_code) is None:
+        raise NotFound(N_("No existe la parroquia con código {code}."), code=parish_code)
+    district = await district_of_parish(session, parish_code)
+    await authorize(session, scope, Action.VIEW_DIALOGUES, now=now, district_code=district)
+    answers = await session.scalars(
+        select(DialogueAnswer)
+        .where(DialogueAnswer.parish_code == parish_code, DialogueAnswer.session_id.is_(None))
+        .order_by(DialogueAnswer.question, DialogueAnswer.created_at, DialogueAnswer.id)
+    )
+    return [
+        AnswerView(a.id, a.question, a.answer_text, a.observations or "", a.created_at)
+        for a in answers
+    ]

@@ -525,3 +525,40 @@ async def test_report_pages_of_another_module_are_mounted_behind_the_same_sign_i
         shown = await visitor.get("/panel/informes/")
     assert anonymous.status_code == 303
     assert shown.status_code == 200 and "gráficos" in shown.text
+
+
+async def test_year_round_answers_of_a_parish_are_listed_and_their_observations_edited(
+    services: Services,
+) -> None:
+    now = services.clock()
+    async with services.session_factory() as session, session.begin():
+        for parish in (TACAMOROS, LOJA_CENTRO):
+            session.add(
+                DialogueAnswer(
+                    session_id=None,
+                    parish_code=parish,
+                    question=2,
+                    answer_text=f"Necesidad en {parish}",
+                    created_at=now,
+                )
+            )
+    async with services.session_factory() as session:
+        own = await session.scalar(
+            select(DialogueAnswer.id).where(DialogueAnswer.parish_code == TACAMOROS)
+        )
+    async with signed_in(services, await _analyst(services)) as visitor:
+        listing = await visitor.get("/panel/dialogos")
+        page_ = await visitor.get(f"/panel/dialogos/parroquia/{TACAMOROS}")
+        other = await visitor.get(f"/panel/dialogos/parroquia/{LOJA_CENTRO}")
+        saved = await visitor.post(
+            f"/panel/dialogos/respuestas/{own}",
+            {
+                "observaciones": "Visitar el barrio",
+                "volver": f"/panel/dialogos/parroquia/{TACAMOROS}",
+            },
+        )
+    assert "Tacamoros (Sozoranga, Loja)" in listing.text and "1 respuesta" in listing.text
+    assert "Necesidad en 111252" in page_.text
+    assert other.status_code == 403
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/panel/dialogos/parroquia/{TACAMOROS}"

@@ -64,6 +64,7 @@ def panel_routes(
         post("/casos/{number}/estado", "caso_estado", cases.case_status),
         post("/casos/{number}/distrito", "caso_distrito", cases.case_assign),
         get("/dialogos", "dialogos", dialogues.dialogue_list),
+        get("/dialogos/parroquia/{parish_code}", "dialogo_parroquia", dialogues.parish_dialogue),
         get("/dialogos/{session_id}", "dialogo", dialogues.dialogue_detail),
         post("/dialogos/respuestas/{answer_id}", "observaciones", dialogues.observation),
         post("/dialogos/{session_id}/compromisos", "compromiso_nuevo", dialogues.commitment_add),

@@ -14,7 +14,13 @@ from bot.handlers.panel.core import PREFIX, REFUSALS, PanelRequest
 from bot.services import reports
 from bot.services.authz import Action, authorize_listing
 from bot.services.commitments import add_commitment, change_commitment_status, session_commitments
-from bot.services.dialogues import edit_observations, list_sessions, session_matrix
+from bot.services.dialogues import (
+    edit_observations,
+    list_sessions,
+    parish_matrix,
+    session_matrix,
+    year_round_parishes,
+)
 
 _EXPORT_TABLES = {
     "alertas": "matriz_alertas",
@@ -35,10 +41,30 @@ async def dialogue_list(ctx: PanelRequest) -> Response:
     scope = await authorize_listing(ctx.db, ctx.who.scope, Action.VIEW_DIALOGUES, now=ctx.now)
     sessions = await list_sessions(ctx.db, scope)
     rows = [(s, ctx.services.territory.get(s.parish_code)) for s in sessions]
+    year_round = []
+    for code, count in await year_round_parishes(ctx.db, scope):
+        place = ctx.services.territory.get(code)
+        year_round.append((code, place.label if place else code, count))
     return ctx.render(
         "dialogues.html",
         section="dialogos",
         rows=[(s, place.label if place else s.parish_code) for s, place in rows],
+        year_round=year_round,
+    )
+
+
+async def parish_dialogue(ctx: PanelRequest) -> Response:
+    """GET /panel/dialogos/parroquia/{code}: a parish's year-round answers and observations."""
+    code = str(ctx.request.path_params["parish_code"])[:6]
+    answers = await parish_matrix(ctx.db, ctx.who.scope, code, now=ctx.now)
+    place = ctx.services.territory.get(code)
+    return ctx.render(
+        "parish_dialogue.html",
+        section="dialogos",
+        place=place.label if place else code,
+        questions=QUESTIONS,
+        by_question={q.number: [a for a in answers if a.question == q.number] for q in QUESTIONS},
+        can_edit=not ctx.who.scope.read_only,
     )
 
 
@@ -88,6 +114,7 @@ async def observation(ctx: PanelRequest) -> Response:
         return ctx.render("_answer_row.html", answer=answer, can_edit=True, saved=True)
     back = ctx.form.get("volver", "")
     target = back if back.startswith(f"{PREFIX}/dialogos/") else f"{PREFIX}/dialogos"
+    # (a year-round answer's page is /panel/dialogos/parroquia/<code>, also under /dialogos/)
     return RedirectResponse(target, status_code=303)
 
 
