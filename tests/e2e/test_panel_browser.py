@@ -37,6 +37,9 @@ BROKEN_REGISTRY = (
 )
 
 if not Path(CHROMIUM).exists():
+    # CI installs it (`make test`): there a missing browser is a failure, not a skip.
+    if os.environ.get("CI"):
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make chromium` should have installed it")
     pytest.skip(f"no Chromium at {CHROMIUM} (make test installs it)", allow_module_level=True)
 
 
