@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     panel_lock_minutes: int = Field(default=15, ge=1)
     panel_code_minutes: int = Field(default=10, ge=1, le=60)
     panel_upload_dir: str = "./panel_uploads"
+    # Secure flag of the panel's cookies: empty = automatic (on, except a local plain-HTTP try).
+    panel_cookie_secure: bool | None = None
 
     log_level: str = "INFO"
 
@@ -94,6 +96,7 @@ class Settings(BaseSettings):
         "twilio_messaging_service_sid",
         "twilio_from_number",
         "public_base_url",
+        "panel_cookie_secure",
         mode="before",
     )
     @classmethod
@@ -107,7 +110,9 @@ class Settings(BaseSettings):
 
     @property
     def panel_secure_cookies(self) -> bool:
-        """Session cookies carry `Secure` everywhere but a local plain-HTTP try."""
+        """Session cookies carry `Secure` everywhere but a local plain-HTTP try (or if told)."""
+        if self.panel_cookie_secure is not None:
+            return self.panel_cookie_secure
         return self.is_production or (self.public_base_url or "").startswith("https://")
 
     @property

@@ -112,7 +112,10 @@ def server(template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     async def make_settings() -> Settings:
         url = await fresh_database(template_url, directory)
         return Settings(  # type: ignore[call-arg]
-            _env_file=None, database_url=url, panel_upload_dir=str(directory / "subidas")
+            _env_file=None,
+            database_url=url,
+            panel_upload_dir=str(directory / "subidas"),
+            panel_cookie_secure=False,  # plain HTTP on 127.0.0.1, even on PostgreSQL
         )
 
     running = PanelServer(make_settings, _seed).start()

@@ -518,7 +518,7 @@ async def test_report_pages_of_another_module_are_mounted_behind_the_same_sign_i
 
     analyst = await _analyst(services)
     transport = httpx.ASGITransport(app=build_app(services, report_routes=reports))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="https://127.0.0.1") as client:
         anonymous = await client.get("/panel/informes/")
         visitor = PanelClient(client)
         await visitor.sign_in(analyst.staff_id)

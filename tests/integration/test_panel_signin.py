@@ -35,7 +35,8 @@ async def test_an_analyst_signs_in_with_a_password_and_gets_a_safe_session_cooki
         cookie = response.headers["set-cookie"]
         assert "panel_sesion=" in cookie and "HttpOnly" in cookie
         assert "SameSite=lax" in cookie and "Path=/panel" in cookie
-        assert "Secure" not in cookie  # a local plain-HTTP try
+        # Secure except on a local plain-HTTP try (the suite on PostgreSQL counts as production)
+        assert ("Secure" in cookie) is services.settings.is_production
         home = await visitor.get("/panel/")
     assert home.status_code == 200 and "distrito 11D06" in home.text
     entries = await _audit(services, "panel.signin")

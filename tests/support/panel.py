@@ -91,7 +91,8 @@ class PanelClient:
 async def panel_client(services: Services) -> AsyncIterator[PanelClient]:
     """A visitor of the web app built on `services` (no sockets)."""
     transport = httpx.ASGITransport(app=build_app(services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as client:
+    # https: the cookies are Secure whenever the settings look like production (PostgreSQL).
+    async with httpx.AsyncClient(transport=transport, base_url="https://127.0.0.1:8080") as client:
         yield PanelClient(client)
 
 
