@@ -6,10 +6,10 @@ from datetime import datetime
 
 from starlette.responses import RedirectResponse, Response
 
-from bot.domain.event_schedule import EVENT_KIND_LABELS
+from bot.domain.event_kinds import EVENT_KIND_LABELS, EVENT_KINDS
 from bot.handlers.panel.core import PREFIX, PanelRequest
 from bot.services.authz import Action, authorize_listing
-from bot.services.events import EVENT_KINDS, EventError, create_event, queue_announcements
+from bot.services.events import EventError, create_event, queue_announcements
 from bot.services.panel_listings import coming_events
 
 
