@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "staff_credentials",
-        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
         sa.Column("code_hash", sa.String(length=64), nullable=True),
@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_table(
         "panel_sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("created_at", bot.storage.types.UtcDateTime(), nullable=False),
         sa.Column("expires_at", bot.storage.types.UtcDateTime(), nullable=False),
         sa.Column("absolute_expires_at", bot.storage.types.UtcDateTime(), nullable=False),
