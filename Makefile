@@ -9,7 +9,7 @@ POT := $(LOCALES)/messages.pot
 PO_FILES := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint typecheck pytest install i18n i18n-update bench clean
+.PHONY: run test lint typecheck pytest install i18n i18n-update bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,8 +52,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/python -m pytest
+# The browser tests (tests/e2e/test_panel_browser.py) drive the distribution's Chromium through
+# Playwright (no browser download): installed here when missing, as root on Debian (CI), else
+# the tests say how to install it and skip.
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+
+chromium:
+	@test -x "$(CHROMIUM)" || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "Chromium is missing: install it (apt-get install chromium) for the browser tests."; }
+
+pytest: install chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 test: lint typecheck pytest
 

@@ -66,6 +66,18 @@ class Settings(BaseSettings):
     # a local SQLite try generates one beside the database file (see bot/services/audit_key.py).
     audit_pseudonym_key: SecretStr | None = None
 
+    # Staff web panel (/panel). The session key signs the session cookie and derives the CSRF
+    # tokens; required in production, generated beside the SQLite file on a local try.
+    panel_session_key: SecretStr | None = None
+    panel_session_minutes: int = Field(default=60, ge=1, le=1440)  # idle expiry
+    panel_session_max_hours: int = Field(default=12, ge=1, le=168)  # absolute expiry
+    panel_max_failures: int = Field(default=5, ge=1)
+    panel_lock_minutes: int = Field(default=15, ge=1)
+    panel_code_minutes: int = Field(default=10, ge=1, le=60)
+    panel_upload_dir: str = "./panel_uploads"
+    # Secure flag of the panel's cookies: empty = automatic (on, except a local plain-HTTP try).
+    panel_cookie_secure: bool | None = None
+
     log_level: str = "INFO"
     # "text" (one readable line per record) or "json" (one JSON object per line, for a log
     # collector); either way third-party loggers stay capped (bot/log_privacy.py).
@@ -106,6 +118,7 @@ class Settings(BaseSettings):
         "twilio_auth_token",
         "telegram_webhook_secret",
         "audit_pseudonym_key",
+        "panel_session_key",
         mode="before",
     )
     @classmethod
@@ -117,6 +130,7 @@ class Settings(BaseSettings):
         "twilio_messaging_service_sid",
         "twilio_from_number",
         "public_base_url",
+        "panel_cookie_secure",
         mode="before",
     )
     @classmethod
@@ -141,6 +155,13 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         """The default timezone as a `ZoneInfo`."""
         return ZoneInfo(self.default_timezone)
+
+    @property
+    def panel_secure_cookies(self) -> bool:
+        """Session cookies carry `Secure` everywhere but a local plain-HTTP try (or if told)."""
+        if self.panel_cookie_secure is not None:
+            return self.panel_cookie_secure
+        return self.is_production or (self.public_base_url or "").startswith("https://")
 
     @property
     def uses_telegram(self) -> bool:

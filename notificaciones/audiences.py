@@ -5,8 +5,8 @@ its sources: the beneficiaries with a mobile on record (`SOURCE_REGISTRY`, SMS o
 SMS/Telegram subscribers (`SOURCE_SUBSCRIBERS`, optionally of one topic); the scheduled jobs use
 both, a staff broadcast one of them (`bot.services.broadcasts.staff_audience`). Opted-out phones
 are always excluded and each address gets one message even when a household shares a phone. With
-a programme filter only beneficiaries of those programmes are included (subscriptions carry no
-programme).
+a programme or payment-status filter only beneficiaries of those programmes / registry statuses
+are included (subscriptions carry neither).
 
 Each recipient carries the language its texts are written in: a Telegram subscriber's own choice
 (/idioma), a phone's known contact's choice (see `phone_locales`), else None, the default locale.
@@ -58,12 +58,16 @@ class Audience:
 
     `sources` says where recipients come from (registry mobiles, subscribers or both); `topic`
     narrows subscribers to one topic (None: every topic); `channels` the channels reached.
+    `payment_statuses` keeps only beneficiaries whose registry status is one of them (e.g. only
+    «activo», so a payment-date notice never reaches a suspended beneficiary); like a programme
+    filter it leaves subscribers out, since a subscription carries no registry status.
     """
 
     parish_codes: tuple[str, ...] = ()
     canton_codes: tuple[str, ...] = ()
     district_codes: tuple[str, ...] = ()
     programmes: tuple[str, ...] = ()
+    payment_statuses: tuple[str, ...] = ()
     topic: str | None = None
     national: bool = False
     channels: tuple[str, ...] = ("sms",)
@@ -81,6 +85,7 @@ class Audience:
             canton_codes=tuple(data.get("canton_codes", ())),
             district_codes=tuple(data.get("district_codes", ())),
             programmes=tuple(data.get("programmes", ())),
+            payment_statuses=tuple(data.get("payment_statuses", ())),
             topic=data.get("topic"),
             national=bool(data.get("national", False)),
             channels=tuple(data.get("channels", ("sms",))),
@@ -172,10 +177,13 @@ async def audience_recipients(
         )
         if audience.programmes:
             query = query.where(Beneficiary.programme.in_(audience.programmes))
+        if audience.payment_statuses:
+            query = query.where(Beneficiary.status.in_(audience.payment_statuses))
         query = _place_filter(query, Beneficiary.parish_code, audience).order_by(Beneficiary.id)
         for phone, parish in (await session.execute(query)).all():
             found.setdefault(("sms", phone), Recipient("sms", phone, parish))
-    if SOURCE_SUBSCRIBERS in audience.sources and not audience.programmes:
+    registry_only = audience.programmes or audience.payment_statuses
+    if SOURCE_SUBSCRIBERS in audience.sources and not registry_only:
         subscribers: Any = (
             select(
                 Subscription.channel, Subscription.address, Subscription.parish_code, Contact.locale

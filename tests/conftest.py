@@ -19,6 +19,7 @@ from tests.support.database import build_template, fresh_database
 # Tests run like a configured deployment (PostgreSQL needs the key); tests of the generated key
 # pass `audit_pseudonym_key=None` explicitly.
 os.environ.setdefault("AUDIT_PSEUDONYM_KEY", "tests-only-audit-pseudonym-key")
+os.environ.setdefault("PANEL_SESSION_KEY", "tests-only-panel-session-key")
 
 
 @pytest.fixture(scope="session")

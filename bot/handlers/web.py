@@ -1,4 +1,6 @@
-"""The webhook ASGI app (Starlette, served by uvicorn): Twilio status callbacks and inbound SMS.
+"""The web ASGI app (Starlette, served by uvicorn): Twilio webhooks and the staff panel.
+
+The staff panel is mounted at /panel (`bot.handlers.panel`).
 
 Every Twilio request must carry a valid `X-Twilio-Signature` computed over the public URL Twilio
 called (rebuilt from PUBLIC_BASE_URL, since behind a proxy the app sees another host): 403
@@ -25,6 +27,7 @@ from bot.config import Settings
 from bot.domain.errors import InvalidPhone
 from bot.domain.identity import parse_phone
 from bot.handlers.operations import operations_routes
+from bot.handlers.panel import ExtraPages, panel_routes
 from bot.handlers.sms.inbound import apply_status_callback, first_delivery, handle_inbound_sms
 from bot.services.container import Services
 from notificaciones.gateways.twilio import STATUS_CALLBACK_PATH, valid_twilio_signature
@@ -68,8 +71,16 @@ async def _signed_form(settings: Settings, request: Request) -> dict[str, str] |
     return form
 
 
-def build_app(services: Services, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """Builds the webhook app on the given services."""
+def build_app(
+    services: Services,
+    extra_routes: Sequence[BaseRoute] = (),
+    *,
+    report_routes: ExtraPages | None = None,
+) -> Starlette:
+    """Builds the web app on the given services: webhooks and the staff panel (/panel).
+
+    `report_routes` builds the panel's report pages (mounted at /panel/informes).
+    """
     settings = services.settings
 
     async def status_callback(request: Request) -> Response:
@@ -112,6 +123,7 @@ def build_app(services: Services, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         Route(STATUS_CALLBACK_PATH, status_callback, methods=["POST"]),
         Route(INBOUND_PATH, inbound, methods=["POST"]),
         *operations_routes(services),  # /healthz, /readyz, /metrics
+        *panel_routes(services, report_routes=report_routes),
         *extra_routes,
     ]
     return Starlette(routes=routes)

@@ -13,6 +13,7 @@ from bot.flows.registry import build_flows
 from bot.handlers.console import run_console
 from bot.runtime.composition import build_services
 from bot.runtime.notifications import notifications_running
+from bot.runtime.panel import local_panel
 
 if TYPE_CHECKING:
     from bot.handlers.telegram.application import BotRequest
@@ -23,8 +24,9 @@ async def run_console_chat(settings: Settings) -> None:
     services = await build_services(settings)
     try:
         engine = FlowEngine(services, build_flows())
-        # Outgoing SMS and Telegram notices are printed by the console adapters.
-        async with notifications_running(services):
+        # Outgoing SMS and Telegram notices are printed by the console adapters; the staff
+        # panel is served beside the chat with a demo account (bot/runtime/panel.py).
+        async with notifications_running(services), local_panel(services):
             await run_console(engine)
     finally:
         await services.close()

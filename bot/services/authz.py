@@ -27,6 +27,8 @@ class Action(StrEnum):
     UPDATE_CASE = "actualizar_caso"
     VIEW_COMMITMENTS = "ver_compromisos"
     UPDATE_COMMITMENT = "actualizar_compromiso"
+    VIEW_DIALOGUES = "ver_dialogos"
+    EDIT_DIALOGUE = "editar_dialogo"
     CREATE_EVENT = "crear_evento"
     BROADCAST = "difundir"
     BROADCAST_NATIONAL = "difundir_nacional"
@@ -69,6 +71,7 @@ READ_ACTIONS = frozenset(
         Action.VIEW_STATS,
         Action.VIEW_CASES,
         Action.VIEW_COMMITMENTS,
+        Action.VIEW_DIALOGUES,
         Action.EXPORT_REPORTS,
         Action.EXPORT_CONTACTS,
         Action.VIEW_FAMILIES,
@@ -82,6 +85,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.UPDATE_CASE: Permission(_WRITERS, Territory.DISTRICT),
     Action.VIEW_COMMITMENTS: Permission(_READERS, Territory.DISTRICT),
     Action.UPDATE_COMMITMENT: Permission(_WRITERS, Territory.DISTRICT),
+    Action.VIEW_DIALOGUES: Permission(_READERS, Territory.DISTRICT),
+    Action.EDIT_DIALOGUE: Permission(_WRITERS, Territory.DISTRICT),
     Action.CREATE_EVENT: Permission(_WRITERS, Territory.DISTRICT),
     Action.BROADCAST: Permission(_WRITERS, Territory.DISTRICT),
     Action.BROADCAST_NATIONAL: Permission(_ADMIN, Territory.NONE),
@@ -206,3 +211,16 @@ async def authorize(
     )
     assert error is not None
     raise error
+
+
+async def authorize_listing(
+    session: AsyncSession, scope: StaffScope | None, action: Action, *, now: datetime
+) -> StaffScope:
+    """Allows a list page of `action` when the role may do it somewhere; else audits and raises.
+
+    The rows of the list are then filtered to the scope's territory (`bot.services.cases.
+    districts_in_scope`), so a list never needs one district to be named.
+    """
+    if scope is not None and scope.role in PERMISSIONS[action].roles:
+        return scope
+    return await authorize(session, scope, action, now=now)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS, can_move_case
@@ -21,6 +21,7 @@ from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
 from bot.domain.staff import Role, StaffScope
 from bot.i18n import translator
 from bot.services import audit
+from bot.services.authz import Action, authorize
 from bot.storage.models import Case, CaseUpdate, Contact, District
 from notificaciones import outbox_states
 from notificaciones.outbox import enqueue
@@ -227,8 +228,12 @@ async def list_cases(
     kind: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    national_queue: bool = False,
 ) -> list[CaseView]:
-    """Cases visible to `scope`, oldest due first; filter by status and kind."""
+    """Cases visible to `scope`, oldest due first; filter by status and kind.
+
+    `national_queue` lists only the cases of places without a district (national roles only).
+    """
     if status is not None and status not in CASE_STATUSES:
         raise InvalidTransition(N_("Estado de caso desconocido: {status}."), status=status)
     query = select(Case)
@@ -236,7 +241,10 @@ async def list_cases(
         query = query.where(Case.status == status)
     if kind is not None:
         query = query.where(Case.kind == kind)
-    query = _scoped(query, await districts_in_scope(session, scope))
+    allowed = await districts_in_scope(session, scope)
+    if national_queue:
+        query = query.where(Case.district_code.is_(None) if allowed is None else false())
+    query = _scoped(query, allowed)
     query = query.order_by(Case.due_on, Case.id).limit(limit).offset(offset)
     return [_view(c) for c in await session.scalars(query)]
 
@@ -374,3 +382,77 @@ async def unlink_reporter(session: AsyncSession, contact_id: int) -> list[str]:
         )
     await session.flush()
     return [case.number for case in cases]
+
+
+async def assign_case_district(
+    session: AsyncSession,
+    scope: StaffScope,
+    number: str,
+    district_code: str,
+    *,
+    now: datetime,
+    note: str = "",
+) -> CaseView:
+    """Hands a case (often one of the national queue) to a district directorate.
+
+    The staff member must be allowed to update cases both where the case is now (the national
+    queue: national roles only) and in the district it goes to; the move is a dated update in the
+    case's history and audited. The reporter is not notified: the case's status did not change.
+    """
+    case = await session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    if case is None:
+        raise NotFound(N_("No existe el caso {number}."), number=number)
+    await authorize(session, scope, Action.UPDATE_CASE, now=now, district_code=case.district_code)
+    target = await session.get(District, district_code.strip().upper())
+    if target is None:
+        raise NotFound(N_("La dirección distrital {code} no existe."), code=district_code)
+    await authorize(session, scope, Action.UPDATE_CASE, now=now, district_code=target.code)
+    previous = case.district_code
+    case.district_code = target.code
+    case.updated_at = now
+    text = note.strip() or f"→ {target.code}"
+    session.add(
+        CaseUpdate(
+            case_id=case.id,
+            status=case.status,
+            note=text,
+            staff_id=scope.staff_id or None,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor=f"staff:{scope.staff_id}",
+        action="case_assigned",
+        target=case.number,
+        outcome=target.code,
+        detail={"from": previous},
+    )
+    return _view(case)
+
+
+async def authorize_case(
+    session: AsyncSession, scope: StaffScope, number: str, action: Action, *, now: datetime
+) -> CaseView:
+    """The case with `number` when the role × territory table allows `action` on it.
+
+    Raises `NotFound` for an unknown number and `PermissionDenied` (audited) otherwise; the
+    national queue (no district) is for national roles only.
+    """
+    case = await session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    if case is None:
+        raise NotFound(N_("No existe el caso {number}."), number=number)
+    await authorize(session, scope, action, now=now, district_code=case.district_code)
+    return _view(case)
+
+
+async def district_choices(session: AsyncSession, scope: StaffScope) -> list[tuple[str, str]]:
+    """(code, name) of the district directorates `scope` may hand cases to."""
+    allowed = await districts_in_scope(session, scope)
+    query = select(District.code, District.name).order_by(District.code)
+    if allowed is not None:
+        query = query.where(District.code.in_(allowed))
+    return [(code, name) for code, name in await session.execute(query)]

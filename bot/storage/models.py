@@ -479,6 +479,41 @@ class InPersonNotice(Base):
     informed_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class StaffCredential(Base):
+    """How a staff account signs in to the web panel: password, TOTP, one-time code, lockout.
+
+    Kept apart from `Staff` so the Telegram side never loads a password hash. The password is an
+    argon2id hash (argon2-cffi); the TOTP secret is base32; the one-time sign-in code sent to the
+    linked Telegram chat is stored as its SHA-256 only.
+    """
+
+    __tablename__ = "staff_credentials"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class PanelSession(Base):
+    """A signed-in panel session: the cookie carries a random token, only its hash is stored.
+
+    Server-side, so signing out or revoking the account ends it at once, and `expires_at` moves
+    forward with each request (idle expiry) but never past `absolute_expires_at`.
+    """
+
+    __tablename__ = "panel_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    absolute_expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
 # --- notifications ----------------------------------------------------------------------------
 
 
