@@ -1,0 +1,105 @@
+"""The labelled corpus of citizen phrasings and its fixed held-out split.
+
+One file per intent, `bot/data/nlu/corpus/<intent>.txt`: one phrasing per line, `#` starts a
+comment line. The held-out split is chosen by a hash of each phrasing, so it stays the same from
+run to run and machine to machine, and a new phrasing never moves an old one between the splits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.nlu.features import normalise
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
+CORPUS_DIR = DATA_DIR / "corpus"
+SETTINGS_FILE = DATA_DIR / "recogniser.toml"
+MODEL_FILE = DATA_DIR / "model.npz"  # built by `python -m bot nlu train`, git-ignored
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled phrasing."""
+
+    intent: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RecogniserSettings:
+    """`bot/data/nlu/recogniser.toml`: training recipe and the confidence threshold."""
+
+    heldout_every: int
+    threshold: float
+    regularisation_c: float
+    char_min: int
+    char_max: int
+
+
+def load_settings(path: Path = SETTINGS_FILE) -> RecogniserSettings:
+    """Reads the recogniser's settings file."""
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    return RecogniserSettings(
+        heldout_every=int(raw["heldout_every"]),
+        threshold=float(raw["threshold"]),
+        regularisation_c=float(raw["regularisation_c"]),
+        char_min=int(raw["char_min"]),
+        char_max=int(raw["char_max"]),
+    )
+
+
+class CorpusError(ValueError):
+    """A corpus file that would train a misleading model (a phrasing under two intents)."""
+
+
+def load_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
+    """Every phrasing, by intent file name; a duplicate within an intent is kept once.
+
+    The same normalised phrasing under two intents is refused: the model could only guess.
+    """
+    examples: list[Example] = []
+    owner: dict[str, str] = {}
+    for path in sorted(directory.glob("*.txt")):
+        intent = path.stem
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            key = normalise(text) or text
+            if key in owner:
+                if owner[key] != intent:
+                    raise CorpusError(f"{text!r} is under both {owner[key]} and {intent}")
+                continue
+            owner[key] = intent
+            examples.append(Example(intent, text))
+    return examples
+
+
+def corpus_digest(directory: Path = CORPUS_DIR) -> str:
+    """A digest of the corpus files and settings, stored in the model to notice a stale one."""
+    digest = hashlib.sha256()
+    for path in [*sorted(directory.glob("*.txt")), SETTINGS_FILE]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _rank(example: Example) -> str:
+    return hashlib.sha256(f"{example.intent}\n{example.text}".encode()).hexdigest()
+
+
+def split(examples: list[Example], every: int) -> tuple[list[Example], list[Example]]:
+    """(training, held-out): per intent, every `every`-th phrasing in hash order is held out."""
+    training: list[Example] = []
+    heldout: list[Example] = []
+    by_intent: dict[str, list[Example]] = {}
+    for example in examples:
+        by_intent.setdefault(example.intent, []).append(example)
+    for intent in sorted(by_intent):
+        for position, example in enumerate(sorted(by_intent[intent], key=_rank)):
+            (heldout if position % every == every - 1 else training).append(example)
+    return training, heldout
