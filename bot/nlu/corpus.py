@@ -34,6 +34,7 @@ class RecogniserSettings:
 
     heldout_every: int
     threshold: float
+    temperature: float
     regularisation_c: float
     char_min: int
     char_max: int
@@ -46,6 +47,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> RecogniserSettings:
     return RecogniserSettings(
         heldout_every=int(raw["heldout_every"]),
         threshold=float(raw["threshold"]),
+        temperature=float(raw["temperature"]),
         regularisation_c=float(raw["regularisation_c"]),
         char_min=int(raw["char_min"]),
         char_max=int(raw["char_max"]),
@@ -88,18 +90,14 @@ def corpus_digest(directory: Path = CORPUS_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
-def _rank(example: Example) -> str:
-    return hashlib.sha256(f"{example.intent}\n{example.text}".encode()).hexdigest()
+def _held_out(example: Example, every: int) -> bool:
+    digest = hashlib.sha256(f"{example.intent}\n{example.text}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % every == 0
 
 
 def split(examples: list[Example], every: int) -> tuple[list[Example], list[Example]]:
-    """(training, held-out): per intent, every `every`-th phrasing in hash order is held out."""
-    training: list[Example] = []
-    heldout: list[Example] = []
-    by_intent: dict[str, list[Example]] = {}
-    for example in examples:
-        by_intent.setdefault(example.intent, []).append(example)
-    for intent in sorted(by_intent):
-        for position, example in enumerate(sorted(by_intent[intent], key=_rank)):
-            (heldout if position % every == every - 1 else training).append(example)
+    """(training, held-out): about one phrasing in `every` of each intent is held out, chosen by
+    its own hash (so adding a phrasing never moves another one between the splits)."""
+    training = [e for e in examples if not _held_out(e, every)]
+    heldout = [e for e in examples if _held_out(e, every)]
     return training, heldout

@@ -3,7 +3,7 @@
 The file (`bot/data/nlu/model.npz`, built by `python -m bot nlu train`) holds plain arrays —
 feature names, their idf, the weight matrix and intercepts, the intent names — read with
 `allow_pickle=False`: loading it runs no code. Scoring a message is its features' weights summed
-per intent and a softmax: well under a millisecond for a short message.
+per intent and a softmax of those margins: well under a millisecond for a short message.
 """
 
 from __future__ import annotations
@@ -46,11 +46,13 @@ class IntentModel:
         weights: npt.NDArray[np.float32],
         intercepts: npt.NDArray[np.float64],
         threshold: float,
+        temperature: float,
         char_range: tuple[int, int],
         digest: str,
     ) -> None:
         self.intents = intents
         self.threshold = threshold
+        self.temperature = temperature
         self.digest = digest
         self._index = {feature: row for row, feature in enumerate(vocabulary)}
         self._idf = {feature: float(idf[row]) for row, feature in enumerate(vocabulary)}
@@ -66,7 +68,7 @@ class IntentModel:
         rows = np.fromiter((self._index[f] for f in values), dtype=np.int64, count=len(values))
         x = np.fromiter(values.values(), dtype=np.float64, count=len(values))
         scores = x @ self._weights[rows] + self._intercepts
-        scores = np.exp(scores - scores.max())
+        scores = np.exp(self.temperature * (scores - scores.max()))
         probabilities = scores / scores.sum()
         order = np.argsort(-probabilities)
         return [Guess(self.intents[i], float(probabilities[i])) for i in order]
@@ -82,6 +84,7 @@ class IntentModel:
             weights=self._weights,
             intercepts=self._intercepts,
             threshold=np.array(self.threshold),
+            temperature=np.array(self.temperature),
             char_range=np.array(self._char_range),
             digest=np.array(self.digest),
         )
@@ -100,6 +103,7 @@ class IntentModel:
                 weights=np.ascontiguousarray(arrays["weights"], dtype=np.float32),
                 intercepts=arrays["intercepts"].astype(np.float64),
                 threshold=float(arrays["threshold"]),
+                temperature=float(arrays["temperature"]),
                 char_range=(low, high),
                 digest=str(arrays["digest"]),
             )
