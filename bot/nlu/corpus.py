@@ -17,6 +17,7 @@ from bot.nlu.features import normalise
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
 CORPUS_DIR = DATA_DIR / "corpus"
 SETTINGS_FILE = DATA_DIR / "recogniser.toml"
+OUT_OF_SCOPE_FILE = DATA_DIR / "out_of_scope.txt"
 MODEL_FILE = DATA_DIR / "model.npz"  # built by `python -m bot nlu train`, git-ignored
 
 
@@ -35,6 +36,7 @@ class RecogniserSettings:
     heldout_every: int
     threshold: float
     temperature: float
+    none_margin: float
     regularisation_c: float
     char_min: int
     char_max: int
@@ -48,6 +50,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> RecogniserSettings:
         heldout_every=int(raw["heldout_every"]),
         threshold=float(raw["threshold"]),
         temperature=float(raw["temperature"]),
+        none_margin=float(raw["none_margin"]),
         regularisation_c=float(raw["regularisation_c"]),
         char_min=int(raw["char_min"]),
         char_max=int(raw["char_max"]),
@@ -79,6 +82,12 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
             owner[key] = intent
             examples.append(Example(intent, text))
     return examples
+
+
+def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> list[str]:
+    """Messages with no answer, to check that the model is unsure of them (never trained on)."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def corpus_digest(directory: Path = CORPUS_DIR) -> str:

@@ -9,6 +9,7 @@ of acting: the «No entendí» rate of the issue), with how often the right inte
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.nlu.corpus import Example, RecogniserSettings, split
@@ -26,6 +27,7 @@ class Evaluation:
     below_threshold: int
     below_but_in_two: int
     per_intent: dict[str, tuple[int, int]]  # intent → (correct, held out)
+    out_of_scope: tuple[int, int] = (0, 0)  # (below threshold, messages) of out_of_scope.txt
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (expected, guessed)
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (text, expected, guessed)
 
@@ -40,8 +42,15 @@ class Evaluation:
         return self.below_threshold / self.heldout if self.heldout else 0.0
 
 
-def score(model: IntentModel, heldout: list[Example], trained_on: int) -> Evaluation:
-    """Scores `model` on `heldout`."""
+def _unsure(model: IntentModel, text: str) -> bool:
+    ranked = model.rank(text)
+    return not ranked or ranked[0].probability < model.threshold
+
+
+def score(
+    model: IntentModel, heldout: list[Example], trained_on: int, unanswerable: Sequence[str] = ()
+) -> Evaluation:
+    """Scores `model` on `heldout` (and how many `unanswerable` messages it is unsure of)."""
     per_intent: dict[str, list[int]] = {}
     confusions: Counter[tuple[str, str]] = Counter()
     misses: list[tuple[str, str, str]] = []
@@ -68,16 +77,19 @@ def score(model: IntentModel, heldout: list[Example], trained_on: int) -> Evalua
         below_threshold=below,
         below_but_in_two=below_in_two,
         per_intent={k: (v[0], v[1]) for k, v in sorted(per_intent.items())},
+        out_of_scope=(sum(_unsure(model, t) for t in unanswerable), len(unanswerable)),
         confusions=confusions,
         misses=misses,
     )
 
 
-def evaluate(examples: list[Example], settings: RecogniserSettings) -> Evaluation:
+def evaluate(
+    examples: list[Example], settings: RecogniserSettings, unanswerable: Sequence[str] = ()
+) -> Evaluation:
     """Trains on the training split and scores the held-out split."""
     training, heldout = split(examples, settings.heldout_every)
     model = train(training, settings, digest="heldout")
-    return score(model, heldout, len(training))
+    return score(model, heldout, len(training), unanswerable)
 
 
 def report(result: Evaluation) -> str:
@@ -88,6 +100,8 @@ def report(result: Evaluation) -> str:
         f"below threshold («No entendí» before this work): {result.below_threshold_rate:.1%} "
         f"({result.below_threshold}; right intent among the two offered: "
         f"{result.below_but_in_two})",
+        f"out-of-scope messages below threshold: {result.out_of_scope[0]}/"
+        f"{result.out_of_scope[1]}",
         "per intent:",
     ]
     for intent, (right, total) in result.per_intent.items():

@@ -3,7 +3,8 @@
 The file (`bot/data/nlu/model.npz`, built by `python -m bot nlu train`) holds plain arrays —
 feature names, their idf, the weight matrix and intercepts, the intent names — read with
 `allow_pickle=False`: loading it runs no code. Scoring a message is its features' weights summed
-per intent and a softmax of those margins: well under a millisecond for a short message.
+per intent and a softmax of those margins, with «none of them» as one more outcome: well under a
+millisecond for a short message.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from bot.nlu.corpus import MODEL_FILE
 from bot.nlu.features import features, weighted
 
 log = logging.getLogger(__name__)
+
+# What a question is about is said in its first words: a long message is read up to here, so it
+# costs no more than a short one.
+MAX_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,14 @@ class IntentModel:
         intercepts: npt.NDArray[np.float64],
         threshold: float,
         temperature: float,
+        none_margin: float,
         char_range: tuple[int, int],
         digest: str,
     ) -> None:
         self.intents = intents
         self.threshold = threshold
         self.temperature = temperature
+        self.none_margin = none_margin
         self.digest = digest
         self._index = {feature: row for row, feature in enumerate(vocabulary)}
         self._idf = {feature: float(idf[row]) for row, feature in enumerate(vocabulary)}
@@ -62,14 +69,19 @@ class IntentModel:
 
     def rank(self, text: str) -> list[Guess]:
         """Every intent from the most to the least likely; an empty message ranks none."""
-        values = weighted(features(text, *self._char_range), self._idf)
+        values = weighted(features(text[:MAX_CHARS], *self._char_range), self._idf)
         if not values:
             return []
         rows = np.fromiter((self._index[f] for f in values), dtype=np.int64, count=len(values))
         x = np.fromiter(values.values(), dtype=np.float64, count=len(values))
-        scores = x @ self._weights[rows] + self._intercepts
-        scores = np.exp(self.temperature * (scores - scores.max()))
-        probabilities = scores / scores.sum()
+        margins = x @ self._weights[rows] + self._intercepts
+        # Each intent's classifier says «mine» with a positive margin. «None of them» is one more
+        # outcome, so a message no classifier claims has no likely intent.
+        logits = self.temperature * margins
+        none = self.temperature * self.none_margin
+        top = max(float(logits.max()), none)
+        scores = np.exp(logits - top)
+        probabilities = scores / (scores.sum() + np.exp(none - top))
         order = np.argsort(-probabilities)
         return [Guess(self.intents[i], float(probabilities[i])) for i in order]
 
@@ -85,6 +97,7 @@ class IntentModel:
             intercepts=self._intercepts,
             threshold=np.array(self.threshold),
             temperature=np.array(self.temperature),
+            none_margin=np.array(self.none_margin),
             char_range=np.array(self._char_range),
             digest=np.array(self.digest),
         )
@@ -104,6 +117,7 @@ class IntentModel:
                 intercepts=arrays["intercepts"].astype(np.float64),
                 threshold=float(arrays["threshold"]),
                 temperature=float(arrays["temperature"]),
+                none_margin=float(arrays["none_margin"]),
                 char_range=(low, high),
                 digest=str(arrays["digest"]),
             )

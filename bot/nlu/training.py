@@ -90,6 +90,7 @@ def train(examples: list[Example], settings: RecogniserSettings, digest: str) ->
         intercepts=classifier.intercept_.astype(np.float64),
         threshold=settings.threshold,
         temperature=settings.temperature,
+        none_margin=settings.none_margin,
         char_range=char_range,
         digest=digest,
     )
