@@ -100,8 +100,7 @@ def report(result: Evaluation) -> str:
         f"below threshold («No entendí» before this work): {result.below_threshold_rate:.1%} "
         f"({result.below_threshold}; right intent among the two offered: "
         f"{result.below_but_in_two})",
-        f"out-of-scope messages below threshold: {result.out_of_scope[0]}/"
-        f"{result.out_of_scope[1]}",
+        f"out-of-scope messages below threshold: {result.out_of_scope[0]}/{result.out_of_scope[1]}",
         "per intent:",
     ]
     for intent, (right, total) in result.per_intent.items():

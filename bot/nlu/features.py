@@ -8,6 +8,7 @@ features, so the two can never drift apart. People write without accents, with s
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -64,7 +65,7 @@ def features(text: str, char_min: int, char_max: int) -> Counter[str]:
         for size in range(char_min, char_max + 1):
             for start in range(len(padded) - size + 1):
                 found["c:" + padded[start : start + size]] += 1
-    for first, second in zip(words, words[1:], strict=False):
+    for first, second in itertools.pairwise(words):
         found[f"b:{first} {second}"] += 1
     return found
 

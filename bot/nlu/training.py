@@ -20,7 +20,12 @@ from bot.nlu.features import features, normalise, weighted
 from bot.nlu.model import IntentModel
 
 # Short words people leave out when they type fast («no llego bono», «quiero pension»).
-_DROPPABLE = frozenset("el la los las lo de del mi mis me un una a en y que por para se".split())
+_DROPPABLE = frozenset(
+    (
+        "el", "la", "los", "las", "lo", "de", "del", "mi", "mis", "me", "un", "una", "a", "en",
+        "y", "que", "por", "para", "se",
+    )
+)  # fmt: skip
 _AUGMENT_SEED = 17  # fixed: the same corpus always trains the same model
 
 
