@@ -31,10 +31,10 @@ def eval_command(
     misses: Annotated[bool, typer.Option(help="list every held-out phrasing missed")] = True,
 ) -> None:
     """Trains on the training split and prints accuracy on the held-out split it never saw."""
-    from bot.nlu.corpus import load_corpus, load_out_of_scope, load_settings
+    from bot.nlu.corpus import load_blind_check, load_corpus, load_out_of_scope, load_settings
     from bot.nlu.evaluation import evaluate, report
 
-    result = evaluate(load_corpus(), load_settings(), load_out_of_scope())
+    result = evaluate(load_corpus(), load_settings(), load_out_of_scope(), load_blind_check())
     text = report(result)
     if not misses:
         text = text.split("\nmisses:")[0]

@@ -90,3 +90,10 @@ def is_goodbye(text: str) -> bool:
     """Whether a small-talk message says goodbye («chao», «hasta luego») rather than thanks."""
     key = name_key(text)
     return bool(set(key.split()) & _GOODBYES) or any(p in key for p in ("nada mas", "nos vemos"))
+
+
+def question_of(text: str) -> str:
+    """What to understand of a message: the words after a greeting, or the whole message when it
+    is only a greeting or has none."""
+    greeting = split_greeting(text)
+    return greeting.rest if greeting is not None and greeting.rest else text

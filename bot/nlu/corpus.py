@@ -18,6 +18,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
 CORPUS_DIR = DATA_DIR / "corpus"
 SETTINGS_FILE = DATA_DIR / "recogniser.toml"
 OUT_OF_SCOPE_FILE = DATA_DIR / "out_of_scope.txt"
+BLIND_FILE = DATA_DIR / "blind_check.txt"
 MODEL_FILE = DATA_DIR / "model.npz"  # built by `python -m bot nlu train`, git-ignored
 
 
@@ -88,6 +89,16 @@ def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> list[str]:
     """Messages with no answer, to check that the model is unsure of them (never trained on)."""
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
+
+
+def load_blind_check(path: Path = BLIND_FILE) -> list[Example]:
+    """The blind check (`intent | message` lines): never trained on, never used to tune."""
+    examples: list[Example] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            intent, _, text = line.partition("|")
+            examples.append(Example(intent.strip(), text.strip()))
+    return examples
 
 
 def corpus_digest(directory: Path = CORPUS_DIR) -> str:

@@ -1,7 +1,7 @@
 """Measuring the recogniser on the held-out split, which the measured model never saw.
 
 `evaluate` trains a model on the training split with the shipped recipe and scores every
-held-out phrasing: accuracy overall and per intent (the best guess), the pairs it confuses, and
+held-out phrasing as the bot reads it (a greeting in front split off, `question_of`): accuracy overall and per intent (the best guess), the pairs it confuses, and
 how often it is below the confidence threshold (the bot then offers its two best guesses instead
 of acting: the «No entendí» rate of the issue), with how often the right intent is among those two.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from bot.domain.greetings import question_of
 from bot.nlu.corpus import Example, RecogniserSettings, split
 from bot.nlu.model import IntentModel
 from bot.nlu.training import train
@@ -28,6 +29,7 @@ class Evaluation:
     below_but_in_two: int
     per_intent: dict[str, tuple[int, int]]  # intent → (correct, held out)
     out_of_scope: tuple[int, int] = (0, 0)  # (below threshold, messages) of out_of_scope.txt
+    blind: tuple[int, int] = (0, 0)  # (right, messages) of blind_check.txt
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (expected, guessed)
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (text, expected, guessed)
 
@@ -43,7 +45,7 @@ class Evaluation:
 
 
 def _unsure(model: IntentModel, text: str) -> bool:
-    ranked = model.rank(text)
+    ranked = model.rank(question_of(text))
     return not ranked or ranked[0].probability < model.threshold
 
 
@@ -56,7 +58,7 @@ def score(
     misses: list[tuple[str, str, str]] = []
     correct = below = below_in_two = 0
     for example in heldout:
-        ranked = model.rank(example.text)
+        ranked = model.rank(question_of(example.text))
         best = ranked[0].intent if ranked else ""
         tally = per_intent.setdefault(example.intent, [0, 0])
         tally[1] += 1
@@ -84,12 +86,20 @@ def score(
 
 
 def evaluate(
-    examples: list[Example], settings: RecogniserSettings, unanswerable: Sequence[str] = ()
+    examples: list[Example],
+    settings: RecogniserSettings,
+    unanswerable: Sequence[str] = (),
+    blind: Sequence[Example] = (),
 ) -> Evaluation:
-    """Trains on the training split and scores the held-out split."""
+    """Trains on the training split and scores the held-out split (and the blind check)."""
     training, heldout = split(examples, settings.heldout_every)
     model = train(training, settings, digest="heldout")
-    return score(model, heldout, len(training), unanswerable)
+    result = score(model, heldout, len(training), unanswerable)
+    right = 0
+    for example in blind:
+        ranked = model.rank(question_of(example.text))
+        right += bool(ranked) and ranked[0].intent == example.intent
+    return replace(result, blind=(right, len(blind)))
 
 
 def report(result: Evaluation) -> str:
@@ -101,6 +111,8 @@ def report(result: Evaluation) -> str:
         f"({result.below_threshold}; right intent among the two offered: "
         f"{result.below_but_in_two})",
         f"out-of-scope messages below threshold: {result.out_of_scope[0]}/{result.out_of_scope[1]}",
+        f"blind check (written after tuning, never trained on): "
+        f"{result.blind[0]}/{result.blind[1]} right",
         "per intent:",
     ]
     for intent, (right, total) in result.per_intent.items():

@@ -36,7 +36,13 @@ class Guess:
 
 
 class ModelMissing(RuntimeError):
-    """The model file was not built (`make nlu-train`)."""
+    """The model file was not built, or by an older version (`make nlu-train`)."""
+
+
+_ARRAYS = (
+    "intents", "vocabulary", "idf", "weights", "intercepts", "threshold", "temperature",
+    "none_margin", "char_range", "digest",
+)  # fmt: skip
 
 
 class IntentModel:
@@ -108,6 +114,9 @@ class IntentModel:
         if not path.exists():
             raise ModelMissing(f"{path} is missing: run `python -m bot nlu train`")
         with np.load(path, allow_pickle=False) as arrays:
+            missing = set(_ARRAYS) - set(arrays.files)
+            if missing:
+                raise ModelMissing(f"{path} is outdated: run `python -m bot nlu train`")
             low, high = (int(v) for v in arrays["char_range"])
             return cls(
                 intents=[str(v) for v in arrays["intents"]],
