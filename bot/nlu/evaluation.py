@@ -1,9 +1,11 @@
 """Measuring the recogniser on the held-out split, which the measured model never saw.
 
 `evaluate` trains a model on the training split with the shipped recipe and scores every
-held-out phrasing as the bot reads it (a greeting in front split off, `question_of`): accuracy overall and per intent (the best guess), the pairs it confuses, and
-how often it is below the confidence threshold (the bot then offers its two best guesses instead
-of acting: the «No entendí» rate of the issue), with how often the right intent is among those two.
+held-out phrasing as the bot reads it (a greeting in front split off, `question_of`): accuracy
+overall and per intent (the best guess), the pairs it confuses, and how often it is below the
+confidence threshold (the bot then offers its two best guesses instead of acting: the «No
+entendí» rate of the issue), with how often the right intent is among those two. The blind check
+and the out-of-scope messages are scored by the same model.
 """
 
 from __future__ import annotations
