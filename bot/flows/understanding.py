@@ -1,0 +1,98 @@
+"""Free text to flow: what a citizen's own words ask for, and what to do when unsure.
+
+The intent model (`bot.nlu`, trained from `bot/data/nlu/corpus/`) ranks what a message may mean.
+A greeting in front («hola buenas tardes, no me llegó el bono») is split off first, so the
+question is what is understood. When the model is sure (its best guess at or above the corpus'
+threshold) the flow of that intent starts; when it is not, the citizen is offered its two best
+guesses, a person and the menu, never a bare «No entendí». Without a model file (never built)
+the flows' keywords are matched instead (`bot.flows.intents`), as before the model existed.
+
+Keyword matching first was measured against the model on the held-out split (docs/benchmarks.md):
+it got 129 of the 151 phrasings it matched right and lowered overall accuracy, so the model alone
+decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain.greetings import split_greeting
+from bot.flows.base import Flow
+from bot.flows.intents import match_intent
+from bot.nlu.model import Guess, shipped_model
+
+# The flow that answers each intent of the corpus (most intents are named after their flow).
+INTENT_FLOWS = {
+    "pago": "pago",
+    "monto_bajo": "pago",
+    "califico": "califico",
+    "oficina": "oficina",
+    "eventos": "eventos",
+    "dialogo": "dialogo",
+    "excluido": "excluido",
+    "compromisos": "compromisos",
+    "mis_datos": "mis_datos",
+    "borrar_mis_datos": "borrar_mis_datos",
+    "privacidad": "privacidad",
+    "ayuda": "ayuda",
+    "idioma": "idioma",
+    "menu": "menu",
+    "programa_b1000": "programa_b1000",
+    "programa_cc": "programa_cc",
+    "programa_cdh": "programa_cdh",
+    "programa_bof": "programa_bof",
+    "persona": "persona",
+    "fraude": "fraude",
+    "caso": "mi_caso",
+    "cortesia": "cortesia",
+    "saludo": "bienvenida",
+    "saludo_kichwa": "kichwa",
+    "baja_mensajes": "baja_eventos",
+}
+_KEYWORD_INTENTS = {"bienvenida": "saludo", "baja_eventos": "baja_mensajes"}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a message asks for.
+
+    `intent` is set when the recogniser is sure (its flow is `flow`); otherwise `guesses` holds
+    its best guesses (at most two, possibly none) to offer. `question` is the text understood
+    (the message without a greeting in front); `greeted` tells that a greeting came first.
+    """
+
+    intent: str | None
+    flow: str | None
+    guesses: tuple[Guess, ...]
+    question: str
+    greeted: bool = False
+    kichwa: bool = False
+
+
+def understand(text: str, flows: Sequence[Flow]) -> Understanding:
+    """Reads `text` as the citizen meant it, among the flows that exist."""
+    greeting = split_greeting(text)
+    question = greeting.rest if greeting is not None and greeting.rest else text
+    greeted = greeting is not None and bool(greeting.rest)
+    kichwa = greeting is not None and greeting.kichwa
+    served = {flow.name for flow in flows}
+    model = shipped_model()
+    if model is None:
+        name = match_intent(question, flows)
+        intent = _KEYWORD_INTENTS.get(name, name) if name else None
+        return Understanding(intent, name, (), question, greeted, kichwa)
+    ranked = [g for g in model.rank(question) if INTENT_FLOWS.get(g.intent) in served]
+    if kichwa and not greeted:
+        # «alli puncha mashi»: a greeting in Kichwa, whatever else the model thinks.
+        return Understanding("saludo_kichwa", "kichwa", (), question, False, True)
+    if ranked and ranked[0].probability >= model.threshold:
+        best = ranked[0].intent
+        return Understanding(best, INTENT_FLOWS[best], (), question, greeted, kichwa)
+    guesses: list[Guess] = []
+    for guess in ranked:
+        if INTENT_FLOWS[guess.intent] not in {INTENT_FLOWS[g.intent] for g in guesses}:
+            guesses.append(guess)
+        if len(guesses) == 2:
+            break
+    return Understanding(None, None, tuple(guesses), question, greeted, kichwa)
