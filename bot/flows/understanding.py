@@ -8,8 +8,8 @@ guesses, a person and the menu, never a bare «No entendí». Without a model fi
 the flows' keywords are matched instead (`bot.flows.intents`), as before the model existed.
 
 Keyword matching first was measured against the model on the held-out split (docs/benchmarks.md):
-it got 129 of the 151 phrasings it matched right and lowered overall accuracy, so the model alone
-decides.
+the keywords matched 208 of 575 phrasings and got 163 of those right, and putting them first
+lowered accuracy from 96.9 % to 89.7 %, so the model alone decides.
 """
 
 from __future__ import annotations
