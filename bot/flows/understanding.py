@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.greetings import split_greeting
-from bot.flows.base import Flow
+from bot.domain.errors import N_
+from bot.domain.greetings import question_of, split_greeting
+from bot.flows.base import Flow, FlowContext, Option
 from bot.flows.intents import match_intent
 from bot.nlu.model import Guess, shipped_model
 
@@ -50,6 +51,27 @@ INTENT_FLOWS = {
     "saludo_kichwa": "kichwa",
     "baja_mensajes": "baja_eventos",
 }
+# What an «it is another question» button says, per flow (flows' titles are for the menu).
+OTHER_QUESTION_LABELS = {
+    "pago": N_("Preguntar por mi pago"),
+    "califico": N_("Saber si califico a un bono o pensión"),
+    "oficina": N_("Saber dónde queda mi oficina"),
+    "eventos": N_("Ver los eventos de mi parroquia"),
+    "dialogo": N_("Dar una alerta o sugerencia"),
+    "excluido": N_("Reportar a alguien que no recibe los servicios"),
+    "compromisos": N_("Ver los compromisos del Ministerio"),
+    "programa_b1000": N_("Saber del Bono 1000 Días"),
+    "programa_cc": N_("Saber de la ayuda por desastre o fallecimiento"),
+    "programa_cdh": N_("Saber del Crédito de Desarrollo Humano"),
+    "programa_bof": N_("Saber del bono para huérfanos por femicidio"),
+    "persona": N_("Hablar con una persona"),
+    "fraude": N_("Denunciar un cobro por el bono"),
+    "mi_caso": N_("Ver el estado de mi caso"),
+    "privacidad": N_("Saber cómo usan mis datos"),
+    "mis_datos": N_("Ver mis datos"),
+}
+# Words a place name does not have: fewer than this many words is read as the place itself.
+OTHER_QUESTION_MIN_WORDS = 3
 _KEYWORD_INTENTS = {"bienvenida": "saludo", "baja_eventos": "baja_mensajes"}
 
 
@@ -96,3 +118,22 @@ def understand(text: str, flows: Sequence[Flow]) -> Understanding:
         if len(guesses) == 2:
             break
     return Understanding(None, None, tuple(guesses), question, greeted, kichwa)
+
+
+def other_question(ctx: FlowContext, text: str, current_flow: str) -> Option | None:
+    """A «go:<flow>» option when `text`, typed where the flow expected a name (a parish), is
+    clearly another question («mi hijo tiene discapacidad, hay bono?»); None otherwise.
+
+    The citizen chooses: the option is offered beside the flow's own question, never taken.
+    """
+    question = question_of(text)
+    model = shipped_model()
+    if model is None or len(question.split()) < OTHER_QUESTION_MIN_WORDS:
+        return None
+    ranked = model.rank(question)
+    if not ranked or ranked[0].probability < model.threshold:
+        return None
+    flow = INTENT_FLOWS.get(ranked[0].intent)
+    if flow is None or flow == current_flow or flow not in OTHER_QUESTION_LABELS:
+        return None
+    return Option(f"go:{flow}", ctx.t(OTHER_QUESTION_LABELS[flow]))

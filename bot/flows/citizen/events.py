@@ -140,7 +140,7 @@ class EventsFlow:
                 ),
             )
 
-        return await parish_step(ctx, state, answer, chosen)
+        return await parish_step(ctx, state, answer, chosen, self.name)
 
     # --- listing -------------------------------------------------------------------------------
 
