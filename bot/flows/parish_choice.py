@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.understanding import other_question
+from bot.flows.understanding import other_question, ways_out
 from bot.services.territory import Place
 
 PREFIX = "place:"
@@ -82,7 +82,8 @@ def resolve_parish(ctx: FlowContext, answer: Answer) -> ParishAnswer:
                 "No encontré ninguna parroquia con el nombre «{name}». Revise cómo se escribe "
                 "e intente otra vez.",
                 name=answer.text.strip()[:60],
-            )
+            ),
+            ways_out(ctx),
         ),
     )
 

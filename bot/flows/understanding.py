@@ -72,6 +72,9 @@ OTHER_QUESTION_LABELS = {
 }
 # Words a place name does not have: fewer than this many words is read as the place itself.
 OTHER_QUESTION_MIN_WORDS = 3
+# Flows that read the citizen's words when opened from free text («mi caso 123», «chao»); the
+# others take `Opening.args` as a command's argument («/oficina Tacamoros») and get none.
+READS_WORDS = frozenset({"mi_caso", "cortesia", "kichwa"})
 _KEYWORD_INTENTS = {"bienvenida": "saludo", "baja_eventos": "baja_mensajes"}
 
 
@@ -137,3 +140,12 @@ def other_question(ctx: FlowContext, text: str, current_flow: str) -> Option | N
     if flow is None or flow == current_flow or flow not in OTHER_QUESTION_LABELS:
         return None
     return Option(f"go:{flow}", ctx.t(OTHER_QUESTION_LABELS[flow]))
+
+
+def ways_out(ctx: FlowContext) -> tuple[Option, ...]:
+    """A person and the menu, for a question the citizen may not be able to answer: retyping is
+    one way on, these are the others (no dead end)."""
+    return (
+        Option("go:persona", ctx.t("Hablar con una persona")),
+        Option("go:menu", ctx.t("Ver todas las opciones")),
+    )

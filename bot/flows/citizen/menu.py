@@ -20,7 +20,7 @@ from bot.flows.base import (
     Reply,
     StepHandler,
 )
-from bot.flows.understanding import INTENT_FLOWS, understand
+from bot.flows.understanding import INTENT_FLOWS, READS_WORDS, understand
 
 PERSON = "persona"
 MENU = "menu"
@@ -81,7 +81,8 @@ class MenuFlow:
                         )
                     )
                 )
-            return Outcome(replies, switch_to=understood.flow, switch_args=understood.question)
+            words = understood.question if understood.flow in READS_WORDS else ""
+            return Outcome(replies, switch_to=understood.flow, switch_args=words)
         options = [
             Option(name, flows[name].title(ctx))
             for name in (INTENT_FLOWS[g.intent] for g in understood.guesses)
