@@ -224,3 +224,82 @@ async def test_a_new_question_while_asked_for_the_parish_is_not_taken_as_a_place
 async def test_telegram_citizen_greets_and_asks_in_one_message(citizen: TelegramUser) -> None:
     texts = await citizen.say("buenos dias, me piden plata para el bono es verdad?")
     assert any("gratuitos" in t for t in texts)
+
+
+async def _to_disability_question(chat: Chat, age: str) -> None:
+    await chat.say("/califico")
+    await chat.say(age)
+    await chat.press("extrema_pobreza")
+    await chat.say("no")  # typed: «No, ninguna» is the only option that reads as no
+
+
+@pytest.mark.parametrize("age", ["72 añitos", "tiene 80", "setenta y dos años"])
+async def test_an_age_with_words_around_it_is_read(
+    flow_engine: FlowEngine, services: Services, age: str
+) -> None:
+    chat = await _at_menu(flow_engine)
+    await chat.say("/califico")
+    replies = await chat.say(age)
+    assert "Registro Social" in replies[-1].text
+    assert await _where(services) == ("califico", "asking_rs")
+
+
+async def test_yes_and_a_percentage_in_a_sentence_are_read(
+    flow_engine: FlowEngine, services: Services
+) -> None:
+    chat = await _at_menu(flow_engine)
+    await _to_disability_question(chat, "tiene 70")
+    assert await _where(services) == ("califico", "asking_disability")
+    await chat.say("claro")
+    assert await _where(services) == ("califico", "asking_disability_percent")
+    replies = await chat.say("el 45 por ciento")
+    assert "¿Cuida usted a una persona" in replies[-1].text
+
+
+async def test_dont_know_the_percentage_goes_on_and_says_where_it_is(
+    flow_engine: FlowEngine, services: Services
+) -> None:
+    chat = await _at_menu(flow_engine)
+    await _to_disability_question(chat, "70")
+    await chat.say("simon")
+    replies = await chat.say("no sé")
+    assert "carné de discapacidad" in chat.text
+    assert "¿Cuida usted a una persona" in replies[-1].text
+
+
+async def test_an_out_of_range_percentage_is_confirmed_then_used(
+    flow_engine: FlowEngine, services: Services
+) -> None:
+    chat = await _at_menu(flow_engine)
+    await _to_disability_question(chat, "70")
+    await chat.say("si")
+    replies = await chat.say("150")
+    assert "Entendí 150" in replies[-1].text
+    await chat.say("sí")
+    assert await _where(services) == ("califico", "asking_care")
+
+
+@pytest.mark.parametrize("answer", ["nop", "nel", "No."])
+async def test_everyday_no_is_read_at_a_yes_no_question(
+    flow_engine: FlowEngine, services: Services, answer: str
+) -> None:
+    chat = await _at_menu(flow_engine)
+    await _to_disability_question(chat, "70")
+    await chat.say(answer)
+    assert await _where(services) == ("califico", "asking_care")
+
+
+async def test_typed_si_accepts_on_a_consent_screen(
+    flow_engine: FlowEngine, services: Services
+) -> None:
+    chat = await _at_menu(flow_engine)
+    await chat.say("/excluido")
+    await chat.press("adulto_mayor")
+    await chat.say("Tacamoros Sozoranga")  # the parish with its canton, no comma
+    await chat.say("Doña Rosa, 80 años, vive sola")
+    await chat.say("barrio El Limo, casa azul")
+    replies = await chat.say("si")
+    assert "Registramos el caso" in replies[0].text
+    async with services.session_factory() as session:
+        case = await session.scalar(select(Case))
+    assert case is not None and case.reporter_consent
