@@ -52,6 +52,7 @@ def main() -> None:
     verdict("nlu/heldout", "accuracy_pct", 100 * result.accuracy, ">=", 95)
     verdict("nlu/heldout", "worst_intent_pct", 100 * worst, ">=", 90)
     verdict("nlu/heldout", "below_thresh_pct", 100 * result.below_threshold_rate, "<", 3)
+    emit("nlu/blind_check", "right", result.blind[0], f"of {result.blind[1]}")
     emit(
         "nlu/out_of_scope",
         "below_threshold",
