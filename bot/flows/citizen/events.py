@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
+from bot.domain.event_kinds import EVENT_KIND_LABELS as KIND_LABELS
 from bot.domain.identity import parse_phone
 from bot.flows.base import (
     Answer,
@@ -38,12 +39,6 @@ from bot.services.subscriptions import (
 from bot.services.territory import Place
 from bot.storage.models import Event
 
-KIND_LABELS = {
-    "brigada_social": N_("Brigada social"),
-    "dialogo_ciudadano": N_("Diálogo ciudadano"),
-    "sensibilizacion": N_("Sensibilización"),
-    "feria": N_("Feria"),
-}
 MAX_LISTED = 5
 
 SUB_TELEGRAM = "sub_telegram"
