@@ -22,6 +22,21 @@ os.environ.setdefault("AUDIT_PSEUDONYM_KEY", "tests-only-audit-pseudonym-key")
 os.environ.setdefault("PANEL_SESSION_KEY", "tests-only-panel-session-key")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Builds the intent model when missing or older than the corpus (as `make install` does),
+    so `pytest` alone runs against the corpus as it is."""
+    from bot.nlu.corpus import MODEL_FILE, corpus_digest, load_corpus, load_settings
+    from bot.nlu.model import IntentModel, ModelMissing
+    from bot.nlu.training import train
+
+    try:
+        current = IntentModel.load().digest == corpus_digest()
+    except ModelMissing:
+        current = False
+    if not current:
+        train(load_corpus(), load_settings(), corpus_digest()).save(MODEL_FILE)
+
+
 @pytest.fixture(scope="session")
 def template_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database with reference data, built once per test run."""

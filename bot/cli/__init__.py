@@ -16,6 +16,7 @@ from bot.cli.data import data_app
 from bot.cli.db import db_app
 from bot.cli.dialogues import dialogues_app
 from bot.cli.exports import export_app
+from bot.cli.nlu import nlu_app
 from bot.cli.offices import import_offices_command as _registers_import_offices  # noqa: F401
 from bot.cli.registry import import_app
 from bot.cli.reports import reports_app
@@ -37,6 +38,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(export_app, name="export")
 app.add_typer(acompanamiento_app, name="acompanamiento")
 app.add_typer(attendance_app, name="asistencia")
+app.add_typer(nlu_app, name="nlu")
 
 log = logging.getLogger(__name__)
 

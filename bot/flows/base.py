@@ -67,6 +67,7 @@ class Answer:
 
     text: str
     option: str | None = None
+    original_length: int | None = None  # set when the engine kept only the first characters
 
     @property
     def value(self) -> str:
@@ -104,6 +105,7 @@ class Outcome:
     step: str | None = None
     state: object | None = None
     switch_to: str | None = None
+    switch_args: str = ""  # the started flow's `Opening.args` (the citizen's words, say)
 
 
 @dataclass
@@ -117,6 +119,9 @@ class FlowContext:
     now: datetime
     channel: str
     address: str
+    # Set when a step told the citizen that only part of their long answer was kept, so the
+    # engine does not say it a second time.
+    told_kept: bool = False
 
     @property
     def settings(self) -> Settings:

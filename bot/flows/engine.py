@@ -29,7 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.domain.errors import DomainError
+from bot.domain.long_text import keep_up_to
 from bot.domain.text import fold, name_key
+from bot.domain.yes_no import read_yes_no
 from bot.flows.base import (
     MAX_TEXT_CHARS,
     Answer,
@@ -41,13 +43,17 @@ from bot.flows.base import (
     Outcome,
     Reply,
 )
+from bot.flows.long_answers import kept_note
 from bot.flows.media import caption_note, media_reply
 from bot.flows.saved_state import (
     UnreadableState,
     dump_state,
     envelope,
+    held_options,
+    hold_options,
     last_question,
     load_state,
+    without_held_options,
 )
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
@@ -74,6 +80,13 @@ START_WORDS = {
     *("good morning", "good afternoon", "good evening"),
 }
 MAX_STEPS_PER_MESSAGE = 8
+# Option keys the engine answers itself, whatever the flow: «go:<flow>» opens that flow, «stay»
+# goes back to the question the citizen was answering.
+GO = "go:"
+STAY = "stay"
+# A typed yes/no picks the one offered option that reads the same («si» → «Sí, avísenme»), in
+# answers this short; a longer text is the citizen's own words for the flow.
+YES_NO_MAX_WORDS = 4
 # `contacts.last_seen_at` is rewritten only when it is older than this, not on every message:
 # one UPDATE less per message in a conversation, and "last seen" stays exact to 5 minutes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -153,7 +166,14 @@ class FlowEngine:
                 contact.last_seen_at = now
             return Delivery(replies, conv.turn)
 
-    async def _route(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
+    async def _route(
+        self,
+        ctx: FlowContext,
+        conv: Conversation,
+        incoming: Incoming,
+        *,
+        original_length: int | None = None,
+    ) -> list[Reply]:
         text = incoming.text or ""
         folded = fold(text)
         expired = conv.expires_at < ctx.now
@@ -173,16 +193,16 @@ class FlowEngine:
                 note = Reply(caption_note(ctx.tr))
                 return [note, *await self._route(ctx, conv, replace(incoming, media=None))]
             return [Reply(media_reply(ctx.tr, incoming.media)), *self._repeat(ctx, conv)]
-        if len(text) > MAX_TEXT_CHARS:
-            note = Reply(
-                ctx.t(
-                    "Su mensaje es muy largo ({count} caracteres). Escriba hasta {limit} "
-                    "caracteres, por favor.",
-                    count=len(text),
-                    limit=MAX_TEXT_CHARS,
-                )
-            )
-            return [note, *self._repeat(ctx, conv)]
+        if len(text) > MAX_TEXT_CHARS and incoming.option_key is None:
+            # Kept up to the limit, never refused whole: the citizen is told what was kept
+            # (by the step when it keeps less, else here).
+            kept = keep_up_to(text, MAX_TEXT_CHARS)
+            shorter = replace(incoming, text=kept.text)
+            replies = await self._route(ctx, conv, shorter, original_length=len(text))
+            if ctx.told_kept:
+                return replies
+            told = kept_note(ctx, len(text), MAX_TEXT_CHARS, kept.ending)
+            return [Reply(told), *replies]
         if incoming.option_key is None and not text.strip():
             note = Reply(ctx.t("No recibí ningún texto. Escriba su respuesta o elija una opción."))
             return [note, *self._repeat(ctx, conv)]
@@ -196,6 +216,8 @@ class FlowEngine:
                 )
                 return [note, *await self._open(ctx, conv, MENU)]
             if command in MENU_WORDS:
+                if self._has_answers(conv):
+                    return self._ask_before_leaving(ctx, conv)
                 return await self._open(ctx, conv, MENU)
             name, _, _ = command.partition(" ")
             target = self.commands.get(name)
@@ -206,6 +228,17 @@ class FlowEngine:
                 target = self.commands.get("/start", MENU)
                 return await self._open(ctx, conv, target)
         answer = self._answer(conv, incoming)
+        if answer is not None and answer.option is not None:
+            if answer.option == STAY:
+                conv.options = held_options(conv.data)
+                conv.data = without_held_options(conv.data)
+                return self._repeat(ctx, conv)
+            if answer.option.startswith(GO):
+                # «go:<flow>» options open a flow from any step (the menu after «menú» in a
+                # flow with answers, a question asked while the flow expected something else).
+                return await self._open(ctx, conv, answer.option.removeprefix(GO))
+        if answer is not None and original_length is not None:
+            answer = replace(answer, original_length=original_length)
         if answer is None:
             note = Reply(ctx.t("Ese botón es de un mensaje anterior. Sigamos desde aquí:"))
             return [note, *self._repeat(ctx, conv)]
@@ -256,7 +289,36 @@ class FlowEngine:
         for option in offered:
             if folded and folded == fold(option.label):
                 return Answer(option.label, option.key)
+        said = read_yes_no(text) if offered and len(text.split()) <= YES_NO_MAX_WORDS else None
+        if said is not None:
+            same = [o for o in offered if read_yes_no(o.label) is said]
+            if len(same) == 1:
+                return Answer(same[0].label, same[0].key)
         return Answer(text)
+
+    def _has_answers(self, conv: Conversation) -> bool:
+        """Whether the citizen is in a flow that collects several answers and has given some."""
+        flow = self.flows.get(conv.flow)
+        if flow is None or not getattr(flow, "asks_before_leaving", False):
+            return False
+        try:
+            state = load_state(flow.state_type, conv.data)
+        except UnreadableState:
+            return False
+        return bool(state != flow.state_type())
+
+    def _ask_before_leaving(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:
+        """«menú» with answers typed: asks before throwing them away; the flow stays as it was."""
+        options = (
+            Option(GO + MENU, ctx.t("Sí, ir al menú y borrarlas")),
+            Option(STAY, ctx.t("No, seguir con mis respuestas")),
+        )
+        text = ctx.t(
+            "Tiene respuestas que aún no envió. Si va al menú, se borrarán. ¿Quiere ir al menú?"
+        )
+        conv.data = hold_options(conv.data, conv.options or [])
+        conv.options = [{"key": o.key, "label": o.label} for o in options]
+        return [Reply(text, options)]
 
     def _flow(self, name: str) -> Flow:
         return self.flows.get(name) or self.flows[MENU]
@@ -295,7 +357,7 @@ class FlowEngine:
             if outcome.switch_to is not None:
                 flow = self._flow(outcome.switch_to)
                 current = flow.name
-                outcome = await flow.start(ctx, Opening())
+                outcome = await flow.start(ctx, Opening(args=outcome.switch_args))
                 continue
             if outcome.step is None:
                 if current != MENU:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.case_reference import CaseReference
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS, can_move_case
 from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
 from bot.domain.staff import Role, StaffScope
@@ -28,10 +29,12 @@ from notificaciones.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
-CASE_KINDS = ("excluido", "verificacion")
+CASE_KINDS = ("excluido", "verificacion", "fraude")
 CASE_STATUSES = ("nuevo", "en_verificacion", "incluido", "no_califica", "no_localizado")
 CLOSED_STATUSES = ("incluido", "no_califica", "no_localizado")
 DEFAULT_DUE_DAYS = 15
+# A fraud report (someone charging for a bono) is reviewed first: due in this many days.
+PRIORITY_DUE_DAYS = 2
 NOTIFY_CHANNELS = ("telegram", "sms")
 
 
@@ -154,6 +157,7 @@ async def open_citizen_case(
     cedula: str | None = None,
     reporter_contact_id: int | None = None,
     reporter_consent: bool = False,
+    due_days: int = DEFAULT_DUE_DAYS,
 ) -> Case:
     """A case a citizen asked for, opened and audited in one call (`actor`: channel:address).
 
@@ -171,6 +175,7 @@ async def open_citizen_case(
         cedula=cedula,
         reporter_contact_id=reporter_contact_id,
         reporter_consent=reporter_consent,
+        due_days=due_days,
     )
     await audit.record(
         session,
@@ -182,6 +187,30 @@ async def open_citizen_case(
         outcome=audit_outcome,
     )
     return case
+
+
+async def cases_of_reporter(session: AsyncSession, contact_id: int) -> list[CaseView]:
+    """The cases a contact reported (with consent to follow them), newest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.reporter_contact_id == contact_id)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    )
+    return [_view(case) for case in rows]
+
+
+async def reporter_case(
+    session: AsyncSession, contact_id: int, reference: CaseReference
+) -> CaseView | None:
+    """The contact's own case that `reference` names, or None (also when it is someone else's:
+    the two read the same, so trying numbers tells nothing about other people's cases)."""
+    query = select(Case).where(Case.reporter_contact_id == contact_id)
+    if reference.number is not None:
+        query = query.where(Case.number == reference.number)
+    else:
+        query = query.where(Case.id == reference.serial)
+    case = await session.scalar(query)
+    return None if case is None else _view(case)
 
 
 async def count_cases(session: AsyncSession, district_code: str) -> int:

@@ -55,7 +55,7 @@ class CommitmentsFlow:
         async def chosen(place: Place) -> Outcome:
             return await self._list(ctx, CommitmentsState(place.code, place.label))
 
-        return await parish_step(ctx, state, answer, chosen)
+        return await parish_step(ctx, state, answer, chosen, self.name)
 
     async def _notices(self, ctx: FlowContext, state: CommitmentsState, answer: Answer) -> Outcome:
         """Subscribes or unsubscribes; anything else lists the commitments again."""

@@ -135,7 +135,7 @@ class EventsFlow:
                 ),
             )
 
-        return await parish_step(ctx, state, answer, chosen)
+        return await parish_step(ctx, state, answer, chosen, self.name)
 
     # --- listing -------------------------------------------------------------------------------
 

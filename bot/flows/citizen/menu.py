@@ -1,4 +1,9 @@
-"""The main menu: lists the citizen flows and routes free text to the right one."""
+"""The main menu: lists the citizen flows and routes free text to the right one.
+
+Free text is understood by `bot.flows.understanding` (the intent model, a greeting in front
+split off). When the recogniser is unsure, the citizen gets its two best guesses, a person and
+the whole menu as options, never a bare «No entendí».
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,16 @@ from bot.flows.base import (
     Reply,
     StepHandler,
 )
-from bot.flows.intents import match_intent
+from bot.flows.understanding import INTENT_FLOWS, READS_WORDS, understand
+
+PERSON = "persona"
+MENU = "menu"
 
 
 class MenuFlow:
-    """Shows the options and starts the chosen flow; free text goes through intent matching."""
+    """Shows the options and starts the chosen flow; free text goes through the recogniser."""
 
-    name = "menu"
+    name = MENU
     in_menu = False
     commands = ("/menu",)
     keywords: tuple[str, ...] = ()
@@ -52,11 +60,42 @@ class MenuFlow:
         return {"choosing": self._choosing}
 
     async def _choosing(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
-        """Starts the chosen flow, or guesses it from free text."""
-        names = {f.name for f in self._entries()}
-        if answer.option in names:
+        """Starts the chosen flow, or understands the free text."""
+        flows = {f.name: f for f in self._flows()}
+        if answer.option == MENU:
+            return self._menu(ctx, ctx.t("Estas son todas las opciones:"))
+        if answer.option in flows:
             return Outcome([], switch_to=answer.option)
-        guess = match_intent(answer.text, self._flows())
-        if guess is not None:
-            return Outcome([], switch_to=guess)
-        return self._menu(ctx, ctx.t("No entendí su mensaje. Elija una de estas opciones:"))
+        understood = understand(answer.text, self._flows())
+        if understood.flow == MENU:
+            return self._menu(ctx, ctx.t("Estas son todas las opciones:"))
+        if understood.flow is not None:
+            replies = []
+            if understood.intent == "monto_bajo":
+                replies.append(
+                    Reply(
+                        ctx.t(
+                            "Si el valor de su bono bajó, la causa suele estar en su registro "
+                            "(por ejemplo, un hijo que cumplió 18 años o un cambio en el "
+                            "Registro Social). Revisemos el estado de su pago."
+                        )
+                    )
+                )
+            words = understood.question if understood.flow in READS_WORDS else ""
+            return Outcome(replies, switch_to=understood.flow, switch_args=words)
+        options = [
+            Option(name, flows[name].title(ctx))
+            for name in (INTENT_FLOWS[g.intent] for g in understood.guesses)
+            if name in flows and name not in (PERSON, MENU)
+        ]
+        if PERSON in flows:
+            options.append(Option(PERSON, flows[PERSON].title(ctx)))
+        options.append(Option(MENU, ctx.t("Ver todas las opciones")))
+        if len(options) > 2:
+            text = ctx.t("No estoy seguro de haberle entendido. ¿Quiso decir alguna de estas?")
+        else:
+            text = ctx.t(
+                "No estoy seguro de haberle entendido. Puede hablar con una persona, ver todas "
+                "las opciones o escribirme su pregunta con otras palabras."
+            )
+        return Outcome([Reply(text, tuple(options))], step="choosing")
