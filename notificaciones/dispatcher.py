@@ -144,6 +144,27 @@ class Dispatcher:
             unconfirmed=report.unconfirmed,
         )
 
+    async def send_now(self, ids: list[int]) -> None:
+        """Sends these rows at once if they are still pending: a conversation's replies.
+
+        No quiet-hours deferral: the person has just written to us and waits for the answer.
+        A row another dispatcher already claimed is left to it.
+        """
+        if not ids:
+            return
+        now = self.clock()
+        async with self.session_factory() as session, session.begin():
+            claimed = await outbox.claim_due(
+                session,
+                now=now,
+                worker=self.worker,
+                limit=len(ids),
+                channels=self.channels,
+                ids=ids,
+            )
+        if claimed:
+            await self._store(claimed, await self._send_all(claimed))
+
     async def run_until_idle(self, max_batches: int = 1_000_000) -> DispatchReport:
         """Dispatches batches until nothing is due (tests, benchmarks, one-shot runs)."""
         total = DispatchReport()

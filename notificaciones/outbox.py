@@ -1,13 +1,14 @@
 """The outbox: every outgoing message is first a row with a unique dedupe key.
 
 Enqueueing twice with the same key is a no-op, so jobs that materialise reminders can run any
-number of times. Opted-out phones are never enqueued for SMS.
+number of times. Opted-out phones are never enqueued for SMS or WhatsApp.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.channels import PHONE_CHANNELS
 from bot.storage.models import OptOut, OutboxMessage
 
 _OUTBOX_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
@@ -32,9 +34,18 @@ async def enqueue(
     now: datetime,
     segments: int = 1,
     broadcast_id: int | None = None,
+    cost_usd: Decimal | None = None,
+    even_if_opted_out: bool = False,
 ) -> OutboxMessage | None:
-    """Adds a message unless its dedupe key exists or the phone opted out; returns the new row."""
-    if channel == "sms" and await session.get(OptOut, address) is not None:
+    """Adds a message unless its dedupe key exists or the phone opted out; returns the new row.
+
+    `even_if_opted_out` is only for the one confirmation of a BAJA itself.
+    """
+    if (
+        channel in PHONE_CHANNELS
+        and not even_if_opted_out
+        and await session.get(OptOut, address) is not None
+    ):
         return None
     if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
@@ -46,6 +57,7 @@ async def enqueue(
         kind=kind,
         broadcast_id=broadcast_id,
         segments=segments,
+        cost_usd=cost_usd,
         status="pending",
         attempts=0,
         next_attempt_at=due_at,
@@ -112,21 +124,24 @@ async def claim_due(
     worker: str,
     limit: int,
     channels: tuple[str, ...] = ("sms", "telegram"),
+    ids: list[int] | None = None,
 ) -> list[ClaimedMessage]:
     """Atomically marks up to `limit` due rows as SENDING for `worker` and returns them.
 
     One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) statement: on PostgreSQL any number
     of dispatchers claim disjoint rows without waiting; on SQLite the single statement holds the
-    database's write lock, which is just as exclusive.
+    database's write lock, which is just as exclusive. With `ids`, only those rows (a turn's
+    replies, sent at once by the webhook that wrote them) are claimed.
     """
+    due = select(OutboxMessage.id).where(
+        OutboxMessage.status == PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.channel.in_(channels),
+    )
+    if ids is not None:
+        due = due.where(OutboxMessage.id.in_(ids))
     due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.channel.in_(channels),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        due.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -168,11 +183,11 @@ async def add_opt_out(session: AsyncSession, phone: str, *, now: datetime, sourc
 
 
 async def cancel_pending_for(session: AsyncSession, phone: str, *, now: datetime) -> int:
-    """Stops every queued SMS to an opted-out phone; returns how many rows were stopped."""
+    """Stops every queued SMS or WhatsApp message to an opted-out phone; returns how many."""
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.channel == "sms",
+            OutboxMessage.channel.in_(PHONE_CHANNELS),
             OutboxMessage.address == phone,
             OutboxMessage.status == PENDING,
         )

@@ -72,3 +72,67 @@ def estimated_cost(segments: int, recipients: int, cost_per_segment: float) -> D
     """The estimated cost in USD of sending `segments` to `recipients`."""
     per = Decimal(str(cost_per_segment))
     return (per * segments * recipients).quantize(Decimal("0.01"))
+
+
+# Typographic characters outside GSM-7 with a plain equivalent inside it.
+_PLAIN = str.maketrans(
+    {
+        "«": '"',
+        "»": '"',
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "–": "-",
+        "—": "-",
+        "•": "-",
+        "·": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\t": " ",
+    }
+)
+
+
+def gsm_only(text: str) -> str:
+    """The text in GSM-7 only: accents transliterated, quotes and dashes made plain, emoji and
+    any other character outside the alphabet dropped (so one emoji never makes it UCS-2)."""
+    plain = transliterate(text.translate(_PLAIN))
+    kept = "".join(char for char in plain if _gsm_septets(char) is not None)
+    lines = [" ".join(line.split()) for line in kept.split("\n")]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def fits(text: str, max_segments: int) -> bool:
+    """True when `text` travels in at most `max_segments` segments."""
+    return segment_info(text).segments <= max_segments
+
+
+_SENTENCE_ENDS = (". ", "! ", "? ", ".\n", "!\n", "?\n", ":\n", "\n")
+
+
+def shorten(text: str, max_segments: int, *, suffix: str = "") -> str:
+    """Shortens `text` (plus `suffix`) to `max_segments` segments, never cutting a word.
+
+    Prefers the end of a sentence or line; cuts after a whole word (marked "...") only when the
+    last sentence end would throw away more than a third of what fits.
+    """
+    if fits(text + suffix, max_segments):
+        return text + suffix
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits, with the mark and the suffix
+        middle = (low + high + 1) // 2
+        if fits(text[:middle].rstrip() + "..." + suffix, max_segments):
+            low = middle
+        else:
+            high = middle - 1
+    room = text[:low]
+    sentence = max((room.rfind(end) + len(end.rstrip(" ")) for end in _SENTENCE_ENDS), default=-1)
+    if sentence > 0 and sentence >= len(room) * 2 // 3:
+        return text[:sentence].rstrip() + suffix
+    if low < len(text) and not text[low].isspace():
+        cut = room.rfind(" ")
+        cut = max(cut, room.rfind("\n"))
+        room = room[:cut] if cut > 0 else ""
+    return room.rstrip(" ,;:\n") + "..." + suffix

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,6 +27,7 @@ from bot.domain.errors import DomainError
 from bot.domain.text import fold, name_key
 from bot.flows.base import (
     MAX_TEXT_CHARS,
+    PHONE_CHANNELS,
     Answer,
     Flow,
     FlowContext,
@@ -85,6 +86,24 @@ class Delivery:
 
     replies: list[Reply]
     turn: int
+    locale: str | None = None  # the contact's language, for a channel's own words around them
+
+
+class TurnRecorder(Protocol):
+    """Lets a channel act inside the turn's own transaction (SMS: exactly once, replies queued).
+
+    `admit` runs first (False: the message was handled before; nothing runs, no replies);
+    `record` runs last with the replies, before the commit, so the turn, the message's id and
+    the replies as outbox rows are saved together or not at all.
+    """
+
+    async def admit(self, session: AsyncSession) -> bool:
+        """Records the inbound message; False when it is a replay."""
+        ...
+
+    async def record(self, session: AsyncSession, delivery: Delivery) -> None:
+        """Stores what the turn answered (e.g. as outbox rows)."""
+        ...
 
 
 class FlowEngine:
@@ -100,23 +119,32 @@ class FlowEngine:
             for command in flow.commands:
                 self.commands[command] = flow.name
 
-    async def handle(self, incoming: Incoming, *, retry_later: bool = False) -> Delivery:
+    async def handle(
+        self,
+        incoming: Incoming,
+        *,
+        retry_later: bool = False,
+        recorder: TurnRecorder | None = None,
+    ) -> Delivery:
         """Handles one message and returns the replies; never raises for user input.
 
         With `retry_later`, a database that cannot be reached raises `StorageUnavailable`
-        (nothing was saved), so the channel can keep the message and bring it back.
+        (nothing was saved), so the channel can keep the message and bring it back. A
+        `recorder` acts inside the turn's transaction (see `TurnRecorder`).
         """
         try:
-            return await self._handle(incoming)
+            return await self._handle(incoming, recorder)
         except Exception as error:
             if retry_later and is_unavailable(error):
                 raise StorageUnavailable from error
             log.exception("flow failure on channel %s", incoming.channel)
-            return await self._recover(incoming)
+            return await self._recover(incoming, recorder)
 
-    async def _handle(self, incoming: Incoming) -> Delivery:
+    async def _handle(self, incoming: Incoming, recorder: TurnRecorder | None) -> Delivery:
         now = self.services.clock()
         async with self.services.session_factory() as session, session.begin():
+            if recorder is not None and not await recorder.admit(session):
+                return Delivery([], 0)
             conv, contact = await _conversation_and_contact(session, incoming, now)
             tr = Translator(normalise_locale(contact.locale))
             ctx = FlowContext(
@@ -136,7 +164,14 @@ class FlowEngine:
             )
             if now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
                 contact.last_seen_at = now
-            return Delivery(replies, conv.turn)
+            if incoming.channel in PHONE_CHANNELS:
+                contact.last_inbound_at = now  # WhatsApp's 24-hour window starts here
+            if contact.unreachable_at is not None:
+                contact.unreachable_at = None  # the person wrote again: reachable here
+            delivery = Delivery(replies, conv.turn, contact.locale)
+            if recorder is not None:
+                await recorder.record(session, delivery)
+            return delivery
 
     async def _route(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
         text = incoming.text or ""
@@ -278,7 +313,7 @@ class FlowEngine:
         text = str(last.get("text") or ctx.t("¿En qué le puedo ayudar?"))
         return [Reply(text, options)]
 
-    async def _recover(self, incoming: Incoming) -> Delivery:
+    async def _recover(self, incoming: Incoming, recorder: TurnRecorder | None = None) -> Delivery:
         """After an unexpected error: resets the conversation to the menu and apologises."""
         tr = Translator(normalise_locale(incoming.locale))
         text = tr.t(
@@ -288,10 +323,15 @@ class FlowEngine:
         )
         try:
             async with self.services.session_factory() as session, session.begin():
+                if recorder is not None and not await recorder.admit(session):
+                    return Delivery([], 0)
                 conv = await _conversation(session, incoming, self.services.clock())
                 conv.flow, conv.step, conv.data, conv.options = MENU, "choosing", {}, []
                 conv.turn += 1
                 turn = conv.turn
+                replies = [Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))]
+                if recorder is not None:
+                    await recorder.record(session, Delivery(replies, turn, incoming.locale))
         except Exception:
             log.exception("could not reset the conversation after a failure")
             # Nothing changed: the apology must not promise a fresh start at the menu.
@@ -301,7 +341,7 @@ class FlowEngine:
                 phone=self.services.settings.call_centre,
             )
             return Delivery([Reply(text)], 0)
-        return Delivery([Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))], turn)
+        return Delivery(replies, turn)
 
 
 def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:
