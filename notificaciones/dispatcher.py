@@ -29,12 +29,14 @@ from sqlalchemy import String, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.channels import PHONE_CHANNELS
 from bot.domain.clock import Clock, utc_now
 from bot.domain.quiet_hours import next_allowed, zones_quiet_now
 from bot.storage.db import SessionFactory
 from bot.storage.models import OutboxMessage
 from bot.storage.types import UtcDateTime
 from notificaciones import outbox
+from notificaciones.fallback import fall_back_to_sms, unreachable_chats
 from notificaciones.gateways.sms import (
     LookupResult,
     ProviderMessage,
@@ -43,7 +45,9 @@ from notificaciones.gateways.sms import (
     SmsGateway,
 )
 from notificaciones.gateways.telegram import TelegramSender
+from notificaciones.gateways.whatsapp import WhatsAppGateway
 from notificaciones.time_zones import phone_zones
+from notificaciones.whatsapp_window import WhatsAppPlan, whatsapp_plans
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +78,23 @@ class DispatchReport:
     unconfirmed: int = 0
 
 
+@dataclass(frozen=True)
+class _Plans:
+    """What the claim transaction learnt about how to send the claimed rows."""
+
+    whatsapp: dict[int, WhatsAppPlan] = field(default_factory=dict)
+    unreachable: frozenset[str] = frozenset()  # Telegram chats known to refuse the bot
+
+
 @dataclass
 class Dispatcher:
-    """Sends due outbox rows through the SMS gateway and the Telegram sender."""
+    """Sends due outbox rows through the SMS gateway, the Telegram sender and WhatsApp."""
 
     session_factory: SessionFactory
     settings: Settings
     gateway: SmsGateway
     telegram: TelegramSender | None = None
+    whatsapp: WhatsAppGateway | None = None
     clock: Clock = utc_now
     rate_per_second: float | None = None
     batch_size: int = 200
@@ -101,6 +114,7 @@ class Dispatcher:
         gateway: SmsGateway,
         *,
         telegram: TelegramSender | None = None,
+        whatsapp: WhatsAppGateway | None = None,
         clock: Clock,
     ) -> Dispatcher:
         """Builds a dispatcher sending at `settings.sms_rate_per_second`."""
@@ -111,6 +125,7 @@ class Dispatcher:
             settings,
             gateway,
             telegram=telegram,
+            whatsapp=whatsapp,
             clock=clock,
             rate_per_second=rate,
             batch_size=batch,
@@ -119,7 +134,8 @@ class Dispatcher:
     @property
     def channels(self) -> tuple[str, ...]:
         """The channels this dispatcher can deliver."""
-        return ("sms", "telegram") if self.telegram is not None else ("sms",)
+        channels = ("sms", "telegram") if self.telegram is not None else ("sms",)
+        return (*channels, "whatsapp") if self.whatsapp is not None else channels
 
     async def run_once(self) -> DispatchReport:
         """Reconciles stale sends, then claims and sends one batch of due rows."""
@@ -130,9 +146,10 @@ class Dispatcher:
                 session, now=now, worker=self.worker, limit=self.batch_size, channels=self.channels
             )
             claimed, deferred = await self._defer_quiet(session, claimed, now)
+            plans = await self._plans(session, claimed, now)
         if not claimed:
             return DispatchReport(deferred=deferred)
-        outcomes = await self._send_all(claimed)
+        outcomes = await self._send_all(claimed, plans)
         report = await self._store(claimed, outcomes)
         return DispatchReport(
             claimed=len(claimed),
@@ -162,8 +179,20 @@ class Dispatcher:
                 channels=self.channels,
                 ids=ids,
             )
+            plans = await self._plans(session, claimed, now)
         if claimed:
-            await self._store(claimed, await self._send_all(claimed))
+            await self._store(claimed, await self._send_all(claimed, plans))
+
+    async def _plans(
+        self, session: AsyncSession, claimed: list[outbox.ClaimedMessage], now: datetime
+    ) -> _Plans:
+        """WhatsApp rows' window or template, and Telegram chats known to refuse the bot."""
+        whatsapp = [(m.id, m.body) for m in claimed if m.channel == "whatsapp"]
+        chats = [m.address for m in claimed if m.channel == "telegram"]
+        return _Plans(
+            whatsapp=await whatsapp_plans(session, self.settings, whatsapp, now),
+            unreachable=frozenset(await unreachable_chats(session, chats)),
+        )
 
     async def run_until_idle(self, max_batches: int = 1_000_000) -> DispatchReport:
         """Dispatches batches until nothing is due (tests, benchmarks, one-shot runs)."""
@@ -199,14 +228,17 @@ class Dispatcher:
             await self.sleep(wait)
         self._next_slot = max(now, self._next_slot) + 1.0 / self.rate_per_second
 
-    async def _send_all(self, claimed: list[outbox.ClaimedMessage]) -> list[SendOutcome]:
+    async def _send_all(
+        self, claimed: list[outbox.ClaimedMessage], plans: _Plans | None = None
+    ) -> list[SendOutcome]:
+        plans = plans or _Plans()
         slots = asyncio.Semaphore(max(1, self.concurrency))
         tasks: list[asyncio.Task[SendOutcome]] = []
 
         async def one(message: outbox.ClaimedMessage) -> SendOutcome:
             try:
                 await self.checkpoint("before_send", message.id)
-                outcome = await self._send_one(message)
+                outcome = await self._send_one(message, plans)
                 await self.checkpoint("after_send", message.id)
                 return outcome
             finally:
@@ -223,10 +255,19 @@ class Dispatcher:
                 task.cancel()
             raise
 
-    async def _send_one(self, message: outbox.ClaimedMessage) -> SendOutcome:
+    async def _send_one(self, message: outbox.ClaimedMessage, plans: _Plans) -> SendOutcome:
         try:
+            if message.channel == "telegram" and message.address in plans.unreachable:
+                return SendOutcome(SendResult.UNREACHABLE, reason="telegram: chat unreachable")
             if message.channel == "telegram" and self.telegram is not None:
                 return await self.telegram.send_text(message.address, message.body)
+            if message.channel == "whatsapp" and self.whatsapp is not None:
+                plan = plans.whatsapp.get(message.id, WhatsAppPlan())
+                if plan.refused is not None:
+                    return SendOutcome(SendResult.PERMANENT, reason=plan.refused)
+                return await self.whatsapp.send(
+                    message.address, message.body, reference=str(message.id), template=plan.template
+                )
             return await self.gateway.send(message.address, message.body, reference=str(message.id))
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             raise
@@ -281,9 +322,16 @@ class Dispatcher:
                             b_error=_cut(outcome.reason),
                         )
                         retried += 1
+                elif outcome.result is SendResult.UNREACHABLE:
+                    row["b_error"] = _cut(outcome.reason)
+                    if message.channel == "telegram":
+                        await fall_back_to_sms(
+                            session, self.settings, message.id, message.address, now=now
+                        )
+                    failed += 1
                 elif outcome.result is SendResult.OPTED_OUT:
                     row.update(b_status=outbox.OPTED_OUT, b_error=_cut(outcome.reason))
-                    if message.channel == "sms":
+                    if message.channel in PHONE_CHANNELS:
                         await outbox.add_opt_out(
                             session, message.address, now=now, source="provider_21610"
                         )
@@ -350,7 +398,7 @@ class Dispatcher:
     ) -> tuple[list[outbox.ClaimedMessage], int]:
         """Puts back SMS rows whose recipient is in quiet hours now (in the claim transaction)."""
         start, end = self.settings.quiet_hours_start, self.settings.quiet_hours_end
-        sms = [m for m in claimed if m.channel == "sms"]
+        sms = [m for m in claimed if _quiet_applies(m)]
         if not sms:
             return claimed, 0
         candidate_zones = {self.settings.timezone, *QUIET_CHECK_ZONES}
@@ -360,7 +408,7 @@ class Dispatcher:
         keep: list[outbox.ClaimedMessage] = []
         deferred = 0
         for message in claimed:
-            if message.channel != "sms":
+            if not _quiet_applies(message):
                 keep.append(message)
                 continue
             allowed = next_allowed(now, zones[message.address], start, end)
@@ -415,11 +463,13 @@ class Dispatcher:
     async def _reconcile_row(self, row: OutboxMessage, now: datetime) -> int:
         found: ProviderMessage | None = None
         verdict = LookupResult.UNKNOWN
-        if row.provider_sid and row.channel == "sms":
+        # WhatsApp messages live in the same Twilio account: the SMS gateway can look them up.
+        to = f"whatsapp:{row.address}" if row.channel == "whatsapp" else row.address
+        if row.provider_sid and row.channel in PHONE_CHANNELS:
             found = await self.gateway.fetch(row.provider_sid)
             verdict = LookupResult.FOUND if found else LookupResult.UNAVAILABLE
-        elif row.channel == "sms":
-            lookup = await self.gateway.find_sent(row.address, row.body, row.claimed_at or now)
+        elif row.channel in PHONE_CHANNELS:
+            lookup = await self.gateway.find_sent(to, row.body, row.claimed_at or now)
             verdict, found = lookup.result, lookup.message
         attempted_at = row.claimed_at or row.updated_at
         values: dict[str, object] = {"updated_at": now, "claimed_by": None}
@@ -491,6 +541,15 @@ _STORE_RESULT = (
 )
 
 QUIET_CHECK_ZONES = (ZoneInfo("America/Guayaquil"), ZoneInfo("Pacific/Galapagos"))
+
+
+# A conversation's answers are not notices: the person just wrote and waits for them.
+_ANSWER_KINDS = frozenset({"reply", "reply_limit", "opt_out_confirmation"})
+
+
+def _quiet_applies(message: outbox.ClaimedMessage) -> bool:
+    """Whether quiet hours hold this row back: notices by SMS or WhatsApp, not answers."""
+    return message.channel in PHONE_CHANNELS and message.kind not in _ANSWER_KINDS
 
 
 def _cut(text: str) -> str:

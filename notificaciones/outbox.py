@@ -115,6 +115,7 @@ class ClaimedMessage:
     body: str
     attempts: int
     claimed_at: datetime
+    kind: str = ""
 
 
 async def claim_due(
@@ -161,11 +162,12 @@ async def claim_due(
             OutboxMessage.address,
             OutboxMessage.body,
             OutboxMessage.attempts,
+            OutboxMessage.kind,
         )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
-    claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now) for r in rows]
+    claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, r[5]) for r in rows]
     claimed.sort(key=lambda message: message.id)
     return claimed
 

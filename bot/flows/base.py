@@ -23,10 +23,14 @@ MAX_TEXT_CHARS = 4000
 
 @dataclass(frozen=True)
 class Option:
-    """A choice offered to the user: a stable key and the label they read."""
+    """A choice offered to the user: a stable key and the label they read.
+
+    `short` is a label of a word or two for channels that pay by length (SMS: «1 Mi pago»).
+    """
 
     key: str
     label: str
+    short: str | None = None
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,7 @@ class FlowEngine:
         return await self._run(ctx, conv, first())
 
     def _answer(self, conv: Conversation, incoming: Incoming) -> Answer | None:
-        offered = [Option(str(o["key"]), str(o["label"])) for o in conv.options or []]
+        offered = _offered(conv)
         if incoming.option_key is not None:
             if incoming.turn is not None and incoming.turn != conv.turn:
                 return None
@@ -254,7 +254,7 @@ class FlowEngine:
             return Answer(chosen.label, chosen.key)
         folded = fold(text)
         for option in offered:
-            if folded and folded == fold(option.label):
+            if folded and (folded == fold(option.label) or folded == fold(option.short or "")):
                 return Answer(option.label, option.key)
         return Answer(text)
 
@@ -302,14 +302,14 @@ class FlowEngine:
             raise RuntimeError("flows switched too many times for one message")
         last = replies[-1] if replies else Reply("")
         conv.flow, conv.step = current, step
-        conv.options = [{"key": o.key, "label": o.label} for o in last.options]
+        conv.options = [_stored_option(o) for o in last.options]
         conv.data = {**data, "_last": {"text": last.text if question is None else question}}
         return replies
 
     def _repeat(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:
         """Shows again the last question with its options, so the user can go on."""
         last = (conv.data or {}).get("_last") or {}
-        options = tuple(Option(str(o["key"]), str(o["label"])) for o in conv.options or [])
+        options = tuple(_offered(conv))
         text = str(last.get("text") or ctx.t("¿En qué le puedo ayudar?"))
         return [Reply(text, options)]
 
@@ -342,6 +342,21 @@ class FlowEngine:
             )
             return Delivery([Reply(text)], 0)
         return Delivery(replies, turn)
+
+
+def _stored_option(option: Option) -> dict[str, str]:
+    stored = {"key": option.key, "label": option.label}
+    if option.short:
+        stored["short"] = option.short
+    return stored
+
+
+def _offered(conv: Conversation) -> list[Option]:
+    """The options the conversation's last reply offered, as saved."""
+    return [
+        Option(str(o["key"]), str(o["label"]), str(o["short"]) if o.get("short") else None)
+        for o in conv.options or []
+    ]
 
 
 def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:

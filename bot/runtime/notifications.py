@@ -6,7 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
-from bot.runtime.composition import build_sms_gateway, build_telegram_sender
+from bot.runtime.composition import (
+    build_sms_gateway,
+    build_telegram_sender,
+    build_whatsapp_gateway,
+)
 from bot.runtime.scheduler import NotificationScheduler
 from bot.services.container import Services
 from notificaciones.dispatcher import Dispatcher
@@ -28,8 +32,14 @@ async def notifications_running(
     settings = services.settings
     gateway = gateway or build_sms_gateway(settings, write)
     telegram = telegram or build_telegram_sender(settings, write)
+    whatsapp = build_whatsapp_gateway(settings, write)
     dispatcher = Dispatcher.from_settings(
-        services.session_factory, settings, gateway, telegram=telegram, clock=services.clock
+        services.session_factory,
+        settings,
+        gateway,
+        telegram=telegram,
+        whatsapp=whatsapp,
+        clock=services.clock,
     )
     scheduler = NotificationScheduler(services, dispatcher, tick_seconds=tick_seconds)
     task = asyncio.create_task(dispatcher.run_forever(idle_seconds), name="sms-dispatcher")
@@ -42,3 +52,5 @@ async def notifications_running(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await gateway.close()
+        if whatsapp is not None:
+            await whatsapp.close()

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.domain.errors import N_, DomainError
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.citizen.privacy import privacy_notice
+from bot.flows.citizen.privacy import privacy_brief, privacy_notice
 from bot.i18n import Translator
 
 CONSENT_VERSION = "2026-12"  # the notice of bot/flows/privacy.py the contact accepted
@@ -43,9 +43,14 @@ class WelcomeFlow:
             "la decisión oficial es del Ministerio. For English: /idioma",
             ministry=ctx.settings.ministry_name,
         )
-        replies = [Reply(hello)]
+        brief = ctx.t(
+            "Hola, soy el asistente de {ministry}: bonos, pagos, oficinas y eventos. Es "
+            "orientación; la decisión oficial es del Ministerio.",
+            ministry=ctx.settings.ministry_name,
+        )
+        replies = [Reply(hello, brief=brief)]
         if ctx.contact.consent_at is None:
-            replies.append(Reply(privacy_notice(ctx)))
+            replies.append(Reply(privacy_notice(ctx), brief=privacy_brief(ctx)))
         return Outcome(replies, switch_to="menu")
 
     async def step(

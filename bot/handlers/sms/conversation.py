@@ -15,6 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.text import clean_input
@@ -33,7 +34,8 @@ from bot.services.phone_messages import (
     note_inbound,
     reply_limit,
 )
-from bot.storage.models import InboundSms
+from bot.storage.models import Contact, InboundSms
+from notificaciones.audiences import phone_locales
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +133,14 @@ class PhoneConversations:
                 limit_key = f"limit:{limit.limit}:{limit.window}:{message.channel}:{message.phone}"
                 row = await self.queue(session, message, text, key=limit_key, kind=REPLY_LIMIT)
                 return Handled("limited", (row,) if row is not None else ())
+            locale = await _first_contact_locale(session, message)
         recorder = _TurnRecorder(self, message, key)
         incoming = Incoming(
-            channel=message.channel, address=message.phone, text=message.body, media=message.media
+            channel=message.channel,
+            address=message.phone,
+            text=message.body,
+            media=message.media,
+            locale=locale,
         )
         await self.engine.handle(incoming, retry_later=True, recorder=recorder)
         if recorder.replayed:
@@ -160,6 +167,21 @@ class PhoneConversations:
             now=self.services.clock(),
             kind=kind,
         )
+
+
+async def _first_contact_locale(session: AsyncSession, message: InboundMessage) -> str | None:
+    """For a phone writing on this channel for the first time, the language it is known by.
+
+    (A person who chose English on Telegram and gave this phone is answered in English.)
+    """
+    known = await session.scalar(
+        select(Contact.id).where(
+            Contact.channel == message.channel, Contact.address == message.phone
+        )
+    )
+    if known is not None:
+        return None
+    return (await phone_locales(session, [message.phone])).get(message.phone)
 
 
 def _limit_text(tr: Translator, services: Services, limit: LimitReached) -> str:

@@ -19,8 +19,6 @@ from bot.i18n import Translator
 
 SMS_MAX_SEGMENTS = 3
 WHATSAPP_MAX_CHARS = 1600  # Twilio's limit for one WhatsApp message body
-# An option label longer than this is cut to its first words when the options must shrink.
-SHORT_LABEL_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,8 @@ def style_for(channel: str) -> PhoneStyle:
 
 
 def options_line(options: tuple[Option, ...], *, short: bool = False) -> str:
-    """«1 Pago 2 Califico …»: the number to reply, then the label."""
-    labels = [" ".join(o.label.split()[:SHORT_LABEL_WORDS]) if short else o.label for o in options]
+    """«1 Mi pago 2 Califico …»: the number to reply, then the (short) label."""
+    labels = [(o.short or o.label) if short else o.label for o in options]
     return " ".join(f"{number} {label}" for number, label in enumerate(labels, start=1))
 
 
@@ -75,11 +73,15 @@ def render(replies: list[Reply], tr: Translator, channel: str) -> str:
             "\n" + clean(options_line(options, short=True)),
             "\n" + clean(tr.t("Responda MENU para ver las opciones.")),
         ]
-    for tail in tails:
+    for tail in tails[:2]:
         for body in (full, brief):
             if fit(body + tail):
                 return body + tail
+    # The options matter more than the detail: the brief wording, shortened, then the options
+    # (or, when even the short ones take too much room, the word that shows them).
     tail = tails[-1]
+    if len(tails) > 1 and len(tails[1]) <= style.max_chars // 10:
+        tail = tails[1]
     if style.max_segments is not None:
         return shorten(brief, style.max_segments, suffix=tail)
     room = style.max_chars - len(tail) - 3
