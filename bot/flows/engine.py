@@ -363,7 +363,7 @@ def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:
     """Puts the menu's options on the flow's last reply instead of sending one more message."""
     options = menu.replies[-1].options if menu.replies else ()
     if replies and not replies[-1].options:
-        return [*replies[:-1], Reply(replies[-1].text, options)]
+        return [*replies[:-1], replace(replies[-1], options=options)]
     return replies + menu.replies
 
 

@@ -68,8 +68,10 @@ def render(replies: list[Reply], tr: Translator, channel: str) -> str:
     brief = clean("\n".join((r.brief or r.text) for r in replies if r.text))
     tails = [""]
     if options:
+        # SMS: the short labels always (each character is paid); WhatsApp: the full ones first.
+        first = options_line(options, short=style.gsm_only)
         tails = [
-            "\n" + clean(options_line(options)),
+            "\n" + clean(first),
             "\n" + clean(options_line(options, short=True)),
             "\n" + clean(tr.t("Responda MENU para ver las opciones.")),
         ]
