@@ -29,7 +29,7 @@ from sqlalchemy import String, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.domain.channels import PHONE_CHANNELS
+from bot.domain.channels import ANSWER_KINDS, PHONE_CHANNELS
 from bot.domain.clock import Clock, utc_now
 from bot.domain.quiet_hours import next_allowed, zones_quiet_now
 from bot.storage.db import SessionFactory
@@ -543,13 +543,11 @@ _STORE_RESULT = (
 QUIET_CHECK_ZONES = (ZoneInfo("America/Guayaquil"), ZoneInfo("Pacific/Galapagos"))
 
 
-# A conversation's answers are not notices: the person just wrote and waits for them.
-_ANSWER_KINDS = frozenset({"reply", "reply_limit", "opt_out_confirmation"})
-
-
 def _quiet_applies(message: outbox.ClaimedMessage) -> bool:
     """Whether quiet hours hold this row back: notices by SMS or WhatsApp, not answers."""
-    return message.channel in PHONE_CHANNELS and message.kind not in _ANSWER_KINDS
+    return (
+        message.channel in PHONE_CHANNELS and message.kind not in ANSWER_KINDS
+    )  # answers: awaited
 
 
 def _cut(text: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.channels import ANSWER_KINDS
 from bot.storage.models import Contact, OutboxMessage
 from notificaciones.gateways.whatsapp import CUSTOMER_SERVICE_WINDOW, Template
 
@@ -34,7 +35,9 @@ async def whatsapp_plans(
     if not rows:
         return {}
     found = await session.execute(
-        select(OutboxMessage.id, OutboxMessage.kind, Contact.last_inbound_at)
+        select(
+            OutboxMessage.id, OutboxMessage.kind, OutboxMessage.created_at, Contact.last_inbound_at
+        )
         .outerjoin(
             Contact,
             and_(Contact.channel == "whatsapp", Contact.address == OutboxMessage.address),
@@ -43,7 +46,10 @@ async def whatsapp_plans(
     )
     bodies = dict(rows)
     plans: dict[int, WhatsAppPlan] = {}
-    for row_id, kind, last_inbound in found.all():
+    for row_id, kind, created_at, last_inbound in found.all():
+        if kind in ANSWER_KINDS:
+            # An answer is written when the person's message arrives: its window opened then.
+            last_inbound = max(last_inbound or created_at, created_at)
         if last_inbound is not None and now - last_inbound < CUSTOMER_SERVICE_WINDOW:
             plans[row_id] = WhatsAppPlan()
             continue

@@ -19,15 +19,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.domain.channels import PHONE_CHANNELS
+from bot.domain.channels import ANSWER_KINDS, OPT_OUT_CONFIRMATION, PHONE_CHANNELS, REPLY
 from bot.domain.sms_text import segment_info
 from bot.storage.models import Contact, Conversation, InboundSms, OptOut, OutboxMessage
 from notificaciones import outbox
 
-REPLY = "reply"
-REPLY_LIMIT = "reply_limit"
-OPT_OUT_CONFIRMATION = "opt_out_confirmation"
-REPLY_KINDS = (REPLY, REPLY_LIMIT, OPT_OUT_CONFIRMATION)
+REPLY_KINDS = tuple(sorted(ANSWER_KINDS))
 RATE_WINDOW = timedelta(minutes=1)
 # A rate notice is sent at most once in this long, however fast the phone keeps writing.
 RATE_NOTICE_EVERY = timedelta(minutes=10)

@@ -70,7 +70,9 @@ async def test_a_citizen_asks_by_sms_why_the_bono_did_not_arrive(
     replies = [r for r in await rows(services) if r.kind == "reply"]
     assert len(replies) == 3 and all(r.status == outbox.SENT for r in replies)
     assert all(r.cost_usd is not None and r.cost_usd > 0 for r in replies)
-    assert [r.segments for r in replies] == [segment_info(b).segments for b in (first, second, status)]
+    assert [r.segments for r in replies] == [
+        segment_info(b).segments for b in (first, second, status)
+    ]
 
 
 async def test_from_a_phone_that_is_not_the_registrys_a_code_goes_to_the_registry_phone(
@@ -82,7 +84,9 @@ async def test_from_a_phone_that_is_not_the_registrys_a_code_goes_to_the_registr
     await line.dispatcher.run_until_idle()  # the code leaves with the next dispatcher pass
     code_sms = line.api.sent_to(LUZ_PHONE)
     code = "".join(ch for ch in code_sms[0].body.split("es ")[1][:6])
-    wrong = assert_one_cheap_sms(await say(line, clock, "000000" if code != "000000" else "111111", OTHER_PHONE))
+    wrong = assert_one_cheap_sms(
+        await say(line, clock, "000000" if code != "000000" else "111111", OTHER_PHONE)
+    )
     shown = assert_one_cheap_sms(await say(line, clock, code, OTHER_PHONE))
 
     assert "codigo" in asked and "suspendido" not in asked
@@ -100,8 +104,7 @@ async def test_eligibility_by_sms_ends_with_an_orientation_in_three_segments(
     await say(line, clock, "hola")
     opening = assert_one_cheap_sms(await say(line, clock, "2"))  # «2 Califico» from the menu
     answers = [
-        assert_one_cheap_sms(await say(line, clock, text))
-        for text in ("70", "1", "1", "2", "1")
+        assert_one_cheap_sms(await say(line, clock, text)) for text in ("70", "1", "1", "2", "1")
     ]
 
     assert "preguntas cortas" in opening

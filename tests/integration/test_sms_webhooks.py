@@ -196,16 +196,17 @@ async def test_a_known_english_contact_is_answered_in_english(
 
     assert "MIES events: Nov 25, 10:00 AM: Feria de servicios, Parque central" in events.text
     assert english_word.text == events.text
-    assert "MIES: I did not understand your message. Reply AYUDA, EVENTOS or BAJA." in (
-        unknown.text
-    )
-    assert "MIES: no entendi su mensaje." in stranger.text  # unknown sender: the default
+    # Not a keyword: a conversation, in the language the phone is known by.
+    assert "Hello, I am the MIES assistant" in unknown.text and "1 My payment" in unknown.text
+    assert "Hola, soy el asistente de MIES" in stranger.text  # unknown sender: the default
     assert "MIES: done, you will not receive any more SMS." in stop.text
 
 
-async def test_anything_else_gets_a_short_help_text(web_services: Services) -> None:
+async def test_anything_else_is_a_conversation_turn_answered_with_options(
+    web_services: Services,
+) -> None:
     reply = await _sms(web_services, "hola quiero saber de mi bono")
-    assert "AYUDA" in reply.text and "1800-002-002" in reply.text
+    assert len(reply.sent) == 1 and "1 Mi pago 2 Califico" in reply.text
 
 
 async def test_status_callback_settles_a_crashed_send_and_records_the_status(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.channels import OPT_OUT_CONFIRMATION, REPLY, REPLY_LIMIT
 from bot.domain.text import clean_input
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import Delivery, FlowEngine
@@ -26,9 +27,6 @@ from bot.handlers.sms.render import render
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
 from bot.services.phone_messages import (
-    OPT_OUT_CONFIRMATION,
-    REPLY,
-    REPLY_LIMIT,
     LimitReached,
     enqueue_reply,
     note_inbound,
