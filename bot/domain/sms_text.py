@@ -7,6 +7,7 @@ the GSM 03.38 alphabet turns the whole message into UCS-2: 70, or 67 per segment
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -18,11 +19,23 @@ import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 GSM = "gsm03.38"
 
 
-def _gsm_septets(text: str) -> int | None:
+@functools.lru_cache(maxsize=4096)
+def _char_septets(char: str) -> int | None:
     try:
-        return len(text.encode(GSM))  # extension characters ({ } € …) take two septets
+        return len(char.encode(GSM))  # extension characters ({ } € …) take two septets
     except UnicodeEncodeError:
         return None
+
+
+def _gsm_septets(text: str) -> int | None:
+    # Per character, cached: the codec is pure Python, and SMS rendering measures many texts.
+    total = 0
+    for char in text:
+        septets = _char_septets(char)
+        if septets is None:
+            return None
+        total += septets
+    return total
 
 
 @dataclass(frozen=True)

@@ -164,8 +164,13 @@ class FlowEngine:
             )
             if now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
                 contact.last_seen_at = now
-            if incoming.channel in PHONE_CHANNELS:
-                contact.last_inbound_at = now  # WhatsApp's 24-hour window starts here
+            if incoming.channel in PHONE_CHANNELS and (
+                contact.last_inbound_at is None
+                or now - contact.last_inbound_at >= LAST_SEEN_RESOLUTION
+            ):
+                # WhatsApp's 24-hour window starts here; kept to 5 minutes (an earlier time
+                # only closes the window sooner), so not every message rewrites the row.
+                contact.last_inbound_at = now
             if contact.unreachable_at is not None:
                 contact.unreachable_at = None  # the person wrote again: reachable here
             delivery = Delivery(replies, conv.turn, contact.locale)

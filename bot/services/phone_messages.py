@@ -82,32 +82,58 @@ def _day_start(settings: Settings, now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-async def reply_limit(
-    session: AsyncSession, settings: Settings, phone: str, now: datetime
-) -> LimitReached | None:
-    """The limit a new reply to `phone` would pass, if any (the product's spend first)."""
+@dataclass(frozen=True)
+class Sender:
+    """What one query tells about a phone before its message is handled."""
+
+    opted_out: bool
+    known_contact: bool  # it wrote on this channel before
+    limit: LimitReached | None
+
+
+async def sender_state(
+    session: AsyncSession, settings: Settings, channel: str, phone: str, now: datetime
+) -> Sender:
+    """Opt-out, known contact and the reply limit a new reply would pass, in one round trip.
+
+    The product's daily spend is checked first, then the phone's day, then its last minute.
+    """
     day = _day_start(settings, now)
-    day_key = day.date().isoformat()
-    spent = await session.scalar(
-        select(func.coalesce(func.sum(OutboxMessage.cost_usd), 0)).where(
-            OutboxMessage.kind.in_(REPLY_KINDS), OutboxMessage.created_at >= day
-        )
-    )
-    if Decimal(str(spent or 0)) >= Decimal(str(settings.replies_daily_spend_usd)):
-        return LimitReached("spend", day_key)
-    mine = select(func.count()).where(
+    mine = (
         OutboxMessage.address == phone,
         OutboxMessage.kind == REPLY,
         OutboxMessage.channel.in_(PHONE_CHANNELS),
     )
-    today = await session.scalar(mine.where(OutboxMessage.created_at >= day)) or 0
-    if today >= settings.replies_per_phone_per_day:
-        return LimitReached("daily", day_key)
-    recent = await session.scalar(mine.where(OutboxMessage.created_at > now - RATE_WINDOW)) or 0
-    if recent >= settings.replies_per_phone_per_minute:
+    row = (
+        await session.execute(
+            select(
+                select(OptOut.phone).where(OptOut.phone == phone).scalar_subquery(),
+                select(Contact.id)
+                .where(Contact.channel == channel, Contact.address == phone)
+                .scalar_subquery(),
+                select(func.coalesce(func.sum(OutboxMessage.cost_usd), 0))
+                .where(OutboxMessage.kind.in_(REPLY_KINDS), OutboxMessage.created_at >= day)
+                .scalar_subquery(),
+                select(func.count())
+                .where(*mine, OutboxMessage.created_at >= day)
+                .scalar_subquery(),
+                select(func.count())
+                .where(*mine, OutboxMessage.created_at > now - RATE_WINDOW)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    opted_out, contact_id, spent, today, recent = row
+    day_key = day.date().isoformat()
+    limit: LimitReached | None = None
+    if Decimal(str(spent or 0)) >= Decimal(str(settings.replies_daily_spend_usd)):
+        limit = LimitReached("spend", day_key)
+    elif (today or 0) >= settings.replies_per_phone_per_day:
+        limit = LimitReached("daily", day_key)
+    elif (recent or 0) >= settings.replies_per_phone_per_minute:
         slot = int(now.timestamp() // RATE_NOTICE_EVERY.total_seconds())
-        return LimitReached("rate", str(slot))
-    return None
+        limit = LimitReached("rate", str(slot))
+    return Sender(opted_out is not None, contact_id is not None, limit)
 
 
 async def is_opted_out(session: AsyncSession, phone: str) -> bool:

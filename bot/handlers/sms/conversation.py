@@ -15,14 +15,18 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.channels import OPT_OUT_CONFIRMATION, REPLY, REPLY_LIMIT
 from bot.domain.text import clean_input
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import Delivery, FlowEngine
-from bot.handlers.sms.inbound import first_delivery, keyword_reply, sender_translator
+from bot.handlers.sms.inbound import (
+    first_delivery,
+    is_keyword,
+    keyword_reply,
+    sender_translator,
+)
 from bot.handlers.sms.render import render
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
@@ -30,9 +34,9 @@ from bot.services.phone_messages import (
     LimitReached,
     enqueue_reply,
     note_inbound,
-    reply_limit,
+    sender_state,
 )
-from bot.storage.models import Contact, InboundSms
+from bot.storage.models import InboundSms
 from notificaciones.audiences import phone_locales
 
 log = logging.getLogger(__name__)
@@ -105,33 +109,23 @@ class PhoneConversations:
         )
         key = f"reply:{sid}" if sid else f"reply:nosid:{secrets.token_hex(12)}"
         async with self.services.session_factory() as session, session.begin():
-            if sid and await session.get(InboundSms, sid) is not None:
-                return Handled("replay")
-            keyword = None
-            if message.media is None or message.body:
-                keyword = await keyword_reply(session, settings, message.phone, message.body, now)
-            if keyword is not None:
-                if sid and not await first_delivery(session, sid, now=now, outcome=keyword.keyword):
+            if message.body and is_keyword(message.body):
+                return await self._keyword(session, message, key)
+            sender = await sender_state(session, settings, message.channel, message.phone, now)
+            if sender.opted_out:
+                # Opted-out numbers get nothing, not even a help text, until they write ALTA.
+                if sid and not await first_delivery(
+                    session, sid, now=now, outcome="ignored_opted_out"
+                ):
                     return Handled("replay")
-                await note_inbound(session, message.channel, message.phone, now=now)
-                if keyword.text is None:
-                    return Handled(keyword.keyword)
-                tr = await sender_translator(session, settings, message.phone)
-                kind = OPT_OUT_CONFIRMATION if keyword.keyword == "opt_out" else REPLY
-                text = render([Reply(keyword.text)], tr, message.channel)
-                row = await self.queue(session, message, text, key=key, kind=kind)
-                return Handled(keyword.keyword, (row,) if row is not None else ())
-            limit = await reply_limit(session, settings, message.phone, now)
-            if limit is not None:
-                if sid and not await first_delivery(session, sid, now=now, outcome="limited"):
-                    return Handled("replay")
-                log.info("Inbound %s message over the %s limit", message.channel, limit.limit)
-                tr = await sender_translator(session, settings, message.phone)
-                text = render([Reply(_limit_text(tr, self.services, limit))], tr, message.channel)
-                limit_key = f"limit:{limit.limit}:{limit.window}:{message.channel}:{message.phone}"
-                row = await self.queue(session, message, text, key=limit_key, kind=REPLY_LIMIT)
-                return Handled("limited", (row,) if row is not None else ())
-            locale = await _first_contact_locale(session, message)
+                return Handled("ignored_opted_out")
+            if sender.limit is not None:
+                return await self._limited(session, message, sender.limit)
+            locale = None
+            if not sender.known_contact:
+                # A phone new on this channel is answered in the language it is known by (a
+                # person who chose English on Telegram and gave this phone).
+                locale = (await phone_locales(session, [message.phone])).get(message.phone)
         recorder = _TurnRecorder(self, message, key)
         incoming = Incoming(
             channel=message.channel,
@@ -144,6 +138,37 @@ class PhoneConversations:
         if recorder.replayed:
             return Handled("replay")
         return Handled("turn", tuple(recorder.ids))
+
+    async def _keyword(self, session: AsyncSession, message: InboundMessage, key: str) -> Handled:
+        settings, now, sid = self.services.settings, self.services.clock(), message.message_sid
+        if sid and await session.get(InboundSms, sid) is not None:
+            return Handled("replay")
+        keyword = await keyword_reply(session, settings, message.phone, message.body, now)
+        if keyword is None:  # not reached: `is_keyword` said it was one
+            return Handled("not_a_keyword")
+        if sid and not await first_delivery(session, sid, now=now, outcome=keyword.keyword):
+            return Handled("replay")
+        await note_inbound(session, message.channel, message.phone, now=now)
+        if keyword.text is None:
+            return Handled(keyword.keyword)
+        tr = await sender_translator(session, settings, message.phone)
+        kind = OPT_OUT_CONFIRMATION if keyword.keyword == "opt_out" else REPLY
+        text = render([Reply(keyword.text)], tr, message.channel)
+        row = await self.queue(session, message, text, key=key, kind=kind)
+        return Handled(keyword.keyword, (row,) if row is not None else ())
+
+    async def _limited(
+        self, session: AsyncSession, message: InboundMessage, limit: LimitReached
+    ) -> Handled:
+        settings, now, sid = self.services.settings, self.services.clock(), message.message_sid
+        if sid and not await first_delivery(session, sid, now=now, outcome="limited"):
+            return Handled("replay")
+        log.info("Inbound %s message over the %s limit", message.channel, limit.limit)
+        tr = await sender_translator(session, settings, message.phone)
+        text = render([Reply(_limit_text(tr, self.services, limit))], tr, message.channel)
+        limit_key = f"limit:{limit.limit}:{limit.window}:{message.channel}:{message.phone}"
+        row = await self.queue(session, message, text, key=limit_key, kind=REPLY_LIMIT)
+        return Handled("limited", (row,) if row is not None else ())
 
     async def queue(
         self,
@@ -165,21 +190,6 @@ class PhoneConversations:
             now=self.services.clock(),
             kind=kind,
         )
-
-
-async def _first_contact_locale(session: AsyncSession, message: InboundMessage) -> str | None:
-    """For a phone writing on this channel for the first time, the language it is known by.
-
-    (A person who chose English on Telegram and gave this phone is answered in English.)
-    """
-    known = await session.scalar(
-        select(Contact.id).where(
-            Contact.channel == message.channel, Contact.address == message.phone
-        )
-    )
-    if known is not None:
-        return None
-    return (await phone_locales(session, [message.phone])).get(message.phone)
 
 
 def _limit_text(tr: Translator, services: Services, limit: LimitReached) -> str:

@@ -88,6 +88,14 @@ async def sender_translator(session: AsyncSession, settings: Settings, phone: st
     return translator((await phone_locales(session, [phone])).get(phone, settings.default_locale))
 
 
+def is_keyword(body: str) -> bool:
+    """True when the message starts with a keyword (BAJA, ALTA, EVENTOS, AYUDA…)."""
+    word = keyword_of(clean_input(body))
+    return (
+        word in OPT_OUT_WORDS or word in OPT_IN_WORDS or word in EVENTS_WORDS or word in HELP_WORDS
+    )
+
+
 async def keyword_reply(
     session: AsyncSession, settings: Settings, phone: str, body: str, now: datetime
 ) -> InboundReply | None:
@@ -261,8 +269,6 @@ async def first_delivery(
     for the first's transaction and then fails the insert. If handling fails afterwards, the
     transaction rolls back with the SID, so Twilio's own retry is still processed.
     """
-    if await session.get(InboundSms, message_sid) is not None:
-        return False
     try:
         async with session.begin_nested():
             session.add(InboundSms(message_sid=message_sid, received_at=now, outcome=outcome))
