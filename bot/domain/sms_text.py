@@ -111,10 +111,16 @@ _PLAIN = str.maketrans(
 def gsm_only(text: str) -> str:
     """The text in GSM-7 only: accents transliterated, quotes and dashes made plain, emoji and
     any other character outside the alphabet dropped (so one emoji never makes it UCS-2)."""
-    plain = transliterate(text.translate(_PLAIN))
-    kept = "".join(char for char in plain if _gsm_septets(char) is not None)
+    kept = "".join(map(_gsm_char, text.translate(_PLAIN)))
     lines = [" ".join(line.split()) for line in kept.split("\n")]
     return "\n".join(line for line in lines if line).strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def _gsm_char(char: str) -> str:
+    """One character as GSM-7 keeps it: itself, its unaccented letter, or nothing."""
+    plain = transliterate(char)
+    return plain if _gsm_septets(plain) is not None else ""
 
 
 def fits(text: str, max_segments: int) -> bool:
