@@ -6,9 +6,10 @@ Simulated citizens on basic phones (50 at a time) send signed Twilio webhooks to
 Starlette app (`bot.handlers.web.build_app`, through httpx's ASGI transport: no sockets), each
 turn a real conversation step of the flow engine on the benchmark registry: «hola», «porq no me
 llego el bono», their cédula and birth date (from a phone that is not the registry's: a one-time
-code is queued to the registry's phone), «donde queda mi oficina», a parish. Every answer is an outbox row, and the app hands it
-to the real dispatcher and `TwilioSmsGateway`, whose HTTP client is an in-process stub answering
-like api.twilio.com. Figures: turns/s, CPU ms per turn (the whole process), p50/p99 ms.
+code is queued to the registry's phone), «donde queda mi oficina», a parish. Every answer is an
+outbox row, and the app hands it to the real dispatcher and `TwilioSmsGateway`, whose HTTP client
+is an in-process stub answering like api.twilio.com. Figures: turns/s, CPU ms per turn (the
+whole process), p50/p99 ms.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-from sqlalchemy import func, select
 from pydantic import SecretStr
+from sqlalchemy import func, select
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator

@@ -160,8 +160,7 @@ async def test_without_sms_consent_nothing_is_sent_and_the_chat_is_marked(
 
     assert sms_api.messages == [] and len(bot_api.texts(OK)) == 1
     async with services.session_factory() as session:
-        marks = dict(
-            (await session.execute(select(Contact.address, Contact.unreachable_at))).tuples().all()
-        )
+        result = await session.execute(select(Contact.address, Contact.unreachable_at))
+        marks = {address: mark for address, mark in result.all()}
     assert marks[str(OK)] is None and marks[str(BLOCKED)] is not None
     assert datetime(2026, 1, 1, tzinfo=UTC) < marks[str(BLOCKED)]  # type: ignore[operator]
