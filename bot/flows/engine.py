@@ -18,8 +18,6 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +40,7 @@ from bot.services.container import Services
 from bot.storage.conversation_retention import TIMED_OUT
 from bot.storage.db import StorageUnavailable, is_unavailable
 from bot.storage.models import Contact, Conversation
+from bot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
@@ -388,34 +387,20 @@ async def _conversation_and_contact(
 
 async def _create_missing(session: AsyncSession, incoming: Incoming, now: Any) -> None:
     """Inserts the contact and the conversation unless they exist; a concurrent insert wins."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     where = ["channel", "address"]
-    await session.execute(
-        insert(Contact)
-        .values(
-            channel=incoming.channel,
-            address=incoming.address,
-            locale=normalise_locale(incoming.locale),
-            created_at=now,
-            last_seen_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=where)
-    )
-    await session.execute(
-        insert(Conversation)
-        .values(
-            channel=incoming.channel,
-            address=incoming.address,
-            flow=MENU,
-            step="choosing",
-            data={},
-            options=[],
-            turn=0,
-            updated_at=now,
-            expires_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=where)
-    )
+    key = {"channel": incoming.channel, "address": incoming.address}
+    contact = {"locale": normalise_locale(incoming.locale), "created_at": now, "last_seen_at": now}
+    await insert_ignore(session, Contact, {**key, **contact}, where)
+    conversation = {
+        "flow": MENU,
+        "step": "choosing",
+        "data": {},
+        "options": [],
+        "turn": 0,
+        "updated_at": now,
+        "expires_at": now,
+    }
+    await insert_ignore(session, Conversation, {**key, **conversation}, where)
 
 
 async def _conversation(session: AsyncSession, incoming: Incoming, now: Any) -> Conversation:

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.domain.channels import ANSWER_KINDS, OPT_OUT_CONFIRMATION, PHONE_CHANNELS, REPLY
 from bot.domain.sms_text import segment_info
 from bot.storage.models import Contact, Conversation, InboundSms, OptOut, OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 
 REPLY_KINDS = tuple(sorted(ANSWER_KINDS))
 RATE_WINDOW = timedelta(minutes=1)
@@ -144,7 +144,7 @@ async def is_opted_out(session: AsyncSession, phone: str) -> bool:
 async def opt_out(session: AsyncSession, phone: str, *, now: datetime, source: str) -> None:
     """BAJA: the phone gets nothing more, queued messages stop, its conversations end."""
     await outbox.add_opt_out(session, phone, now=now, source=source)
-    await outbox.cancel_pending_for(session, phone, now=now)
+    await outbox_states.cancel_pending_for(session, phone, now=now)
     await session.execute(
         update(Conversation)
         .where(Conversation.channel.in_(PHONE_CHANNELS), Conversation.address == phone)

@@ -14,7 +14,7 @@ from bot.domain.sms_text import segment_info
 from bot.services.container import Services
 from bot.storage.demo_data import load_demo_data
 from bot.storage.models import Beneficiary, Conversation, InboundSms, OptOut, OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox_states
 from tests.support.clock import FakeClock
 from tests.support.phone_line import Answer, PhoneLine, configure_twilio
 
@@ -68,7 +68,7 @@ async def test_a_citizen_asks_by_sms_why_the_bono_did_not_arrive(
     assert "Qué hacer: Acérquese a su direccion distrital" in status
     assert "1 Mi pago 2 Califico" in status  # the menu again, as numbers
     replies = [r for r in await rows(services) if r.kind == "reply"]
-    assert len(replies) == 3 and all(r.status == outbox.SENT for r in replies)
+    assert len(replies) == 3 and all(r.status == outbox_states.SENT for r in replies)
     assert all(r.cost_usd is not None and r.cost_usd > 0 for r in replies)
     assert [r.segments for r in replies] == [
         segment_info(b).segments for b in (first, second, status)

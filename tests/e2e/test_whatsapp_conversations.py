@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.services.container import Services
 from bot.storage.models import OptOut, OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 from tests.support.clock import FakeClock
 from tests.support.phone_line import WHATSAPP_FROM, PhoneLine, configure_twilio
 
@@ -88,10 +88,10 @@ async def test_a_notice_outside_the_24_hour_window_goes_as_the_approved_template
     variables = json.loads(str(templated.fields["ContentVariables"]))
     assert variables == {"1": "Feria de servicios en Tacamoros el jueves 10:00"}
     assert len(line.api.messages) == 3  # the reminder with no template was not sent free-form
-    assert (await _row(services, inside)).status == outbox.SENT
-    assert (await _row(services, outside)).status == outbox.SENT
+    assert (await _row(services, inside)).status == outbox_states.SENT
+    assert (await _row(services, outside)).status == outbox_states.SENT
     refused = await _row(services, untemplated)
-    assert refused.status == outbox.FAILED and "no template" in (refused.last_error or "")
+    assert refused.status == outbox_states.FAILED and "no template" in (refused.last_error or "")
 
 
 async def test_baja_on_whatsapp_opts_out_like_sms(

@@ -12,7 +12,7 @@ from bot.handlers.sms.inbound import keyword_of
 from bot.handlers.web import build_app
 from bot.services.container import Services
 from bot.storage.models import Beneficiary, Contact, Event, InboundSms, OptOut, OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 from tests.support.clock import FakeClock
 from tests.support.phone_line import PUBLIC, Answer, PhoneLine, configure_twilio
 
@@ -57,7 +57,7 @@ async def _sent_row(services: Services, clock: FakeClock, sid: str) -> int:
             now=clock(),
         )
         assert row is not None
-        row.status, row.provider_sid, row.provider_status = outbox.SENT, sid, "queued"
+        row.status, row.provider_sid, row.provider_status = outbox_states.SENT, sid, "queued"
     return row.id
 
 
@@ -111,8 +111,8 @@ async def test_baja_opts_out_confirms_once_and_stops_queued_sms(
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     assert opt_out is not None and opt_out.source == "sms_keyword"
     assert [(r.kind, r.status) for r in rows] == [
-        ("test", outbox.OPTED_OUT),
-        ("opt_out_confirmation", outbox.SENT),  # the one last SMS, an outbox row with its cost
+        ("test", outbox_states.OPTED_OUT),
+        ("opt_out_confirmation", outbox_states.SENT),  # the one last SMS, a row with its cost
     ]
     assert rows[1].cost_usd is not None and rows[1].cost_usd > 0
 
@@ -224,7 +224,7 @@ async def test_status_callback_settles_a_crashed_send_and_records_the_status(
             now=clock(),
         )
         assert row is not None
-        row.status = outbox.SENDING  # the dispatcher died before storing Twilio's answer
+        row.status = outbox_states.SENDING  # the dispatcher died before storing Twilio's answer
         row_id = row.id
 
     response = await _post(
@@ -239,7 +239,7 @@ async def test_status_callback_settles_a_crashed_send_and_records_the_status(
         stored = await session.get(OutboxMessage, row_id)
     assert stored is not None
     assert (stored.status, stored.provider_sid, stored.provider_status) == (
-        outbox.SENT,
+        outbox_states.SENT,
         "SM123",
         "delivered",
     )
@@ -307,4 +307,4 @@ async def test_a_late_sent_callback_after_delivered_is_ignored(
     await _status(web_services, row_id, sid, "not-a-status")
 
     row = await _stored(web_services, row_id)
-    assert (row.status, row.provider_status) == (outbox.SENT, "delivered")
+    assert (row.status, row.provider_status) == (outbox_states.SENT, "delivered")

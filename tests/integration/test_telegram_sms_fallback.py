@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.services.container import Services
 from bot.storage.models import Contact, Event, OutboxMessage, Subscription
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.jobs import run_jobs
 from tests.integration.test_telegram_sender import BLOCKED, GONE, OK, RefusingBotApi, _sender
@@ -101,10 +101,10 @@ async def test_a_notice_to_a_blocked_chat_arrives_once_by_sms_and_never_twice(
     assert [m.body for m in sms_api.sent_to(PHONE)] == ["Su caso 2026-000123 fue atendido"]
     telegram_row, sms_row = await _rows(services)
     assert (telegram_row.status, telegram_row.last_error) == (
-        outbox.FAILED,
+        outbox_states.FAILED,
         "telegram: bot blocked",
     )
-    assert (sms_row.channel, sms_row.status, sms_row.kind) == ("sms", outbox.SENT, "caso")
+    assert (sms_row.channel, sms_row.status, sms_row.kind) == ("sms", outbox_states.SENT, "caso")
     async with services.session_factory() as session:
         contact = await session.scalar(select(Contact).where(Contact.address == str(BLOCKED)))
     assert contact is not None and contact.unreachable_at is not None

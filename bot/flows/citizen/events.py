@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
+from bot.domain.event_kinds import EVENT_KIND_LABELS as KIND_LABELS
 from bot.domain.identity import parse_phone
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.flows.citizen.welcome import record_consent
@@ -29,12 +30,6 @@ from bot.services.subscriptions import (
 from bot.storage.models import Event
 from notificaciones.outbox import enqueue
 
-KIND_LABELS = {
-    "brigada_social": N_("Brigada social"),
-    "dialogo_ciudadano": N_("Diálogo ciudadano"),
-    "sensibilizacion": N_("Sensibilización"),
-    "feria": N_("Feria"),
-}
 MAX_LISTED = 5
 
 SUB_TELEGRAM = "sub_telegram"

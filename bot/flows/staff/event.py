@@ -7,9 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
+from bot.domain.event_kinds import EVENT_KIND_LABELS
 from bot.domain.event_schedule import (
     DEFAULT_OFFSETS_MINUTES,
-    EVENT_KIND_LABELS,
     kind_from_text,
     offset_label,
     parse_event_start,
