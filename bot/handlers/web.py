@@ -37,7 +37,7 @@ from bot.flows.registry import build_flows
 from bot.handlers.sms.conversation import InboundMessage, PhoneConversations
 from bot.handlers.sms.inbound import apply_status_callback, first_delivery
 from bot.services.container import Services
-from bot.storage.db import StorageUnavailable
+from bot.storage.db import StorageUnavailable, is_unavailable
 from notificaciones.gateways.twilio import STATUS_CALLBACK_PATH, valid_twilio_signature
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,10 @@ def build_app(
         )
         try:
             handled = await conversations.handle(message)
-        except StorageUnavailable:
+        except Exception as error:
+            if not (isinstance(error, StorageUnavailable) or is_unavailable(error)):
+                raise
+            # Nothing was saved: Twilio logs the failure and the message can be handled again.
             log.warning("Inbound %s message not handled: the database is unavailable", channel)
             return PlainTextResponse("unavailable", status_code=503)
         log.info("Inbound %s message handled: %s", channel, handled.outcome)

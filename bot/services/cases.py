@@ -31,7 +31,7 @@ CASE_KINDS = ("excluido", "verificacion")
 CASE_STATUSES = ("nuevo", "en_verificacion", "incluido", "no_califica", "no_localizado")
 CLOSED_STATUSES = ("incluido", "no_califica", "no_localizado")
 DEFAULT_DUE_DAYS = 15
-NOTIFY_CHANNELS = ("telegram", "sms")
+NOTIFY_CHANNELS = ("telegram", "sms", "whatsapp")
 
 
 @dataclass(frozen=True)

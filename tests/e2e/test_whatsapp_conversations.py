@@ -7,13 +7,15 @@ notices go through the real dispatcher and `TwilioWhatsAppGateway` into the fake
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.services.container import Services
-from bot.storage.models import OptOut, OutboxMessage
+from bot.storage.models import Contact, Event, OptOut, OutboxMessage, Subscription
 from notificaciones import outbox, outbox_states
+from notificaciones.jobs import run_jobs
 from tests.support.clock import FakeClock
 from tests.support.phone_line import WHATSAPP_FROM, PhoneLine, configure_twilio
 
@@ -130,3 +132,46 @@ async def test_whatsapp_status_callbacks_use_the_sms_path(
 
     assert response.status_code == 204
     assert (await _row(services, row.id)).provider_status == "delivered"
+
+
+async def test_an_event_announcement_to_a_whatsapp_subscriber_uses_the_event_template(
+    line: PhoneLine, services: Services, clock: FakeClock
+) -> None:
+    async with services.session_factory() as session, session.begin():
+        contact = Contact(
+            channel="whatsapp", address=PHONE, created_at=clock(), last_seen_at=clock()
+        )
+        session.add(contact)
+        await session.flush()
+        session.add(
+            Subscription(
+                contact_id=contact.id,
+                parish_code="111252",
+                channel="whatsapp",
+                address=PHONE,
+                topic="eventos",
+                consent_at=clock(),
+                created_at=clock(),
+            )
+        )
+        session.add(
+            Event(
+                kind="brigada_social",
+                title="Brigada Social",
+                parish_code="111252",
+                starts_at=clock() + timedelta(days=1, hours=2),
+                place="Casa comunal",
+                reminder_offsets_minutes=[1440],
+                created_at=clock(),
+            )
+        )
+    async with services.session_factory() as session, session.begin():
+        await run_jobs(session, services.settings, clock())
+    clock.advance(hours=3)  # the announcement is due; the person never wrote: no window
+
+    await line.dispatcher.run_until_idle()
+
+    [announcement] = line.api.messages
+    assert announcement.to == f"whatsapp:{PHONE}"
+    assert announcement.fields["ContentSid"] == TEMPLATE
+    assert "Brigada Social" in json.loads(str(announcement.fields["ContentVariables"]))["1"]
