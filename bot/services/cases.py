@@ -137,6 +137,52 @@ async def open_case(
     return case
 
 
+async def open_citizen_case(
+    session: AsyncSession,
+    *,
+    actor: str,
+    audit_action: str,
+    audit_outcome: str,
+    kind: str,
+    now: datetime,
+    district_code: str | None,
+    parish_code: str | None,
+    description: str,
+    person_category: str | None = None,
+    contact_info: str | None = None,
+    cedula: str | None = None,
+    reporter_contact_id: int | None = None,
+    reporter_consent: bool = False,
+) -> Case:
+    """A case a citizen asked for, opened and audited in one call (`actor`: channel:address).
+
+    The audit row is `audit_action` on the case number with `audit_outcome`.
+    """
+    case = await open_case(
+        session,
+        kind=kind,
+        now=now,
+        district_code=district_code,
+        parish_code=parish_code,
+        description=description,
+        person_category=person_category,
+        contact_info=contact_info,
+        cedula=cedula,
+        reporter_contact_id=reporter_contact_id,
+        reporter_consent=reporter_consent,
+    )
+    await audit.record(
+        session,
+        at=now,
+        actor_kind="citizen",
+        actor=actor,
+        action=audit_action,
+        target=case.number,
+        outcome=audit_outcome,
+    )
+    return case
+
+
 async def count_cases(session: AsyncSession, district_code: str) -> int:
     """How many cases a district has."""
     return int(

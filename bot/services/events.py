@@ -143,3 +143,34 @@ async def queue_announcements(
         )
         or 0
     )
+
+
+async def schedule_event(
+    session: AsyncSession,
+    settings: Settings,
+    scope: StaffScope | None,
+    *,
+    kind: str,
+    parish_code: str,
+    starts_at: datetime,
+    place: str,
+    description: str,
+    offsets_minutes: tuple[int, ...] = DEFAULT_OFFSETS_MINUTES,
+    now: datetime,
+) -> tuple[Event, int]:
+    """The staff step's one call: stores the event (audited) and queues its announcements now.
+
+    Returns the event and how many outbox rows it has.
+    """
+    event = await create_event(
+        session,
+        scope,
+        kind=kind,
+        parish_code=parish_code,
+        starts_at=starts_at,
+        place=place,
+        description=description,
+        offsets_minutes=offsets_minutes,
+        now=now,
+    )
+    return event, await queue_announcements(session, settings, event, now)
