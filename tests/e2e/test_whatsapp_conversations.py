@@ -175,3 +175,28 @@ async def test_an_event_announcement_to_a_whatsapp_subscriber_uses_the_event_tem
     assert announcement.to == f"whatsapp:{PHONE}"
     assert announcement.fields["ContentSid"] == TEMPLATE
     assert "Brigada Social" in json.loads(str(announcement.fields["ContentVariables"]))["1"]
+
+
+async def test_a_whatsapp_citizen_subscribes_to_event_reminders_on_whatsapp(
+    line: PhoneLine, services: Services, clock: FakeClock
+) -> None:
+    events = await line.send("/eventos Tacamoros", PHONE, whatsapp=True)
+    number = _number_of(events.text, "Avisarme por WhatsApp")
+    clock.advance(seconds=30)
+    consent = await line.send(number, PHONE, whatsapp=True)
+    clock.advance(seconds=30)
+    done = await line.send(_number_of(consent.text, "Sí, acepto"), PHONE, whatsapp=True)
+
+    assert "Listo: le recordaremos por este chat" in done.text
+    async with services.session_factory() as session:
+        subscription = await session.scalar(select(Subscription))
+    assert subscription is not None
+    assert (subscription.channel, subscription.address) == ("whatsapp", PHONE)
+
+
+def _number_of(text: str, label: str) -> str:
+    """The number written before `label` in a «1 … 2 …» options line."""
+    options = text.rsplit("\n", 1)[-1]
+    before = options.split(label)[0].rstrip().rsplit(" ", 1)[-1]
+    assert before.isdigit(), options
+    return before

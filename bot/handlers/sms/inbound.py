@@ -69,10 +69,16 @@ async def sender_translator(session: AsyncSession, settings: Settings, phone: st
 
 def is_keyword(body: str) -> bool:
     """True when the message starts with a keyword (BAJA, ALTA, EVENTOS, AYUDA…)."""
-    word = keyword_of(clean_input(body))
-    return (
-        word in OPT_OUT_WORDS or word in OPT_IN_WORDS or word in EVENTS_WORDS or word in HELP_WORDS
-    )
+    body = clean_input(body)
+    word = keyword_of(body)
+    if word in OPT_OUT_WORDS or word in OPT_IN_WORDS:
+        return True
+    # «/eventos Tacamoros», «/ayuda»: commands of the flows, as on Telegram.
+    return not _is_command(body) and (word in EVENTS_WORDS or word in HELP_WORDS)
+
+
+def _is_command(body: str) -> bool:
+    return body.lstrip().startswith("/")
 
 
 async def keyword_reply(
@@ -102,6 +108,8 @@ async def keyword_reply(
     if await is_opted_out(session, phone):
         # Opted-out numbers get no SMS, not even a help text, until they write ALTA.
         return InboundReply("ignored_opted_out", None)
+    if _is_command(body):
+        return None
     if word in EVENTS_WORDS:
         t = await sender_translator(session, settings, phone)
         return InboundReply("events", await _events_text(session, settings, t, phone, now))
