@@ -131,6 +131,18 @@ def fits(text: str, max_segments: int) -> bool:
 _SENTENCE_ENDS = (". ", "! ", "? ", ".\n", "!\n", "?\n", ":\n", "\n")
 
 
+def _last_sentence_end(room: str) -> int:
+    """Where the last whole sentence or line of `room` ends (0: none); «3. » is a list number."""
+    best = 0
+    for end in _SENTENCE_ENDS:
+        at = room.rfind(end)
+        while at > 0 and end[0] == "." and room[at - 1].isdigit():
+            at = room.rfind(end, 0, at)
+        if at >= 0:
+            best = max(best, at + len(end.rstrip(" ")))
+    return best
+
+
 def shorten(text: str, max_segments: int, *, suffix: str = "") -> str:
     """Shortens `text` (plus `suffix`) to `max_segments` segments, never cutting a word.
 
@@ -147,7 +159,7 @@ def shorten(text: str, max_segments: int, *, suffix: str = "") -> str:
         else:
             high = middle - 1
     room = text[:low]
-    sentence = max((room.rfind(end) + len(end.rstrip(" ")) for end in _SENTENCE_ENDS), default=-1)
+    sentence = _last_sentence_end(room)
     if sentence > 0 and sentence >= len(room) * 2 // 3:
         return text[:sentence].rstrip() + suffix
     if low < len(text) and not text[low].isspace():

@@ -65,7 +65,7 @@ async def test_a_citizen_asks_by_sms_why_the_bono_did_not_arrive(
     assert "cédula" in first and "fecha de nacimiento" in second
     assert "suspendido" in status
     assert "Motivo: Falta registrar la matricula escolar" in status
-    assert "Qué hacer: Acérquese a su direccion distrital" in status
+    assert "Qué hacer:\n1. " in status
     assert "1 Mi pago 2 Califico" in status  # the menu again, as numbers
     replies = [r for r in await rows(services) if r.kind == "reply"]
     assert len(replies) == 3 and all(r.status == outbox_states.SENT for r in replies)
