@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import time
 from functools import cached_property
+from typing import Literal, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./mies_conecta.db"
@@ -78,6 +79,39 @@ class Settings(BaseSettings):
     audit_pseudonym_key: SecretStr | None = None
 
     log_level: str = "INFO"
+    # "text" (one readable line per record) or "json" (one JSON object per line, for a log
+    # collector); either way third-party loggers stay capped (bot/log_privacy.py).
+    log_format: Literal["text", "json"] = "text"
+
+    # Dispatcher leases (notificaciones/leases.py): every dispatcher renews a heartbeat row every
+    # DISPATCHER_HEARTBEAT_SECONDS; DISPATCHER_LEASE_SECONDS after its last one it is known dead
+    # and the sends it left unfinished are reconciled with the provider at once.
+    dispatcher_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
+    dispatcher_lease_seconds: float = Field(default=45.0, gt=0, le=3600)
+
+    # Sending budgets shared by every replica on PostgreSQL (notificaciones/budgets.py; SQLite
+    # paces in the process). SMS use SMS_RATE_PER_SECOND; Telegram allows about 30 messages/s
+    # per bot and 1 per second per chat.
+    telegram_rate_per_second: float = Field(default=30.0, gt=0)
+    telegram_chat_rate_per_second: float = Field(default=1.0, gt=0)
+    # Opt-in: Telegram notices of a staff broadcast go out with `allow_paid_broadcast` (up to
+    # TELEGRAM_PAID_RATE_PER_SECOND, charged in Telegram Stars to the bot's balance).
+    telegram_allow_paid_broadcast: bool = False
+    telegram_paid_rate_per_second: float = Field(default=1000.0, gt=0, le=1000)
+
+    # Prometheus metrics at GET /metrics of the web app (bot/handlers/web.py).
+    metrics_enabled: bool = True
+
+    # Retention (bot/runtime/retention.py, run by the scheduler): rows older than these are
+    # deleted so tables stay bounded; 0 keeps them forever. Settled outbox rows (sent, failed,
+    # opted out, withdrawn; never queued or in flight), keep them longer than the announcement
+    # horizon so a reminder is not queued twice; inbound SMS ids (a replay older than this is
+    # acted on again); audit entries (kept at least a year: the privacy notice promises them
+    # "por seguridad").
+    outbox_retention_days: int = Field(default=400, ge=0)
+    inbound_retention_days: int = Field(default=400, ge=0)
+    audit_retention_days: int = Field(default=1825, ge=0)
+    retention_batch_rows: int = Field(default=5000, ge=100)
 
     @field_validator(
         "telegram_token",
@@ -101,6 +135,20 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _lease_outlives_heartbeats(self) -> Self:
+        if self.dispatcher_lease_seconds < 2 * self.dispatcher_heartbeat_seconds:
+            raise ValueError(
+                "DISPATCHER_LEASE_SECONDS debe ser al menos el doble de "
+                "DISPATCHER_HEARTBEAT_SECONDS (un latido perdido no mata al despachador)."
+            )
+        if 0 < self.audit_retention_days < 365:
+            raise ValueError(
+                "AUDIT_RETENTION_DAYS: 0 (sin límite) o al menos 365 días; el aviso de privacidad "
+                "promete el registro de auditoría por seguridad."
+            )
+        return self
 
     @cached_property
     def timezone(self) -> ZoneInfo:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.config import Settings
 from bot.domain.channels import ANSWER_KINDS, PHONE_CHANNELS
 from bot.domain.clock import Clock, utc_now
@@ -36,6 +38,7 @@ from bot.domain.quiet_hours import next_allowed, zones_quiet_now
 from bot.storage.db import SessionFactory
 from bot.storage.models import OutboxMessage
 from notificaciones import outbox, outbox_states
+from notificaciones.budgets import SharedBudgets
 from notificaciones.fallback import fall_back_to_sms, unreachable_chats
 from notificaciones.gateways.sms import (
     LookupResult,
@@ -44,7 +47,7 @@ from notificaciones.gateways.sms import (
     SendResult,
     SmsGateway,
 )
-from notificaciones.gateways.telegram import TelegramSender
+from notificaciones.gateways.telegram import PaidBroadcastSender, TelegramSender
 from notificaciones.gateways.whatsapp import WhatsAppGateway
 from notificaciones.time_zones import phone_zones
 from notificaciones.whatsapp_window import WhatsAppPlan, whatsapp_plans
@@ -54,6 +57,7 @@ log = logging.getLogger(__name__)
 Checkpoint = Callable[[str, int], Awaitable[None]]
 # Provider statuses that mean the message failed after it was accepted.
 FAILED_PROVIDER_STATUSES = frozenset({"failed", "undelivered", "canceled"})
+BROADCAST_KIND = "broadcast"  # bot.services.broadcasts.KIND (a floor above: not imported)
 
 
 async def _no_checkpoint(_point: str, _row_id: int) -> None:
@@ -61,8 +65,12 @@ async def _no_checkpoint(_point: str, _row_id: int) -> None:
 
 
 def default_worker_name() -> str:
-    """A name for this dispatcher: host and process id (recorded in `claimed_by`)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    """A name for this dispatcher: host, process id and a random part (recorded in `claimed_by`).
+
+    It is also the holder of the dispatcher's lease (notificaciones/leases.py): the random part
+    makes a restarted process (same host, same pid in a container) a new holder.
+    """
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,8 @@ class Dispatcher:
     checkpoint: Checkpoint = _no_checkpoint
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
+    # Shared with every replica on PostgreSQL (notificaciones/budgets.py); None: paced here.
+    budgets: SharedBudgets | None = None
     _next_slot: float = 0.0
 
     @classmethod
@@ -219,7 +229,22 @@ class Dispatcher:
 
     # --- sending ---------------------------------------------------------------------------
 
-    async def _pace(self) -> None:
+    def _paid(self, message: outbox_states.ClaimedMessage) -> bool:
+        """A Telegram notice of a broadcast, when paid broadcasts are allowed."""
+        return (
+            message.channel == "telegram"
+            and message.kind == BROADCAST_KIND
+            and self.settings.telegram_allow_paid_broadcast
+        )
+
+    async def _pace(self, message: outbox_states.ClaimedMessage) -> None:
+        if self.budgets is not None:
+            wait = await self.budgets.wait_for(
+                message.channel, message.address, paid=self._paid(message)
+            )
+            if wait > 0:
+                await self.sleep(wait)
+            return
         if not self.rate_per_second:
             return
         now = self.monotonic()
@@ -239,6 +264,7 @@ class Dispatcher:
             try:
                 await self.checkpoint("before_send", message.id)
                 outcome = await self._send_one(message, plans)
+                metrics.provider_result(message.channel, outcome.result.value)
                 await self.checkpoint("after_send", message.id)
                 return outcome
             finally:
@@ -246,7 +272,7 @@ class Dispatcher:
 
         try:
             for message in claimed:
-                await self._pace()
+                await self._pace(message)
                 await slots.acquire()
                 tasks.append(asyncio.create_task(one(message)))
             return list(await asyncio.gather(*tasks))
@@ -260,6 +286,8 @@ class Dispatcher:
             if message.channel == "telegram" and message.address in plans.unreachable:
                 return SendOutcome(SendResult.UNREACHABLE, reason="telegram: chat unreachable")
             if message.channel == "telegram" and self.telegram is not None:
+                if self._paid(message) and isinstance(self.telegram, PaidBroadcastSender):
+                    return await self.telegram.send_paid_broadcast(message.address, message.body)
                 return await self.telegram.send_text(message.address, message.body)
             if message.channel == "whatsapp" and self.whatsapp is not None:
                 plan = plans.whatsapp.get(message.id, WhatsAppPlan())
@@ -404,8 +432,9 @@ class Dispatcher:
     async def reconcile_stale(self) -> int:
         """Settles sends of unknown outcome: found → SENT, provably never received → re-queued.
 
-        Those are SENDING rows whose dispatcher died (lease expired) and UNCONFIRMED rows whose
-        next check is due.
+        Those are SENDING rows whose dispatcher is known dead (its lease in `dispatcher_leases`
+        expired) or claimed longer ago than `lease` (the fallback for a dispatcher without a
+        lease row), and UNCONFIRMED rows whose next check is due.
         """
         now = self.clock()
         async with self.session_factory() as session:

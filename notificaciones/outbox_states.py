@@ -33,6 +33,7 @@ from bot.domain.channels import OPT_OUT_CONFIRMATION, PHONE_CHANNELS
 from bot.storage.models import OptOut, OutboxMessage
 from bot.storage.types import UtcDateTime
 from notificaciones.gateways.sms import LookupResult, ProviderMessage
+from notificaciones.leases import dead_holders
 
 PENDING = "pending"
 SENDING = "sending"  # claimed and handed (or about to be handed) to the provider
@@ -114,7 +115,7 @@ class ClaimedMessage:
     body: str
     attempts: int
     claimed_at: datetime
-    kind: str = ""
+    kind: str = ""  # e.g. "broadcast": Telegram notices of a broadcast may go as paid broadcast
 
 
 async def claim_due(
@@ -328,13 +329,21 @@ async def store_settlements(
 async def stale_sends(
     session: AsyncSession, *, now: datetime, lease: timedelta, limit: int = 500
 ) -> list[OutboxMessage]:
-    """Sends of unknown outcome: SENDING past its lease (a dead dispatcher), UNCONFIRMED due."""
+    """Sends of unknown outcome: SENDING of a dead dispatcher, UNCONFIRMED due.
+
+    A dispatcher is known dead once its lease row expired (notificaciones/leases.py); `lease`
+    is the fallback for a claim with no lease row (its age alone).
+    """
     return list(
         await session.scalars(
             select(OutboxMessage)
             .where(
                 or_(
-                    (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < now - lease),
+                    (OutboxMessage.status == SENDING)
+                    & or_(
+                        OutboxMessage.claimed_at < now - lease,
+                        OutboxMessage.claimed_by.in_(dead_holders(now)),
+                    ),
                     (OutboxMessage.status == UNCONFIRMED) & (OutboxMessage.next_attempt_at <= now),
                 )
             )

@@ -27,6 +27,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.domain.errors import DomainError
 from bot.domain.text import fold, name_key
 from bot.flows.base import (
@@ -132,6 +133,7 @@ class FlowEngine:
             for command in flow.commands:
                 self.commands[command] = flow.name
 
+    @metrics.observed_turn
     async def handle(
         self,
         incoming: Incoming,
@@ -363,6 +365,7 @@ class FlowEngine:
         text = last_question(conv.data) or ctx.t("¿En qué le puedo ayudar?")
         return [Reply(text, options)]
 
+    @metrics.recovery
     async def _recover(self, incoming: Incoming, recorder: TurnRecorder | None = None) -> Delivery:
         """After an unexpected error: resets the conversation to the menu and apologises."""
         tr = Translator(normalise_locale(incoming.locale))

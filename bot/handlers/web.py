@@ -34,6 +34,7 @@ from bot.domain.errors import InvalidPhone
 from bot.domain.identity import parse_phone
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
+from bot.handlers.operations import operations_routes
 from bot.handlers.sms.conversation import InboundMessage, PhoneConversations
 from bot.handlers.sms.inbound import apply_status_callback, first_delivery
 from bot.services.container import Services
@@ -171,13 +172,10 @@ def build_app(
             task = BackgroundTask(replies.send_now, list(handled.outbox_ids))
         return Response(TWIML_EMPTY, media_type="application/xml", background=task)
 
-    async def health(_request: Request) -> Response:
-        return PlainTextResponse("ok")
-
     routes: list[BaseRoute] = [
         Route(STATUS_CALLBACK_PATH, status_callback, methods=["POST"]),
         Route(INBOUND_PATH, inbound, methods=["POST"]),
-        Route("/healthz", health, methods=["GET"]),
+        *operations_routes(services),  # /healthz, /readyz, /metrics
         *extra_routes,
     ]
     return Starlette(routes=routes)

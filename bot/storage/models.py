@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -493,3 +494,36 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(80))
     outcome: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- operations (several replicas on one database) --------------------------------------------
+
+
+class DispatcherLease(Base):
+    """A running dispatcher's heartbeat: while `expires_at` is ahead, its claimed rows are its own.
+
+    `holder` is the dispatcher's worker name (host, pid and a random part, so a restarted process
+    is a new holder) and is what `outbox.claimed_by` records; once `expires_at` has passed, the
+    dispatcher is known dead and its SENDING rows are reconciled at once.
+    """
+
+    __tablename__ = "dispatcher_leases"
+    holder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SendBudget(Base):
+    """A token bucket shared by every process: the SMS rate, Telegram's global and per-chat limits.
+
+    Times are the database's clock in epoch seconds (`refilled_at`), so replicas whose clocks
+    differ still share one budget; see notificaciones/budgets.py.
+    """
+
+    __tablename__ = "send_budgets"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[float] = mapped_column(Float)
+    rate: Mapped[float] = mapped_column(Float)
+    refilled_at: Mapped[float] = mapped_column(Float)

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.config import Settings
 from bot.domain.text import clean_input, name_key
 from bot.i18n import Translator, translator
@@ -188,6 +189,9 @@ async def apply_status_callback(
     if status not in outbox_states.STATUS_RANK:
         log.info("Status callback with an unknown status ignored")
         return True
+    handed_over = row.sent_at or row.claimed_at
+    if handed_over is not None:
+        metrics.callback_lag(status, (now - handed_over).total_seconds())
     stored = await outbox_states.record_provider_status(
         session, row.id, status=status, sid=sid, error_code=error_code, now=now
     )
