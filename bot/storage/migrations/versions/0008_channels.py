@@ -1,7 +1,7 @@
 """SMS and WhatsApp conversations: reply cost, inbound outcome, last inbound, unreachable chats
 
 Revision ID: 0008_channels
-Revises: 0004_h_offices
+Revises: 0006_ops
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import bot.storage.types
 
 revision: str = "0008_channels"
-down_revision: str | Sequence[str] | None = "0004_h_offices"
+down_revision: str | Sequence[str] | None = "0006_ops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
