@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     sms_rate_per_second: float = 10.0
     sms_max_attempts: int = 12
     sms_transliterate: bool = True
+    # Conversations by SMS and WhatsApp (bot/handlers/sms/conversation.py): per-phone limits on
+    # the bot's replies and a global daily spend cap for them (notices are not counted).
+    replies_per_phone_per_minute: int = Field(default=6, ge=1)
+    replies_per_phone_per_day: int = Field(default=60, ge=1)
+    replies_daily_spend_usd: float = Field(default=50.0, ge=0)
+    # WhatsApp through Twilio: off unless a WhatsApp sender is set ("+1415…" or "whatsapp:+1415…").
+    twilio_whatsapp_from: str | None = None
+    whatsapp_cost_per_message_usd: float = 0.01
+    # Approved templates (Twilio Content SIDs, "HX…") per notice kind, as JSON:
+    # {"event_announcement": "HX…", "commitment_reminder": "HX…"}. Outside the 24-hour window a
+    # notice goes out only through its kind's template, with the notice text as variable {{1}}.
+    whatsapp_templates: dict[str, str] = Field(default_factory=dict)
 
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
@@ -129,6 +141,7 @@ class Settings(BaseSettings):
         "twilio_account_sid",
         "twilio_messaging_service_sid",
         "twilio_from_number",
+        "twilio_whatsapp_from",
         "public_base_url",
         "panel_cookie_secure",
         mode="before",
@@ -172,6 +185,19 @@ class Settings(BaseSettings):
     def uses_twilio(self) -> bool:
         """True when Twilio credentials are configured (SMS are sent for real)."""
         return self.twilio_account_sid is not None
+
+    @property
+    def uses_whatsapp(self) -> bool:
+        """True when a WhatsApp sender is configured (inbound WhatsApp is refused otherwise)."""
+        return self.twilio_whatsapp_from is not None
+
+    @property
+    def whatsapp_sender(self) -> str | None:
+        """The WhatsApp sender as Twilio wants it ("whatsapp:+…"), or None when off."""
+        if self.twilio_whatsapp_from is None:
+            return None
+        number = self.twilio_whatsapp_from.removeprefix("whatsapp:")
+        return f"whatsapp:{number}"
 
     @property
     def is_production(self) -> bool:

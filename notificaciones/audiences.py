@@ -28,6 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.channels import PHONE_CHANNELS
 from bot.domain.quiet_hours import next_allowed
 from bot.domain.sms_text import prepare_sms, segment_info
 from bot.i18n import normalise_locale
@@ -212,7 +213,9 @@ async def audience_recipients(
     # The opt-out list is far smaller than a national audience: filter in memory, never with a
     # 100,000-item IN (…) (PostgreSQL's driver caps a statement at 32,767 parameters).
     opted_out = set(await session.scalars(select(OptOut.phone)))
-    recipients = [r for r in found.values() if not (r.channel == "sms" and r.address in opted_out)]
+    recipients = [
+        r for r in found.values() if not (r.channel in PHONE_CHANNELS and r.address in opted_out)
+    ]
     return recipients, len(found) - len(recipients)
 
 

@@ -113,7 +113,9 @@ async def materialise_event_announcements(
         recipients, _ = await audience_recipients(
             session,
             Audience(
-                parish_codes=(event.parish_code,), topic=TOPIC_EVENTS, channels=("sms", "telegram")
+                parish_codes=(event.parish_code,),
+                topic=TOPIC_EVENTS,
+                channels=("sms", "telegram", "whatsapp"),
             ),
         )
         for locale, group in group_by_locale(recipients, settings.default_locale).items():
@@ -165,7 +167,7 @@ async def materialise_commitment_reminders(
             Audience(
                 parish_codes=(commitment.parish_code,),
                 topic=TOPIC_COMMITMENTS,
-                channels=("sms", "telegram"),
+                channels=("sms", "telegram", "whatsapp"),
             ),
         )
         for locale, group in group_by_locale(recipients, settings.default_locale).items():

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from bot.domain.text import fold, name_key
 from bot.domain.yes_no import read_yes_no
 from bot.flows.base import (
     MAX_TEXT_CHARS,
+    PHONE_CHANNELS,
     Answer,
     Flow,
     FlowContext,
@@ -112,6 +113,24 @@ class Delivery:
 
     replies: list[Reply]
     turn: int
+    locale: str | None = None  # the contact's language, for a channel's own words around them
+
+
+class TurnRecorder(Protocol):
+    """Lets a channel act inside the turn's own transaction (SMS: exactly once, replies queued).
+
+    `admit` runs first (False: the message was handled before; nothing runs, no replies);
+    `record` runs last with the replies, before the commit, so the turn, the message's id and
+    the replies as outbox rows are saved together or not at all.
+    """
+
+    async def admit(self, session: AsyncSession) -> bool:
+        """Records the inbound message; False when it is a replay."""
+        ...
+
+    async def record(self, session: AsyncSession, delivery: Delivery) -> None:
+        """Stores what the turn answered (e.g. as outbox rows)."""
+        ...
 
 
 class FlowEngine:
@@ -128,23 +147,32 @@ class FlowEngine:
                 self.commands[command] = flow.name
 
     @metrics.observed_turn
-    async def handle(self, incoming: Incoming, *, retry_later: bool = False) -> Delivery:
+    async def handle(
+        self,
+        incoming: Incoming,
+        *,
+        retry_later: bool = False,
+        recorder: TurnRecorder | None = None,
+    ) -> Delivery:
         """Handles one message and returns the replies; never raises for user input.
 
         With `retry_later`, a database that cannot be reached raises `StorageUnavailable`
-        (nothing was saved), so the channel can keep the message and bring it back.
+        (nothing was saved), so the channel can keep the message and bring it back. A
+        `recorder` acts inside the turn's transaction (see `TurnRecorder`).
         """
         try:
-            return await self._handle(incoming)
+            return await self._handle(incoming, recorder)
         except Exception as error:
             if retry_later and is_unavailable(error):
                 raise StorageUnavailable from error
             log.exception("flow failure on channel %s", incoming.channel)
-            return await self._recover(incoming)
+            return await self._recover(incoming, recorder)
 
-    async def _handle(self, incoming: Incoming) -> Delivery:
+    async def _handle(self, incoming: Incoming, recorder: TurnRecorder | None) -> Delivery:
         now = self.services.clock()
         async with self.services.session_factory() as session, session.begin():
+            if recorder is not None and not await recorder.admit(session):
+                return Delivery([], 0)
             conv, contact = await _conversation_and_contact(session, incoming, now)
             tr = Translator(normalise_locale(contact.locale))
             ctx = FlowContext(
@@ -164,7 +192,19 @@ class FlowEngine:
             )
             if now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
                 contact.last_seen_at = now
-            return Delivery(replies, conv.turn)
+            if incoming.channel in PHONE_CHANNELS and (
+                contact.last_inbound_at is None
+                or now - contact.last_inbound_at >= LAST_SEEN_RESOLUTION
+            ):
+                # WhatsApp's 24-hour window starts here; kept to 5 minutes (an earlier time
+                # only closes the window sooner), so not every message rewrites the row.
+                contact.last_inbound_at = now
+            if contact.unreachable_at is not None:
+                contact.unreachable_at = None  # the person wrote again: reachable here
+            delivery = Delivery(replies, conv.turn, contact.locale)
+            if recorder is not None:
+                await recorder.record(session, delivery)
+            return delivery
 
     async def _route(
         self,
@@ -274,7 +314,7 @@ class FlowEngine:
         return await self._run(ctx, conv, handler(ctx, state, answer))
 
     def _answer(self, conv: Conversation, incoming: Incoming) -> Answer | None:
-        offered = [Option(str(o["key"]), str(o["label"])) for o in conv.options or []]
+        offered = _offered(conv)
         if incoming.option_key is not None:
             if incoming.turn is not None and incoming.turn != conv.turn:
                 return None
@@ -287,7 +327,7 @@ class FlowEngine:
             return Answer(chosen.label, chosen.key)
         folded = fold(text)
         for option in offered:
-            if folded and folded == fold(option.label):
+            if folded and (folded == fold(option.label) or folded == fold(option.short or "")):
                 return Answer(option.label, option.key)
         said = read_yes_no(text) if offered and len(text.split()) <= YES_NO_MAX_WORDS else None
         if said is not None:
@@ -377,18 +417,18 @@ class FlowEngine:
         last = replies[-1] if replies else Reply("")
         saved = dump_state(self._flow(current).state_type, state)
         conv.flow, conv.step = current, step
-        conv.options = [{"key": o.key, "label": o.label} for o in last.options]
+        conv.options = [_stored_option(o) for o in last.options]
         conv.data = envelope(saved, last.text if question is None else question)
         return replies
 
     def _repeat(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:
         """Shows again the last question with its options, so the user can go on."""
-        options = tuple(Option(str(o["key"]), str(o["label"])) for o in conv.options or [])
+        options = tuple(_offered(conv))
         text = last_question(conv.data) or ctx.t("¿En qué le puedo ayudar?")
         return [Reply(text, options)]
 
     @metrics.recovery
-    async def _recover(self, incoming: Incoming) -> Delivery:
+    async def _recover(self, incoming: Incoming, recorder: TurnRecorder | None = None) -> Delivery:
         """After an unexpected error: resets the conversation to the menu and apologises."""
         tr = Translator(normalise_locale(incoming.locale))
         text = tr.t(
@@ -398,10 +438,15 @@ class FlowEngine:
         )
         try:
             async with self.services.session_factory() as session, session.begin():
+                if recorder is not None and not await recorder.admit(session):
+                    return Delivery([], 0)
                 conv = await _conversation(session, incoming, self.services.clock())
                 conv.flow, conv.step, conv.data, conv.options = MENU, "choosing", {}, []
                 conv.turn += 1
                 turn = conv.turn
+                replies = [Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))]
+                if recorder is not None:
+                    await recorder.record(session, Delivery(replies, turn, incoming.locale))
         except Exception:
             log.exception("could not reset the conversation after a failure")
             # Nothing changed: the apology must not promise a fresh start at the menu.
@@ -411,14 +456,29 @@ class FlowEngine:
                 phone=self.services.settings.call_centre,
             )
             return Delivery([Reply(text)], 0)
-        return Delivery([Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))], turn)
+        return Delivery(replies, turn)
+
+
+def _stored_option(option: Option) -> dict[str, str]:
+    stored = {"key": option.key, "label": option.label}
+    if option.short:
+        stored["short"] = option.short
+    return stored
+
+
+def _offered(conv: Conversation) -> list[Option]:
+    """The options the conversation's last reply offered, as saved."""
+    return [
+        Option(str(o["key"]), str(o["label"]), str(o["short"]) if o.get("short") else None)
+        for o in conv.options or []
+    ]
 
 
 def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:
     """Puts the menu's options on the flow's last reply instead of sending one more message."""
     options = menu.replies[-1].options if menu.replies else ()
     if replies and not replies[-1].options:
-        return [*replies[:-1], Reply(replies[-1].text, options)]
+        return [*replies[:-1], replace(replies[-1], options=options)]
     return replies + menu.replies
 
 

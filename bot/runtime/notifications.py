@@ -6,7 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
-from bot.runtime.composition import build_sms_gateway, build_telegram_sender
+from bot.runtime.composition import (
+    build_sms_gateway,
+    build_telegram_sender,
+    build_whatsapp_gateway,
+)
 from bot.runtime.scheduler import NotificationScheduler
 from bot.services.container import Services
 from notificaciones.budgets import SharedBudgets
@@ -30,8 +34,14 @@ async def notifications_running(
     settings = services.settings
     gateway = gateway or build_sms_gateway(settings, write)
     telegram = telegram or build_telegram_sender(settings, write)
+    whatsapp = build_whatsapp_gateway(settings, write)
     dispatcher = Dispatcher.from_settings(
-        services.session_factory, settings, gateway, telegram=telegram, clock=services.clock
+        services.session_factory,
+        settings,
+        gateway,
+        telegram=telegram,
+        whatsapp=whatsapp,
+        clock=services.clock,
     )
     if services.engine.dialect.name == "postgresql":
         # Several replicas share one database: their sending rates add up in one budget.
@@ -56,3 +66,5 @@ async def notifications_running(
         with contextlib.suppress(Exception):
             await lease.release()  # what the cancelled batch left is reconciled at once
         await gateway.close()
+        if whatsapp is not None:
+            await whatsapp.close()

@@ -35,7 +35,7 @@ CLOSED_STATUSES = ("incluido", "no_califica", "no_localizado")
 DEFAULT_DUE_DAYS = 15
 # A fraud report (someone charging for a bono) is reviewed first: due in this many days.
 PRIORITY_DUE_DAYS = 2
-NOTIFY_CHANNELS = ("telegram", "sms")
+NOTIFY_CHANNELS = ("telegram", "sms", "whatsapp")
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,12 @@ class Contact(Base):
     consent_version: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # The last message this address sent us (SMS, WhatsApp): WhatsApp allows free-form replies
+    # only within 24 hours of it; outside that window a notice needs an approved template.
+    last_inbound_at: Mapped[datetime | None]
+    # Set when Telegram refused a notice to this chat (bot blocked, chat gone); cleared when the
+    # person writes again. Notices then fall back to SMS where the person consented to it.
+    unreachable_at: Mapped[datetime | None]
 
 
 class Conversation(Base):
@@ -551,7 +557,12 @@ class OutboxMessage(Base):
     """A message to send (SMS or Telegram), first stored, then claimed and sent by a dispatcher."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Per-phone reply limits and the daily spend of conversation replies.
+        Index("ix_outbox_address_created", "address", "created_at"),
+        Index("ix_outbox_kind_created", "kind", "created_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -560,6 +571,9 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(24))
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
     segments: Mapped[int] = mapped_column(Integer, default=1)
+    # What the message costs (USD) as priced when it was written: conversation replies carry it,
+    # so delivery reports and the daily spend cap count them.
+    cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
@@ -585,6 +599,9 @@ class InboundSms(Base):
     __tablename__ = "inbound_sms"
     message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+    # What was done with it (a word, never the text): "turn", "opt_out", "limited",
+    # "refused_foreign"… so a message refused or limited is accounted for, not lost.
+    outcome: Mapped[str | None] = mapped_column(String(24))
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ class PtbTelegramSender:
         self._initialised = False
 
     async def send_text(self, chat_id: str, text: str) -> SendOutcome:
-        """Sends the message; blocked or unknown chats are permanent, throttling is transient."""
+        """Sends the message; blocked or vanished chats are unreachable, throttling is transient."""
         return await self._send(chat_id, text, paid=False)
 
     async def send_paid_broadcast(self, chat_id: str, text: str) -> SendOutcome:
@@ -78,9 +78,12 @@ class PtbTelegramSender:
                 chat_id=int(chat_id), text=text, allow_paid_broadcast=paid or None
             )
         except Forbidden:
-            return SendOutcome(SendResult.PERMANENT, reason="telegram: bot blocked")
+            return SendOutcome(SendResult.UNREACHABLE, reason="telegram: bot blocked")
         except BadRequest as error:
-            return SendOutcome(SendResult.PERMANENT, reason=f"telegram: {error.message[:80]}")
+            # «Chat not found»: the chat no longer exists (or never did): unreachable like a block.
+            gone = "chat not found" in error.message.lower()
+            result = SendResult.UNREACHABLE if gone else SendResult.PERMANENT
+            return SendOutcome(result, reason=f"telegram: {error.message[:80]}")
         except (RetryAfter, NetworkError):
             return SendOutcome(SendResult.TRANSIENT, reason="telegram: throttled or network")
         except TelegramError:

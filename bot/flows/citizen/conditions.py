@@ -23,7 +23,19 @@ from bot.domain.second_factor import parse_second_factor
 from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 from bot.services import reminder_consents
 from bot.services.corresponsabilidad import HouseholdConditions, household_conditions, next_session
-from bot.services.verification import Locked, NotVerified, cedula_lock, chat_lock, verify
+from bot.services.verification import (
+    CODE_DIGITS,
+    CodeRefused,
+    CodeSent,
+    CodeWrong,
+    Locked,
+    NotVerified,
+    Verified,
+    cedula_lock,
+    chat_lock,
+    verify,
+    verify_code,
+)
 from notificaciones.condition_reminders import TOPIC_CONDITIONS, TOPIC_VISIT
 
 REMIND = "recordar"
@@ -61,6 +73,7 @@ class ConditionsFlow:
         self._steps: dict[str, StepHandler[ConditionsState]] = {
             "asking_cedula": self._cedula,
             "asking_second_factor": self._verify,
+            "asking_code": self._code,
             "offering_reminders": self._reminders,
         }
 
@@ -131,14 +144,52 @@ class ConditionsFlow:
                 )
             )
             return Outcome([Reply("\n".join(lines))])
+        if isinstance(result, CodeSent):  # by SMS/WhatsApp from a phone not the registry's
+            text = ctx.t(
+                "Para cuidar sus datos, desde este celular solo puedo mostrarlo con un código. Si "
+                "el registro tiene un celular para esta cédula, le enviamos un SMS con un código "
+                "de {digits} dígitos: escríbalo aquí.",
+                digits=CODE_DIGITS,
+            )
+            return Outcome([Reply(text)], step="asking_code", state=state)
+        if isinstance(result, CodeRefused):
+            return Outcome([Reply(_ask_office(ctx))])
+        return await self._show(ctx, cedula.value, result)
+
+    async def _code(self, ctx: FlowContext, state: ConditionsState, answer: Answer) -> Outcome:
+        digits = "".join(c for c in answer.text if c.isdigit())
+        if len(digits) != CODE_DIGITS:
+            raise DomainError(
+                N_("Escriba el código de {digits} dígitos que le llegó por SMS."),
+                digits=CODE_DIGITS,
+            )
+        result = await verify_code(
+            ctx.session,
+            channel=ctx.channel,
+            address=ctx.address,
+            cedula=parse_cedula(state.cedula),
+            code=digits,
+            now=ctx.now,
+        )
+        if isinstance(result, Verified):
+            return await self._show(ctx, state.cedula, result)
+        if isinstance(result, CodeWrong) and result.attempts_left > 0:
+            return Outcome(
+                [Reply(ctx.t("Ese código no es correcto. Escríbalo otra vez."))],
+                step="asking_code",
+                state=state,
+            )
+        return Outcome([Reply(_ask_office(ctx))])
+
+    async def _show(self, ctx: FlowContext, cedula: str, result: Verified) -> Outcome:
         place = ctx.services.territory.get(result.records[0].parish_code or "")
         zone = ZoneInfo(place.timezone) if place else ctx.settings.timezone
         household = household_conditions(result.records, ctx.now.astimezone(zone).date())
         replies = [Reply(self._conditions_text(ctx, household))]
         if household.suspended:
             replies.append(Reply(await self._ladder_text(ctx, household, zone)))
-        replies.append(await self._reminder_offer(ctx, cedula.value))
-        return Outcome(replies, step="offering_reminders", state=ConditionsState(cedula.value))
+        replies.append(await self._reminder_offer(ctx, cedula))
+        return Outcome(replies, step="offering_reminders", state=ConditionsState(cedula))
 
     def _conditions_text(self, ctx: FlowContext, household: HouseholdConditions) -> str:
         if not household.conditions:
@@ -265,3 +316,11 @@ def _locked(ctx: FlowContext, locked: Locked) -> Outcome:
         when=when,
     )
     return Outcome([Reply(text)])
+
+
+def _ask_office(ctx: FlowContext) -> str:
+    return ctx.t(
+        "No pude confirmar su identidad por este medio. Pregunte lo que le falta cumplir en su "
+        "dirección distrital, con su cédula, o llame gratis al {phone}.",
+        phone=ctx.settings.call_centre,
+    )

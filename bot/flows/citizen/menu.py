@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from bot.domain.errors import N_
 from bot.flows.base import (
     Answer,
     Flow,
@@ -24,6 +25,18 @@ from bot.flows.understanding import INTENT_FLOWS, READS_WORDS, understand
 
 PERSON = "persona"
 MENU = "menu"
+
+# One or two words per entry, for SMS («1 Mi pago 2 Califico …»): three segments must hold the
+# answer and the options.
+SHORT_TITLES = {
+    "pago": N_("Mi pago"),
+    "califico": N_("Califico"),
+    "oficina": N_("Mi oficina"),
+    "eventos": N_("Eventos"),
+    "dialogo": N_("Diálogo Ciudadano"),
+    "excluido": N_("Alguien sin bono"),
+    "compromisos": N_("Compromisos"),
+}
 
 
 class MenuFlow:
@@ -46,7 +59,14 @@ class MenuFlow:
         return [f for f in self._flows() if f.in_menu]
 
     def _menu(self, ctx: FlowContext, text: str) -> Outcome:
-        options = tuple(Option(f.name, f.title(ctx)) for f in self._entries())
+        options = tuple(
+            Option(
+                f.name,
+                f.title(ctx),
+                ctx.t(SHORT_TITLES[f.name]) if f.name in SHORT_TITLES else None,
+            )
+            for f in self._entries()
+        )
         return Outcome([Reply(text, options)], step="choosing")
 
     async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
