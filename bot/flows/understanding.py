@@ -50,6 +50,7 @@ INTENT_FLOWS = {
     "saludo": "bienvenida",
     "saludo_kichwa": "kichwa",
     "baja_mensajes": "baja_eventos",
+    "cumplir": "cumplir",
 }
 # What an «it is another question» button says, per flow (flows' titles are for the menu).
 OTHER_QUESTION_LABELS = {
@@ -69,6 +70,7 @@ OTHER_QUESTION_LABELS = {
     "mi_caso": N_("Ver el estado de mi caso"),
     "privacidad": N_("Saber cómo usan mis datos"),
     "mis_datos": N_("Ver mis datos"),
+    "cumplir": N_("Saber qué me falta cumplir para el bono"),
 }
 # Words a place name does not have: fewer than this many words is read as the place itself.
 OTHER_QUESTION_MIN_WORDS = 3
