@@ -34,6 +34,8 @@ class Action(StrEnum):
     IMPORT_REGISTRY = "importar_registro"
     EXPORT_REPORTS = "exportar_reportes"
     EXPORT_CONTACTS = "exportar_contactos_completos"
+    VIEW_INBOX = "ver_bandeja"
+    ANSWER_CITIZEN = "atender_ciudadano"
 
 
 class Territory(StrEnum):
@@ -79,6 +81,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.IMPORT_REGISTRY: Permission(_ADMIN, Territory.NONE),
     Action.EXPORT_REPORTS: Permission(frozenset({Role.ADMIN, Role.AUDITOR}), Territory.NONE),
     Action.EXPORT_CONTACTS: Permission(_ADMIN, Territory.NONE),
+    Action.VIEW_INBOX: Permission(_READERS, Territory.DISTRICT),
+    Action.ANSWER_CITIZEN: Permission(_WRITERS, Territory.DISTRICT),
 }
 
 
