@@ -8,9 +8,10 @@ leaves an UNCONFIRMED row (the gateway's UNKNOWN outcome). Neither is ever re-se
 `reconcile_stale` asks the provider (by SID if a status callback already told us, else by listing
 recent messages to that number) — a SENDING row once its lease expires, an UNCONFIRMED one when
 its next check is due. Found → SENT with the provider's SID; not received and older than
-`outbox.SAFE_WINDOW` → re-queued; the provider cannot be asked → checked again later, and after
-`outbox.RECONCILE_CHECKS` lookups the row becomes UNKNOWN for staff; a gateway that cannot tell
-at all (the console) → UNKNOWN at once.
+`SAFE_WINDOW` → re-queued; the provider cannot be asked → checked again later, and after
+`RECONCILE_CHECKS` lookups the row becomes UNKNOWN for staff; a gateway that cannot tell at all
+(the console) → UNKNOWN at once. Every status it writes goes through `notificaciones.outbox_states`
+(the state machine's one owner): the dispatcher decides which move an outcome calls for.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, bindparam, func, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -33,8 +34,7 @@ from bot.domain.clock import Clock, utc_now
 from bot.domain.quiet_hours import next_allowed, zones_quiet_now
 from bot.storage.db import SessionFactory
 from bot.storage.models import OutboxMessage
-from bot.storage.types import UtcDateTime
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 from notificaciones.gateways.sms import (
     LookupResult,
     ProviderMessage,
@@ -126,7 +126,7 @@ class Dispatcher:
         await self.reconcile_stale()
         now = self.clock()
         async with self.session_factory() as session, session.begin():
-            claimed = await outbox.claim_due(
+            claimed = await outbox_states.claim_due(
                 session, now=now, worker=self.worker, limit=self.batch_size, channels=self.channels
             )
             claimed, deferred = await self._defer_quiet(session, claimed, now)
@@ -178,11 +178,11 @@ class Dispatcher:
             await self.sleep(wait)
         self._next_slot = max(now, self._next_slot) + 1.0 / self.rate_per_second
 
-    async def _send_all(self, claimed: list[outbox.ClaimedMessage]) -> list[SendOutcome]:
+    async def _send_all(self, claimed: list[outbox_states.ClaimedMessage]) -> list[SendOutcome]:
         slots = asyncio.Semaphore(max(1, self.concurrency))
         tasks: list[asyncio.Task[SendOutcome]] = []
 
-        async def one(message: outbox.ClaimedMessage) -> SendOutcome:
+        async def one(message: outbox_states.ClaimedMessage) -> SendOutcome:
             try:
                 await self.checkpoint("before_send", message.id)
                 outcome = await self._send_one(message)
@@ -202,7 +202,7 @@ class Dispatcher:
                 task.cancel()
             raise
 
-    async def _send_one(self, message: outbox.ClaimedMessage) -> SendOutcome:
+    async def _send_one(self, message: outbox_states.ClaimedMessage) -> SendOutcome:
         try:
             if message.channel == "telegram" and self.telegram is not None:
                 return await self.telegram.send_text(message.address, message.body)
@@ -216,90 +216,75 @@ class Dispatcher:
     # --- storing -----------------------------------------------------------------------------
 
     async def _store(
-        self, claimed: list[outbox.ClaimedMessage], outcomes: list[SendOutcome]
+        self, claimed: list[outbox_states.ClaimedMessage], outcomes: list[SendOutcome]
     ) -> DispatchReport:
         now = self.clock()
-        sent = retried = failed = opted_out = unconfirmed = 0
-        params: list[dict[str, object]] = []
+        counts = dict.fromkeys(SendResult, 0)
+        settlements: list[outbox_states.Settlement] = []
         async with self.session_factory() as session, session.begin():
             for message, outcome in zip(claimed, outcomes, strict=True):
-                row: dict[str, object] = {
-                    "b_id": message.id,
-                    "b_status": outbox.FAILED,
-                    "b_sid": None,
-                    "b_provider_status": None,
-                    "b_sent_at": None,
-                    "b_next": None,
-                    "b_error": None,
-                    "b_updated": now,
-                }
-                if outcome.result is SendResult.ACCEPTED:
-                    row.update(
-                        b_status=outbox.SENT,
-                        b_sid=outcome.provider_sid,
-                        b_provider_status=outcome.provider_status,
-                        b_sent_at=now,
+                settlement = self._settlement(message, outcome, now)
+                settlements.append(settlement)
+                result = outcome.result
+                if result is SendResult.TRANSIENT and settlement.status == outbox_states.FAILED:
+                    result = SendResult.PERMANENT  # attempts used up: counted as failed
+                counts[result] += 1
+                if message.channel == "sms" and result is SendResult.OPTED_OUT:
+                    await outbox.add_opt_out(
+                        session, message.address, now=now, source="provider_21610"
                     )
-                    sent += 1
-                elif outcome.result is SendResult.UNKNOWN:
-                    # The provider may hold it: reconcile once it would be listed, never resend.
-                    row.update(
-                        b_status=outbox.UNCONFIRMED,
-                        b_next=now + outbox.SAFE_WINDOW,
-                        b_error=_cut(outcome.reason),
+                elif (
+                    message.channel == "sms"
+                    and outcome.result is SendResult.PERMANENT
+                    and outcome.error_code is not None
+                ):
+                    # An invalid or landline number: mark it so no sender path tries it again.
+                    await outbox.add_opt_out(
+                        session, message.address, now=now, source=f"invalid_{outcome.error_code}"
                     )
-                    unconfirmed += 1
-                elif outcome.result is SendResult.TRANSIENT:
-                    if message.attempts >= self.settings.sms_max_attempts:
-                        row["b_error"] = _cut("gave up: " + outcome.reason)
-                        failed += 1
-                    else:
-                        row.update(
-                            b_status=outbox.PENDING,
-                            b_next=now + outbox.retry_delay(message.attempts),
-                            b_error=_cut(outcome.reason),
-                        )
-                        retried += 1
-                elif outcome.result is SendResult.OPTED_OUT:
-                    row.update(b_status=outbox.OPTED_OUT, b_error=_cut(outcome.reason))
-                    if message.channel == "sms":
-                        await outbox.add_opt_out(
-                            session, message.address, now=now, source="provider_21610"
-                        )
-                    opted_out += 1
-                else:
-                    row["b_error"] = _cut(outcome.reason)
-                    if message.channel == "sms" and outcome.error_code is not None:
-                        # An invalid or landline number: mark it so no sender path tries it again.
-                        await outbox.add_opt_out(
-                            session,
-                            message.address,
-                            now=now,
-                            source=f"invalid_{outcome.error_code}",
-                        )
-                    failed += 1
-                params.append(row)
-            # One executemany for the whole batch; only rows still SENDING (ours) are touched.
-            await session.execute(_STORE_RESULT, params)
+            await outbox_states.store_settlements(session, settlements, now=now)
             for message in claimed:
                 await self.checkpoint("before_commit", message.id)
-        if retried:
+        if counts[SendResult.TRANSIENT]:
             await self._respect_quiet_hours_for_retries(
                 [
                     m
-                    for m, o in zip(claimed, outcomes, strict=True)
-                    if o.result is SendResult.TRANSIENT
+                    for m, s in zip(claimed, settlements, strict=True)
+                    if s.status == outbox_states.PENDING
                 ]
             )
         return DispatchReport(
-            sent=sent,
-            retried=retried,
-            failed=failed,
-            opted_out=opted_out,
-            unconfirmed=unconfirmed,
+            sent=counts[SendResult.ACCEPTED],
+            retried=counts[SendResult.TRANSIENT],
+            failed=counts[SendResult.PERMANENT],
+            opted_out=counts[SendResult.OPTED_OUT],
+            unconfirmed=counts[SendResult.UNKNOWN],
         )
 
-    async def _respect_quiet_hours_for_retries(self, messages: list[outbox.ClaimedMessage]) -> None:
+    def _settlement(
+        self, message: outbox_states.ClaimedMessage, outcome: SendOutcome, now: datetime
+    ) -> outbox_states.Settlement:
+        """The move of the state machine that a send's outcome calls for."""
+        if outcome.result is SendResult.ACCEPTED:
+            return outbox_states.accepted(
+                message, sid=outcome.provider_sid, provider_status=outcome.provider_status, now=now
+            )
+        if outcome.result is SendResult.UNKNOWN:
+            return outbox_states.outcome_unknown(message, reason=outcome.reason, now=now)
+        if outcome.result is SendResult.TRANSIENT:
+            return outbox_states.try_again(
+                message,
+                reason=outcome.reason,
+                now=now,
+                max_attempts=self.settings.sms_max_attempts,
+            )
+        if outcome.result is SendResult.OPTED_OUT:
+            return outbox_states.stopped_by_recipient(message, reason=outcome.reason)
+        return outbox_states.refused(message, reason=outcome.reason)
+
+    async def _respect_quiet_hours_for_retries(
+        self, messages: list[outbox_states.ClaimedMessage]
+    ) -> None:
         sms = [m for m in messages if m.channel == "sms"]
         if not sms:
             return
@@ -311,22 +296,17 @@ class Dispatcher:
                     OutboxMessage.id, OutboxMessage.address, OutboxMessage.next_attempt_at
                 ).where(
                     OutboxMessage.id.in_([m.id for m in sms]),
-                    OutboxMessage.status == outbox.PENDING,
+                    OutboxMessage.status == outbox_states.PENDING,
                 )
             )
             for row_id, address, due in rows.all():
                 allowed = next_allowed(due, zones[address], start, end)
                 if allowed != due:
-                    await session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == row_id)
-                        .values(next_attempt_at=allowed)
-                        .execution_options(synchronize_session=False)
-                    )
+                    await outbox_states.postpone(session, row_id, until=allowed)
 
     async def _defer_quiet(
-        self, session: AsyncSession, claimed: list[outbox.ClaimedMessage], now: datetime
-    ) -> tuple[list[outbox.ClaimedMessage], int]:
+        self, session: AsyncSession, claimed: list[outbox_states.ClaimedMessage], now: datetime
+    ) -> tuple[list[outbox_states.ClaimedMessage], int]:
         """Puts back SMS rows whose recipient is in quiet hours now (in the claim transaction)."""
         start, end = self.settings.quiet_hours_start, self.settings.quiet_hours_end
         sms = [m for m in claimed if m.channel == "sms"]
@@ -336,28 +316,18 @@ class Dispatcher:
         if not zones_quiet_now(now, candidate_zones, start, end):
             return claimed, 0
         zones = await phone_zones(session, [m.address for m in sms], self.settings.timezone)
-        keep: list[outbox.ClaimedMessage] = []
+        keep: list[outbox_states.ClaimedMessage] = []
         deferred = 0
         for message in claimed:
-            if message.channel != "sms":
-                keep.append(message)
-                continue
-            allowed = next_allowed(now, zones[message.address], start, end)
+            allowed = (
+                now
+                if message.channel != "sms"
+                else next_allowed(now, zones[message.address], start, end)
+            )
             if allowed == now:
                 keep.append(message)
                 continue
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id)
-                .values(
-                    status=outbox.PENDING,
-                    attempts=OutboxMessage.attempts - 1,
-                    next_attempt_at=allowed,
-                    claimed_by=None,
-                    claimed_at=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
+            await outbox_states.put_back(session, message.id, until=allowed)
             deferred += 1
         return keep, deferred
 
@@ -371,21 +341,7 @@ class Dispatcher:
         """
         now = self.clock()
         async with self.session_factory() as session:
-            stale = list(
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        or_(
-                            (OutboxMessage.status == outbox.SENDING)
-                            & (OutboxMessage.claimed_at < now - self.lease),
-                            (OutboxMessage.status == outbox.UNCONFIRMED)
-                            & (OutboxMessage.next_attempt_at <= now),
-                        )
-                    )
-                    .order_by(OutboxMessage.id)
-                    .limit(500)
-                )
-            )
+            stale = await outbox_states.stale_sends(session, now=now, lease=self.lease)
         settled = 0
         for row in stale:
             settled += await self._reconcile_row(row, now)
@@ -400,80 +356,17 @@ class Dispatcher:
         elif row.channel == "sms":
             lookup = await self.gateway.find_sent(row.address, row.body, row.claimed_at or now)
             verdict, found = lookup.result, lookup.message
-        attempted_at = row.claimed_at or row.updated_at
-        values: dict[str, object] = {"updated_at": now, "claimed_by": None}
-        if verdict is LookupResult.FOUND and found is not None:
-            values.update(
-                status=outbox.SENT,
-                provider_sid=found.sid,
-                provider_status=row.provider_status or found.status,
-                sent_at=row.sent_at or now,
-                last_error="reconciled: found at provider",
-            )
-        elif (
-            verdict is LookupResult.NOT_FOUND
-            and now - attempted_at >= outbox.SAFE_WINDOW
-            and row.attempts >= self.settings.sms_max_attempts
-        ):
-            values.update(status=outbox.FAILED, last_error="gave up: never sent")
-        elif verdict is LookupResult.NOT_FOUND and now - attempted_at >= outbox.SAFE_WINDOW:
-            values.update(
-                status=outbox.PENDING,
-                next_attempt_at=now,
-                reconcile_checks=0,
-                last_error="reconciled: never sent",
-            )
-        elif verdict is LookupResult.UNKNOWN or row.reconcile_checks + 1 >= outbox.RECONCILE_CHECKS:
-            values.update(status=outbox.UNKNOWN, last_error="needs reconciliation")
-        else:
-            # Not listed yet (too early to be proof) or the provider cannot be asked: look again.
-            checks = row.reconcile_checks + 1
-            values.update(
-                status=outbox.UNCONFIRMED,
-                reconcile_checks=checks,
-                next_attempt_at=max(
-                    now + outbox.retry_delay(checks), attempted_at + outbox.SAFE_WINDOW
-                ),
-                last_error=f"reconciling: {verdict.value}",
-            )
+        values = outbox_states.reconciliation(
+            row, verdict, found, now=now, max_attempts=self.settings.sms_max_attempts
+        )
         async with self.session_factory() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            await outbox_states.store_reconciliation(session, row, values)
         log.info("Reconciled outbox row %s: %s", row.id, verdict.value)
         return 1
 
 
 # Every zone an Ecuadorian recipient can be in: if it is daytime in all, skip per-phone lookups.
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
-_STORE_RESULT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.status == outbox.SENDING)
-    .values(
-        status=bindparam("b_status"),
-        provider_sid=func.coalesce(bindparam("b_sid", type_=String), _OUTBOX.c.provider_sid),
-        provider_status=func.coalesce(
-            bindparam("b_provider_status", type_=String), _OUTBOX.c.provider_status
-        ),
-        sent_at=func.coalesce(bindparam("b_sent_at", type_=UtcDateTime), _OUTBOX.c.sent_at),
-        next_attempt_at=func.coalesce(
-            bindparam("b_next", type_=UtcDateTime), _OUTBOX.c.next_attempt_at
-        ),
-        last_error=bindparam("b_error", type_=String),
-        reconcile_checks=0,
-        claimed_by=None,
-        updated_at=bindparam("b_updated"),
-    )
-)
-
 QUIET_CHECK_ZONES = (ZoneInfo("America/Guayaquil"), ZoneInfo("Pacific/Galapagos"))
-
-
-def _cut(text: str) -> str:
-    return text[:200]
 
 
 def _add(a: DispatchReport, b: DispatchReport) -> DispatchReport:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import translator
 from bot.storage.conversation_retention import purge_expired_conversations
-from bot.storage.models import Commitment, Event, OutboxMessage
-from notificaciones import outbox
+from bot.storage.models import Commitment, Event
+from notificaciones import outbox_states
 from notificaciones.audiences import (
     TOPIC_COMMITMENTS,
     TOPIC_EVENTS,
@@ -191,16 +191,9 @@ async def cancel_for_cancelled_events(session: AsyncSession, now: datetime) -> i
     )
     total = 0
     for event_id in cancelled_ids:
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.dedupe_key.like(f"event:{event_id}:%"),
-                OutboxMessage.status == outbox.PENDING,
-            )
-            .values(status=outbox.CANCELLED, updated_at=now, last_error="event cancelled")
-            .execution_options(synchronize_session=False)
+        total += await outbox_states.cancel_keyed(
+            session, f"event:{event_id}:", now=now, reason="event cancelled"
         )
-        total += int(getattr(result, "rowcount", 0) or 0)
     return total
 
 

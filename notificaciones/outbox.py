@@ -1,21 +1,22 @@
 """The outbox: every outgoing message is first a row with a unique dedupe key.
 
 Enqueueing twice with the same key is a no-op, so jobs that materialise reminders can run any
-number of times. Opted-out phones are never enqueued for SMS.
+number of times. Opted-out phones are never enqueued for SMS. What happens to a row once queued
+(claimed, sent, retried, withdrawn…) is `notificaciones.outbox_states`, its only writer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import OptOut, OutboxMessage
+from bot.storage.upsert import insert_ignore_statement
+from notificaciones.outbox_states import PENDING
 
 _OUTBOX_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
@@ -46,7 +47,7 @@ async def enqueue(
         kind=kind,
         broadcast_id=broadcast_id,
         segments=segments,
-        status="pending",
+        status=PENDING,
         attempts=0,
         next_attempt_at=due_at,
         created_at=now,
@@ -60,101 +61,6 @@ async def enqueue(
     return message
 
 
-# --- statuses and retry policy -----------------------------------------------------------------
-
-# The state machine (the dispatcher and the status callback are the only writers):
-#   pending → sending (claimed) → sent | pending (provably not sent: retry) | failed | opted_out
-#                               → unconfirmed (the provider may hold it: reconcile, never resend)
-#   sending whose dispatcher died (lease expired) is reconciled like unconfirmed.
-#   unconfirmed → sent (found at the provider) | pending (provably never received, after the safe
-#                 window) | unknown (still unknowable after RECONCILE_CHECKS lookups: staff)
-PENDING = "pending"
-SENDING = "sending"  # claimed and handed (or about to be handed) to the provider
-SENT = "sent"  # the provider accepted it (provider_sid stored)
-FAILED = "failed"  # permanent error or attempts exhausted: never retried
-OPTED_OUT = "opted_out"  # the number is on the opt-out list: never sent
-UNCONFIRMED = "unconfirmed"  # the outcome of a send is unknown: the dispatcher reconciles it
-UNKNOWN = "unknown"  # a send's outcome cannot be established: needs reconciliation by staff
-CANCELLED = "cancelled"  # withdrawn before sending (e.g. the event was cancelled)
-
-# Twilio lists a message it accepted within seconds; after this long, "not listed" means "never
-# received" (our request timeout is 15 s), so only then may an unconfirmed send be retried.
-SAFE_WINDOW = timedelta(minutes=2)
-# Lookups of an unconfirmed send before a person has to decide (spaced by `retry_delay`: ~1 day).
-RECONCILE_CHECKS = 8
-
-# Rural phones can be off for days: retries spread over about a week.
-BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720, 1440, 1440, 1440, 2880, 2880)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """The wait before the next try after `attempts` failed tries (1-based)."""
-    index = min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1
-    return timedelta(minutes=BACKOFF_MINUTES[index])
-
-
-@dataclass(frozen=True)
-class ClaimedMessage:
-    """An outbox row claimed by one dispatcher, with what it needs to send it."""
-
-    id: int
-    channel: str
-    address: str
-    body: str
-    attempts: int
-    claimed_at: datetime
-
-
-async def claim_due(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    worker: str,
-    limit: int,
-    channels: tuple[str, ...] = ("sms", "telegram"),
-) -> list[ClaimedMessage]:
-    """Atomically marks up to `limit` due rows as SENDING for `worker` and returns them.
-
-    One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) statement: on PostgreSQL any number
-    of dispatchers claim disjoint rows without waiting; on SQLite the single statement holds the
-    database's write lock, which is just as exclusive.
-    """
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.channel.in_(channels),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(
-            status=SENDING,
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=OutboxMessage.attempts + 1,
-            updated_at=now,
-        )
-        .returning(
-            OutboxMessage.id,
-            OutboxMessage.channel,
-            OutboxMessage.address,
-            OutboxMessage.body,
-            OutboxMessage.attempts,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    rows = (await session.execute(statement)).all()
-    claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now) for r in rows]
-    claimed.sort(key=lambda message: message.id)
-    return claimed
-
-
 async def add_opt_out(session: AsyncSession, phone: str, *, now: datetime, source: str) -> bool:
     """Records that `phone` must get no more SMS; True if it was not opted out before."""
     if await session.get(OptOut, phone) is not None:
@@ -165,21 +71,6 @@ async def add_opt_out(session: AsyncSession, phone: str, *, now: datetime, sourc
     except IntegrityError:
         return False
     return True
-
-
-async def cancel_pending_for(session: AsyncSession, phone: str, *, now: datetime) -> int:
-    """Stops every queued SMS to an opted-out phone; returns how many rows were stopped."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.channel == "sms",
-            OutboxMessage.address == phone,
-            OutboxMessage.status == PENDING,
-        )
-        .values(status=OPTED_OUT, updated_at=now, last_error="opt-out")
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)
@@ -225,30 +116,13 @@ async def enqueue_many(
         for m in messages
         if not (m.channel == "sms" and m.address in opted_out)
     ]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
     # One compiled statement run as executemany ("insertmanyvalues" batches it); RETURNING
     # yields only the rows actually inserted, so duplicates are not counted.
-    statement = (
-        insert_fn(_OUTBOX_TABLE)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_OUTBOX_TABLE.c.id)
+    statement = insert_ignore_statement(session, _OUTBOX_TABLE, ["dedupe_key"]).returning(
+        _OUTBOX_TABLE.c.id
     )
     added = 0
     for start in range(0, len(rows), chunk):
         result = await session.execute(statement, rows[start : start + chunk])
         added += len(result.all())
     return added
-
-
-async def withdraw(session: AsyncSession, ids: list[int], *, now: datetime, reason: str) -> int:
-    """Withdraws the rows `ids` that are still pending (never claimed); returns how many."""
-    if not ids:
-        return 0
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(sorted(ids)), OutboxMessage.status == PENDING)
-        .values(status=CANCELLED, updated_at=now, last_error=reason[:200])
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

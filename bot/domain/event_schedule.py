@@ -1,4 +1,4 @@
-"""Event scheduling rules: kinds, the date and time staff type, and reminder offsets (pure).
+"""Event scheduling rules: a kind typed, the date and time staff type, reminder offsets (pure).
 
 Staff type a local date and time ("15/12/2026 10:00", "mañana 9h30"); it is read in the parish's
 timezone (Galápagos is an hour behind the mainland) and must be a real moment in the future.
@@ -14,14 +14,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
+from bot.domain.event_kinds import EVENT_KIND_LABELS
 from bot.domain.text import fold
 
-EVENT_KIND_LABELS = {
-    "brigada_social": N_("Brigada social"),
-    "dialogo_ciudadano": N_("Diálogo ciudadano"),
-    "sensibilizacion": N_("Sensibilización"),
-    "feria": N_("Feria"),
-}
 DEFAULT_OFFSETS_MINUTES = (7 * 1440, 1440)  # 7 days and 1 day before
 MAX_OFFSETS = 5
 MAX_OFFSET_MINUTES = 30 * 1440

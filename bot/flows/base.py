@@ -1,11 +1,18 @@
-"""What flows receive and return: inputs, replies with options, outcomes and the context."""
+"""What flows receive and return: inputs, replies with options, outcomes and the context.
+
+A flow declares its steps once, in `Flow.steps()`: a table from step name to `StepHandler`.
+Each flow also names its `state_type`, a frozen dataclass with a default for every field, that
+holds what the next step needs; the engine saves it (`bot/flows/saved_state.py`) and hands it
+back, validated, to the next step. A step returns a new state (`dataclasses.replace`), never
+edits the one it got. See docs/flows.md.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,17 +74,35 @@ class Answer:
         return self.option if self.option is not None else self.text.strip()
 
 
+@dataclass(frozen=True)
+class NoState:
+    """The state of a flow that keeps nothing between its steps."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What opens a flow: the text after its command («/oficina Tacamoros»), or the engine.
+
+    `after_flow` is set when the engine shows the menu because another flow just ended.
+    """
+
+    args: str = ""
+    after_flow: bool = False
+
+
 @dataclass
 class Outcome:
     """What a flow step returns.
 
-    `step` is the next step of this flow; `None` ends the flow (the user goes back to the menu).
-    `switch_to` starts another flow by name after these replies (with `data` as its input).
+    `step` is the next step of this flow (a key of its `steps()`); `None` ends the flow (the
+    user goes back to the menu). `state` is the flow's new state, an instance of its
+    `state_type` (`None`: the type's defaults). `switch_to` starts another flow by name after
+    these replies.
     """
 
     replies: list[Reply]
     step: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    state: object | None = None
     switch_to: str | None = None
 
 
@@ -103,8 +128,14 @@ class FlowContext:
         return self.tr.t(message, **params)
 
 
+S = TypeVar("S")
+
+StepHandler = Callable[[FlowContext, S, Answer], Awaitable[Outcome]]
+"""Handles the user's answer at one step, with the flow's state; returns what comes next."""
+
+
 class Flow(Protocol):
-    """A conversation: `start` opens it, `step` handles each answer at a named step."""
+    """A conversation: `start` opens it, `steps()` handles each answer at a named step."""
 
     @property
     def name(self) -> str:
@@ -130,15 +161,15 @@ class Flow(Protocol):
         """The menu label, translated."""
         ...
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        """Opens the flow; `data` may carry input from the flow that switched here."""
+    @property
+    def state_type(self) -> type[Any]:
+        """The frozen dataclass of this flow's state (`NoState` when it keeps nothing)."""
         ...
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """Handles `answer` at `step` with the data collected so far."""
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
+        """Opens the flow; `opening` carries the command's arguments, if any."""
         ...
 
-
-StepHandler = Callable[[FlowContext, dict[str, Any], Answer], Any]
+    def steps(self) -> Mapping[str, StepHandler[Any]]:
+        """Every step of the flow, by name; the engine dispatches an answer through it."""
+        ...

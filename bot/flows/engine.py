@@ -7,19 +7,23 @@ continues exactly where the user was. The saved data is only what the next step 
 finished flow leaves the menu's question, not its last reply (a payment status, say), and an
 expired conversation's data is cleared when read (`bot/storage/conversation_retention.py`
 purges the ones nobody comes back to).
+
+An answer is dispatched through the current flow's `steps()` table with the flow's typed state,
+read from (and written back to) the engine's envelope in `conversations.data`
+(`bot/flows/saved_state.py`). A step the flow does not declare, or a state that no longer fits
+its type, is logged as an error and answered in plain Spanish with the menu: never a crash,
+never a silent restart.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,16 +35,25 @@ from bot.flows.base import (
     Flow,
     FlowContext,
     Incoming,
+    Opening,
     Option,
     Outcome,
     Reply,
 )
 from bot.flows.media import caption_note, media_reply
+from bot.flows.saved_state import (
+    UnreadableState,
+    dump_state,
+    envelope,
+    last_question,
+    load_state,
+)
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
 from bot.storage.conversation_retention import TIMED_OUT
 from bot.storage.db import StorageUnavailable, is_unavailable
 from bot.storage.models import Contact, Conversation
+from bot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +164,7 @@ class FlowEngine:
                     ctx.t("La conversación anterior se cerró por inactividad. Empecemos de nuevo.")
                 )
             ]
-            return prefix + await self._run(ctx, conv, self._start(ctx, MENU, {}))
+            return prefix + await self._open(ctx, conv, MENU)
         if incoming.media is not None:
             if text.strip() and incoming.option_key is None:
                 # A photo or file with a caption: the caption is what the citizen asks.
@@ -179,31 +192,51 @@ class FlowEngine:
                 note = Reply(
                     ctx.t("Listo, dejamos eso. Nada de lo que no confirmó quedó guardado.")
                 )
-                return [note, *await self._run(ctx, conv, self._start(ctx, MENU, {}))]
+                return [note, *await self._open(ctx, conv, MENU)]
             if command in MENU_WORDS:
-                return await self._run(ctx, conv, self._start(ctx, MENU, {}))
+                return await self._open(ctx, conv, MENU)
             name, _, _ = command.partition(" ")
             target = self.commands.get(name)
             if target is not None:
                 args = text.strip().partition(" ")[2].strip()
-                return await self._run(
-                    ctx, conv, self._start(ctx, target, {"args": args} if args else {})
-                )
+                return await self._open(ctx, conv, target, Opening(args=args))
             if command in START_WORDS:
                 target = self.commands.get("/start", MENU)
-                return await self._run(ctx, conv, self._start(ctx, target, {}))
+                return await self._open(ctx, conv, target)
         answer = self._answer(conv, incoming)
         if answer is None:
             note = Reply(ctx.t("Ese botón es de un mensaje anterior. Sigamos desde aquí:"))
             return [note, *self._repeat(ctx, conv)]
-        flow = self.flows.get(conv.flow) or self.flows[MENU]
-        data = dict(conv.data)
-        data.pop("_last", None)
-
-        async def first() -> Outcome:
-            return await flow.step(ctx, conv.step, data, answer)
-
-        return await self._run(ctx, conv, first())
+        flow = self.flows.get(conv.flow)
+        handler = None if flow is None else flow.steps().get(conv.step)
+        if flow is None or handler is None:
+            log.error("no step %r in flow %r: the user is shown the menu", conv.step, conv.flow)
+            note = Reply(
+                ctx.t(
+                    "Disculpe, no pude seguir con lo que estábamos haciendo. Empecemos de nuevo "
+                    "desde el menú."
+                )
+            )
+            return [note, *await self._open(ctx, conv, MENU)]
+        try:
+            state = load_state(flow.state_type, conv.data)
+        except UnreadableState as error:
+            # Field names only: the values are what the citizen typed.
+            log.error(
+                "saved state of flow %r at step %r does not fit %s (fields: %s)",
+                conv.flow,
+                conv.step,
+                error.state_type.__name__,
+                ", ".join(error.fields),
+            )
+            note = Reply(
+                ctx.t(
+                    "Disculpe, no pude recuperar lo que me había contado. Empecemos de nuevo "
+                    "desde el menú."
+                )
+            )
+            return [note, *await self._open(ctx, conv, MENU)]
+        return await self._run(ctx, conv, handler(ctx, state, answer))
 
     def _answer(self, conv: Conversation, incoming: Incoming) -> Answer | None:
         offered = [Option(str(o["key"]), str(o["label"])) for o in conv.options or []]
@@ -223,15 +256,28 @@ class FlowEngine:
                 return Answer(option.label, option.key)
         return Answer(text)
 
-    async def _start(self, ctx: FlowContext, name: str, data: dict[str, Any]) -> Outcome:
-        flow = self.flows.get(name) or self.flows[MENU]
-        outcome = await flow.start(ctx, data)
-        if outcome.step is not None and outcome.switch_to is None:
-            outcome.data.setdefault("_flow", flow.name)
-        return outcome
+    def _flow(self, name: str) -> Flow:
+        return self.flows.get(name) or self.flows[MENU]
 
-    async def _run(self, ctx: FlowContext, conv: Conversation, pending: Any) -> list[Reply]:
-        """Runs an outcome (and the flows it switches to), then saves the resulting state."""
+    async def _open(
+        self, ctx: FlowContext, conv: Conversation, name: str, opening: Opening | None = None
+    ) -> list[Reply]:
+        """Starts the flow `name` (the menu when unknown) and saves where it left the user."""
+        flow = self._flow(name)
+        return await self._run(ctx, conv, flow.start(ctx, opening or Opening()), started=flow)
+
+    async def _run(
+        self,
+        ctx: FlowContext,
+        conv: Conversation,
+        pending: Awaitable[Outcome],
+        *,
+        started: Flow | None = None,
+    ) -> list[Reply]:
+        """Runs an outcome (and the flows it switches to), then saves the resulting state.
+
+        `started` is the flow whose `start` produced `pending` (None: a step of `conv.flow`).
+        """
         replies: list[Reply] = []
         current = conv.flow
         try:
@@ -239,43 +285,42 @@ class FlowEngine:
         except DomainError as error:
             replies.append(Reply(ctx.t(error.template, **error.params)))
             return replies + self._repeat(ctx, conv)
+        if started is not None and outcome.step is not None and outcome.switch_to is None:
+            current = started.name
         question: str | None = None  # what `_repeat` shows again, when not the last reply
         for _ in range(MAX_STEPS_PER_MESSAGE):
             replies.extend(outcome.replies)
-            flow_name = outcome.data.pop("_flow", None)
-            if isinstance(flow_name, str):
-                current = flow_name
             if outcome.switch_to is not None:
-                current = outcome.switch_to
-                outcome = await self._start(ctx, outcome.switch_to, outcome.data)
-                outcome.data.pop("_flow", None)
+                flow = self._flow(outcome.switch_to)
+                current = flow.name
+                outcome = await flow.start(ctx, Opening())
                 continue
             if outcome.step is None:
                 if current != MENU:
-                    menu = await self.flows[MENU].start(ctx, {"after_flow": True})
+                    menu = await self.flows[MENU].start(ctx, Opening(after_flow=True))
                     replies = _attach_options(replies, menu)
                     # The flow's last reply (a payment status, the citizen's data…) is not
                     # kept: the menu's own question is what a repeat shows.
                     question = menu.replies[-1].text if menu.replies else None
-                    current, step, data = MENU, menu.step or "choosing", menu.data
+                    current, step, state = MENU, menu.step or "choosing", menu.state
                 else:
-                    current, step, data = MENU, "choosing", {}
+                    current, step, state = MENU, "choosing", None
             else:
-                step, data = outcome.step, outcome.data
+                step, state = outcome.step, outcome.state
             break
         else:
             raise RuntimeError("flows switched too many times for one message")
         last = replies[-1] if replies else Reply("")
+        saved = dump_state(self._flow(current).state_type, state)
         conv.flow, conv.step = current, step
         conv.options = [{"key": o.key, "label": o.label} for o in last.options]
-        conv.data = {**data, "_last": {"text": last.text if question is None else question}}
+        conv.data = envelope(saved, last.text if question is None else question)
         return replies
 
     def _repeat(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:
         """Shows again the last question with its options, so the user can go on."""
-        last = (conv.data or {}).get("_last") or {}
         options = tuple(Option(str(o["key"]), str(o["label"])) for o in conv.options or [])
-        text = str(last.get("text") or ctx.t("¿En qué le puedo ayudar?"))
+        text = last_question(conv.data) or ctx.t("¿En qué le puedo ayudar?")
         return [Reply(text, options)]
 
     async def _recover(self, incoming: Incoming) -> Delivery:
@@ -328,34 +373,20 @@ async def _conversation_and_contact(
 
 async def _create_missing(session: AsyncSession, incoming: Incoming, now: Any) -> None:
     """Inserts the contact and the conversation unless they exist; a concurrent insert wins."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     where = ["channel", "address"]
-    await session.execute(
-        insert(Contact)
-        .values(
-            channel=incoming.channel,
-            address=incoming.address,
-            locale=normalise_locale(incoming.locale),
-            created_at=now,
-            last_seen_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=where)
-    )
-    await session.execute(
-        insert(Conversation)
-        .values(
-            channel=incoming.channel,
-            address=incoming.address,
-            flow=MENU,
-            step="choosing",
-            data={},
-            options=[],
-            turn=0,
-            updated_at=now,
-            expires_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=where)
-    )
+    key = {"channel": incoming.channel, "address": incoming.address}
+    contact = {"locale": normalise_locale(incoming.locale), "created_at": now, "last_seen_at": now}
+    await insert_ignore(session, Contact, {**key, **contact}, where)
+    conversation = {
+        "flow": MENU,
+        "step": "choosing",
+        "data": {},
+        "options": [],
+        "turn": 0,
+        "updated_at": now,
+        "expires_at": now,
+    }
+    await insert_ignore(session, Conversation, {**key, **conversation}, where)
 
 
 async def _conversation(session: AsyncSession, incoming: Incoming, now: Any) -> Conversation:

@@ -1,6 +1,8 @@
 """Asking a citizen for their parish by name: forgiving lookup, nearest names on a miss.
 
-Shared by the dialogue, left-out-person and commitments flows. A typed name is looked up with
+Shared by the events, dialogue, left-out-person and commitments flows, whose «asking_parish»
+step is `parish_step`: a miss asks again (state unchanged), a parish found is remembered on the
+contact and handed to the flow's continuation. A typed name is looked up with
 `TerritoryDirectory.find`; a canton name resolves to its cabecera parish; several homonyms or an
 unknown name get buttons with the candidates («place:<code>»), labelled with canton and
 province; «San José, Chambo» narrows homonyms by canton.
@@ -8,12 +10,14 @@ province; «San José, Chambo» narrows homonyms by canton.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.flows.base import Answer, FlowContext, Option, Reply
+from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 from bot.services.territory import Place
 
 PREFIX = "place:"
+ASKING_PARISH = "asking_parish"
 
 
 @dataclass(frozen=True)
@@ -86,3 +90,18 @@ def remember_parish(ctx: FlowContext, place: Place) -> None:
     """Keeps the parish on the contact when it had none, so the next flow can offer it."""
     if ctx.contact.parish_code is None:
         ctx.contact.parish_code = place.code
+
+
+async def parish_step(
+    ctx: FlowContext,
+    state: object,
+    answer: Answer,
+    chosen: Callable[[Place], Awaitable[Outcome]],
+) -> Outcome:
+    """The shared «asking_parish» step: asks again on a miss, else goes on with the parish."""
+    found = resolve_parish(ctx, answer)
+    if found.place is None:
+        assert found.reply is not None
+        return Outcome([found.reply], step=ASKING_PARISH, state=state)
+    remember_parish(ctx, found.place)
+    return await chosen(found.place)

@@ -13,8 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, String, cast, func, literal, select
-from sqlalchemy import update as sql_update
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS, can_move_case
@@ -22,8 +21,9 @@ from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
 from bot.domain.staff import Role, StaffScope
 from bot.i18n import translator
 from bot.services import audit
-from bot.storage.models import Case, CaseUpdate, Contact, District, OutboxMessage
-from notificaciones.outbox import CANCELLED, FAILED, OPTED_OUT, SENT, enqueue
+from bot.storage.models import Case, CaseUpdate, Contact, District
+from notificaciones import outbox_states
+from notificaciones.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,52 @@ async def open_case(
     session.add(CaseUpdate(case_id=case.id, status="nuevo", note="", staff_id=None, created_at=now))
     await session.flush()
     log.info("case %s opened (%s)", case.number, kind)
+    return case
+
+
+async def open_citizen_case(
+    session: AsyncSession,
+    *,
+    actor: str,
+    audit_action: str,
+    audit_outcome: str,
+    kind: str,
+    now: datetime,
+    district_code: str | None,
+    parish_code: str | None,
+    description: str,
+    person_category: str | None = None,
+    contact_info: str | None = None,
+    cedula: str | None = None,
+    reporter_contact_id: int | None = None,
+    reporter_consent: bool = False,
+) -> Case:
+    """A case a citizen asked for, opened and audited in one call (`actor`: channel:address).
+
+    The audit row is `audit_action` on the case number with `audit_outcome`.
+    """
+    case = await open_case(
+        session,
+        kind=kind,
+        now=now,
+        district_code=district_code,
+        parish_code=parish_code,
+        description=description,
+        person_category=person_category,
+        contact_info=contact_info,
+        cedula=cedula,
+        reporter_contact_id=reporter_contact_id,
+        reporter_consent=reporter_consent,
+    )
+    await audit.record(
+        session,
+        at=now,
+        actor_kind="citizen",
+        actor=actor,
+        action=audit_action,
+        target=case.number,
+        outcome=audit_outcome,
+    )
     return case
 
 
@@ -322,18 +368,9 @@ async def unlink_reporter(session: AsyncSession, contact_id: int) -> list[str]:
         case.contact_info = None
         case.reporter_contact_id = None
         case.reporter_consent = False
-        await session.execute(
-            sql_update(OutboxMessage)
-            .where(
-                OutboxMessage.dedupe_key.like(f"case:{case.id}:update:%"),
-                # settled ones only: erasure withdrew the queued ones first
-                OutboxMessage.status.in_((SENT, FAILED, OPTED_OUT, CANCELLED)),
-            )
-            .values(
-                body="",
-                dedupe_key=literal("erased:", String) + cast(OutboxMessage.id, String),
-            )
-            .execution_options(synchronize_session=False)
+        # settled ones only: erasure withdrew the queued ones first
+        await outbox_states.forget_settled_keyed(
+            session, f"case:{case.id}:update:%", prefix="erased:"
         )
     await session.flush()
     return [case.number for case in cases]

@@ -15,11 +15,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.clock import utc_now
 from bot.domain.dialogue import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUSES, check_length
 from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
 from bot.domain.staff import StaffScope
 from bot.i18n import translator
-from bot.services import audit
+from bot.services import audit, subscriptions
 from bot.services.cases import in_scope
 from bot.services.dialogues import district_of_parish
 from bot.storage.models import (
@@ -278,8 +279,15 @@ async def subscribe(
     return True
 
 
-async def unsubscribe(session: AsyncSession, contact: Contact, parish_code: str) -> bool:
-    """Removes `contact`'s commitment notices for a parish; False when there were none."""
+async def unsubscribe(
+    session: AsyncSession, contact: Contact, parish_code: str, *, now: datetime | None = None
+) -> bool:
+    """Removes `contact`'s commitment notices for a parish; False when there were none.
+
+    The reminders and status notices already queued for that subscription are withdrawn with
+    it (unless another subscription of the same address still asks for them): «stop» means no
+    more messages, not the ones already in the queue.
+    """
     row = await session.scalar(
         select(Subscription).where(
             Subscription.contact_id == contact.id,
@@ -292,4 +300,11 @@ async def unsubscribe(session: AsyncSession, contact: Contact, parish_code: str)
         return False
     await session.delete(row)
     await session.flush()
+    await subscriptions.withdraw_unwanted(
+        session,
+        channel=row.channel,
+        address=row.address,
+        now=now or utc_now(),
+        reason="unsubscribed",
+    )
     return True

@@ -9,12 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import N_, DomainError
-from bot.domain.event_schedule import (
-    DEFAULT_OFFSETS_MINUTES,
-    EVENT_KIND_LABELS,
-    MAX_OFFSET_MINUTES,
-    MAX_OFFSETS,
-)
+from bot.domain.event_kinds import EVENT_KIND_LABELS, EVENT_KINDS
+from bot.domain.event_schedule import DEFAULT_OFFSETS_MINUTES, MAX_OFFSET_MINUTES, MAX_OFFSETS
 from bot.domain.staff import StaffScope
 from bot.services.audit import record
 from bot.services.authz import Action, authorize
@@ -25,7 +21,6 @@ from notificaciones.jobs import materialise_event_announcements
 if TYPE_CHECKING:
     from bot.config import Settings
 
-EVENT_KINDS = ("brigada_social", "dialogo_ciudadano", "sensibilizacion", "feria")
 MAX_PLACE_CHARS = 200
 MAX_DESCRIPTION_CHARS = 1000
 
@@ -148,3 +143,34 @@ async def queue_announcements(
         )
         or 0
     )
+
+
+async def schedule_event(
+    session: AsyncSession,
+    settings: Settings,
+    scope: StaffScope | None,
+    *,
+    kind: str,
+    parish_code: str,
+    starts_at: datetime,
+    place: str,
+    description: str,
+    offsets_minutes: tuple[int, ...] = DEFAULT_OFFSETS_MINUTES,
+    now: datetime,
+) -> tuple[Event, int]:
+    """The staff step's one call: stores the event (audited) and queues its announcements now.
+
+    Returns the event and how many outbox rows it has.
+    """
+    event = await create_event(
+        session,
+        scope,
+        kind=kind,
+        parish_code=parish_code,
+        starts_at=starts_at,
+        place=place,
+        description=description,
+        offsets_minutes=offsets_minutes,
+        now=now,
+    )
+    return event, await queue_announcements(session, settings, event, now)

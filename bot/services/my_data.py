@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit, cases, dialogues, handoff, subscriptions
@@ -22,11 +22,11 @@ from bot.storage.models import (
     OutboxMessage,
     Subscription,
 )
-from notificaciones.outbox import CANCELLED, FAILED, OPTED_OUT, PENDING, SENT
+from notificaciones import outbox_states
+from notificaciones.outbox_states import PENDING
 
 # Only settled messages lose their text: one still in flight (claimed, or with an outcome to
 # reconcile) may yet be sent, and must be sent whole.
-SETTLED = (SENT, FAILED, OPTED_OUT, CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -192,16 +192,9 @@ async def erase_contact_data(session: AsyncSession, contact: Contact, now: datet
         withdrawn += await subscriptions.withdraw_unwanted(
             session, channel=channel, address=address, now=now, reason="erased", everything=True
         )
-        await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.channel == channel,
-                OutboxMessage.address == address,
-                OutboxMessage.status.in_(SETTLED),
-            )
-            .values(body="")
-            .execution_options(synchronize_session=False)
-        )
+        # A send in flight may finish whole, but if it comes back unsent it is not sent again.
+        await outbox_states.withdraw_in_flight(session, channel=channel, address=address)
+        await outbox_states.erase_settled_text(session, channel=channel, address=address)
     # On a shared phone this withdraws only what this contact's own subscriptions queued.
     removed = await subscriptions.unsubscribe(session, contact, now=now, topic=None)
     answers = await dialogues.delete_answers_of(session, contact.id)

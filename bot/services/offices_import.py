@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.errors import N_
-from bot.services.registry_import import ImportFileError, RowError
+from bot.domain.registry_rows import RowError
+from bot.services.registry_import import ImportFileError
 from bot.storage.db import create_session_factory
 from bot.storage.models import Canton, District, ImportRun, Parish, ParishDistrict, Zone
 

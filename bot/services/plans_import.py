@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.errors import N_
-from bot.services.events import EVENT_KINDS
-from bot.services.registry_import import ImportFileError, RowError, check_header
+from bot.domain.event_kinds import EVENT_KINDS
+from bot.domain.registry_rows import RowError
+from bot.services.registry_import import ImportFileError, check_header
 from bot.storage.db import create_session_factory
 from bot.storage.models import Canton, Commitment, Event, Parish, Province
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Commitment, Contact, Event, OptOut, OutboxMessage, Subscription
-from notificaciones import outbox
+from notificaciones import outbox_states
 from notificaciones.audiences import TOPIC_ALL, TOPIC_COMMITMENTS
 
 TOPIC_EVENTS = "eventos"
@@ -165,13 +165,13 @@ async def withdraw_unwanted(
             select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.dedupe_key).where(
                 OutboxMessage.channel == channel,
                 OutboxMessage.address == address,
-                OutboxMessage.status == outbox.PENDING,
+                OutboxMessage.status == outbox_states.PENDING,
             )
         )
     ).all()
     if everything:
         ids = [row_id for row_id, _kind, _key in pending]
-        return await outbox.withdraw(session, ids, now=now, reason=reason)
+        return await outbox_states.withdraw(session, ids, now=now, reason=reason)
     tied = [(row_id, kind, key.split(":")) for row_id, kind, key in pending]
     tied = [item for item in tied if item[1] in SUBSCRIPTION_KINDS]
     if not tied:
@@ -200,7 +200,7 @@ async def withdraw_unwanted(
         return (parish, topic) in wanted or (parish, TOPIC_ALL) in wanted
 
     ids = [row_id for row_id, kind, parts in tied if not still_wanted(kind, parts)]
-    return await outbox.withdraw(session, ids, now=now, reason=reason)
+    return await outbox_states.withdraw(session, ids, now=now, reason=reason)
 
 
 def _id_of(parts: list[str]) -> int:

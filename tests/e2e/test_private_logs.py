@@ -89,7 +89,7 @@ async def test_a_database_error_at_debug_logs_neither_the_statement_values_nor_t
         await session.execute(insert(Case).values(**row))  # the number is unique: refused
         raise AssertionError("the database accepted a duplicate case number")
 
-    monkeypatch.setattr(left_out, "open_case", failing_open_case)
+    monkeypatch.setattr(left_out, "open_citizen_case", failing_open_case)
     await debug_citizen.say("/excluido")
     await debug_citizen.press("adulta mayor")
     await debug_citizen.say("Tacamoros")

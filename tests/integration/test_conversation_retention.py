@@ -53,7 +53,8 @@ async def test_a_finished_payment_status_conversation_keeps_no_cedula_nor_reply_
     stored = _dump(conv)
     for kept in (PERSON.cedula, "activo", "104,00", "María"):
         assert kept not in stored, kept
-    assert conv.flow == "menu" and conv.data == {"_last": {"text": "¿Le ayudo con algo más?"}}
+    assert conv.flow == "menu"
+    assert conv.data == {"engine": {"last": "¿Le ayudo con algo más?"}, "state": {}}
     replies = await chat.say("🙂")  # a repeat shows the menu's question, not the status
     assert "Su pago está activo" not in "\n".join(r.text for r in replies)
 

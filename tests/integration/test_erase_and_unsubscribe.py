@@ -7,8 +7,6 @@ citizen's chat and phone get nothing, another subscriber still gets hers.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
 from bot.domain.identity import complete_cedula
@@ -16,75 +14,32 @@ from bot.domain.staff import Role
 from bot.flows.engine import FlowEngine
 from bot.services import cases
 from bot.services.container import Services
-from bot.storage.models import Case, Event, OutboxMessage
-from notificaciones.dispatcher import Dispatcher
-from notificaciones.gateways.sms import ConsoleSmsGateway
-from notificaciones.gateways.telegram import ConsoleTelegramSender
-from notificaciones.jobs import run_jobs
+from bot.storage.models import Case, OutboxMessage
 from tests.integration.test_left_out_cases import report
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
+from tests.support.reminders import (
+    CHAT,
+    OTHER_CHAT,
+    OTHER_PHONE,
+    PHONE,
+    deliver_everything,
+    queue_reminders,
+    subscribe,
+)
 from tests.support.staff_accounts import make_scope
-
-CHAT, PHONE = "5550001", "+593991234567"
-OTHER_CHAT, OTHER_PHONE = "5550002", "+593997654321"
-EVENT_STARTS = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # reminders 7 and 1 days before
-
-
-async def _subscribe(engine: FlowEngine, chat_id: str, phone: str) -> Chat:
-    """A Telegram citizen who asks for Tacamoros reminders by Telegram and by SMS."""
-    chat = Chat(engine, channel="telegram", address=chat_id)
-    for option in ("sub_telegram", "sub_sms"):
-        await chat.say("/eventos Tacamoros")
-        await chat.press(option)
-        if option == "sub_sms":
-            await chat.say(phone)
-        await chat.press("accept")
-    return chat
-
-
-async def _queue_reminders(services: Services, clock: FakeClock) -> None:
-    async with services.session_factory() as session, session.begin():
-        session.add(
-            Event(
-                kind="brigada_social",
-                title="Brigada Social",
-                parish_code="111252",
-                starts_at=EVENT_STARTS,
-                place="Casa comunal",
-                reminder_offsets_minutes=[10080, 1440],
-                created_at=clock(),
-            )
-        )
-    async with services.session_factory() as session, session.begin():
-        queued = await run_jobs(session, services.settings, clock())
-    assert queued.announcements == 8  # 2 subscribers × (Telegram + SMS) × 2 reminders
-
-
-async def _deliver_everything(
-    services: Services, clock: FakeClock
-) -> tuple[ConsoleSmsGateway, ConsoleTelegramSender]:
-    """Moves the clock past every reminder and sends whatever is still due."""
-    clock.current = datetime(2026, 12, 9, 16, 0, tzinfo=UTC)  # 11:00 in Loja, the day before
-    sms = ConsoleSmsGateway(write=lambda _line: None)
-    telegram = ConsoleTelegramSender(write=lambda _line: None)
-    dispatcher = Dispatcher(
-        services.session_factory, services.settings, sms, clock=clock, telegram=telegram
-    )
-    await dispatcher.run_until_idle()
-    return sms, telegram
 
 
 async def test_an_erased_citizen_receives_none_of_the_sms_queued_before(
     services: Services, flow_engine: FlowEngine, clock: FakeClock
 ) -> None:
-    chat = await _subscribe(flow_engine, CHAT, PHONE)
-    await _subscribe(flow_engine, OTHER_CHAT, OTHER_PHONE)
-    await _queue_reminders(services, clock)
+    chat = await subscribe(flow_engine, CHAT, PHONE)
+    await subscribe(flow_engine, OTHER_CHAT, OTHER_PHONE)
+    await queue_reminders(services, clock, expected=8)  # 2 × (Telegram + SMS) × 2
 
     await chat.say("/borrar_mis_datos")
     replies = await chat.press("si")
-    sms, telegram = await _deliver_everything(services, clock)
+    sms, telegram = await deliver_everything(services, clock)
 
     assert "retiramos 5 mensajes en cola" in replies[0].text  # 4 reminders + the confirmation
     assert [m for m in sms.sent if m.to == PHONE] == []
@@ -96,13 +51,13 @@ async def test_an_erased_citizen_receives_none_of_the_sms_queued_before(
 async def test_an_unsubscribed_citizen_receives_none_of_the_event_sms_queued_before(
     services: Services, flow_engine: FlowEngine, clock: FakeClock
 ) -> None:
-    chat = await _subscribe(flow_engine, CHAT, PHONE)
-    await _subscribe(flow_engine, OTHER_CHAT, OTHER_PHONE)
-    await _queue_reminders(services, clock)
+    chat = await subscribe(flow_engine, CHAT, PHONE)
+    await subscribe(flow_engine, OTHER_CHAT, OTHER_PHONE)
+    await queue_reminders(services, clock, expected=8)  # 2 × (Telegram + SMS) × 2
 
     await chat.say("/baja_eventos")
     await chat.choose("Todos")
-    sms, telegram = await _deliver_everything(services, clock)
+    sms, telegram = await deliver_everything(services, clock)
 
     assert [m for m in sms.sent if m.to == PHONE] == []
     assert [t for t in telegram.sent if t[0] == CHAT] == []
@@ -119,13 +74,13 @@ async def test_an_unsubscribed_citizen_receives_none_of_the_event_sms_queued_bef
 async def test_unsubscribing_one_channel_keeps_the_other_channels_reminders(
     services: Services, flow_engine: FlowEngine, clock: FakeClock
 ) -> None:
-    chat = await _subscribe(flow_engine, CHAT, PHONE)
-    await _subscribe(flow_engine, OTHER_CHAT, OTHER_PHONE)
-    await _queue_reminders(services, clock)
+    chat = await subscribe(flow_engine, CHAT, PHONE)
+    await subscribe(flow_engine, OTHER_CHAT, OTHER_PHONE)
+    await queue_reminders(services, clock, expected=8)  # 2 × (Telegram + SMS) × 2
 
     await chat.say("/baja_eventos")
     await chat.choose("SMS al")
-    sms, telegram = await _deliver_everything(services, clock)
+    sms, telegram = await deliver_everything(services, clock)
 
     assert [m for m in sms.sent if m.to == PHONE] == []
     assert len([t for t in telegram.sent if t[0] == CHAT]) == 2
@@ -134,34 +89,16 @@ async def test_unsubscribing_one_channel_keeps_the_other_channels_reminders(
 async def test_erasing_keeps_the_reminders_another_subscriber_of_a_shared_phone_asked_for(
     services: Services, flow_engine: FlowEngine, clock: FakeClock
 ) -> None:
-    chat = await _subscribe(flow_engine, CHAT, PHONE)
-    await _subscribe(flow_engine, OTHER_CHAT, PHONE)  # one household phone, two chats
-    await _queue_reminders_shared(services, clock)
+    chat = await subscribe(flow_engine, CHAT, PHONE)
+    await subscribe(flow_engine, OTHER_CHAT, PHONE)  # one household phone, two chats
+    await queue_reminders(services, clock, expected=6)  # two chats + one shared phone, × 2
 
     await chat.say("/borrar_mis_datos")
     await chat.press("si")
-    sms, telegram = await _deliver_everything(services, clock)
+    sms, telegram = await deliver_everything(services, clock)
 
     assert [t for t in telegram.sent if t[0] == CHAT] == []
     assert len([m for m in sms.sent if m.to == PHONE and "Brigada" in m.body]) == 2
-
-
-async def _queue_reminders_shared(services: Services, clock: FakeClock) -> None:
-    async with services.session_factory() as session, session.begin():
-        session.add(
-            Event(
-                kind="brigada_social",
-                title="Brigada Social",
-                parish_code="111252",
-                starts_at=EVENT_STARTS,
-                place="Casa comunal",
-                reminder_offsets_minutes=[10080, 1440],
-                created_at=clock(),
-            )
-        )
-    async with services.session_factory() as session, session.begin():
-        queued = await run_jobs(session, services.settings, clock())
-    assert queued.announcements == 6  # two chats + one shared phone, × 2 reminders
 
 
 async def test_after_erase_the_case_keeps_no_cedula_nor_link_to_the_citizen(
@@ -179,7 +116,7 @@ async def test_after_erase_the_case_keeps_no_cedula_nor_link_to_the_citizen(
         await cases.change_case_status(
             session, calvas, left_out, "en_verificacion", now=clock(), note="Visita el martes"
         )
-    await _deliver_everything(services, clock)  # the case notice reached the chat
+    await deliver_everything(services, clock)  # the case notice reached the chat
 
     await chat.say("/borrar_mis_datos")
     await chat.press("si")

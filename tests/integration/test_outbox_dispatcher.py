@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.services.container import Services
 from bot.storage.models import Beneficiary, OptOut, OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.gateways.sms import ConsoleSmsGateway
 from notificaciones.gateways.telegram import ConsoleTelegramSender
@@ -71,7 +71,7 @@ async def test_due_rows_are_sent_once_and_the_provider_sid_is_stored(
 
     assert report.sent == 5 and again.claimed == 0
     rows = await _rows(services)
-    assert {r.status for r in rows} == {outbox.SENT}
+    assert {r.status for r in rows} == {outbox_states.SENT}
     assert sorted(r.provider_sid or "" for r in rows) == sorted(m.sid for m in api.messages)
     assert all(len(api.sent_to(p)) == 1 for p in PHONES)
 
@@ -85,20 +85,20 @@ async def test_transient_errors_back_off_then_succeed(services: Services, clock:
 
     await dispatcher.run_until_idle()
     [row] = await _rows(services)
-    assert (row.status, row.attempts) == (outbox.PENDING, 1)
+    assert (row.status, row.attempts) == (outbox_states.PENDING, 1)
     assert row.next_attempt_at == clock() + timedelta(minutes=1)
 
     assert (await dispatcher.run_until_idle()).claimed == 0  # not due yet
     clock.advance(minutes=1)
     await dispatcher.run_until_idle()
     [row] = await _rows(services)
-    assert (row.status, row.attempts) == (outbox.PENDING, 2)
+    assert (row.status, row.attempts) == (outbox_states.PENDING, 2)
     assert row.next_attempt_at == clock() + timedelta(minutes=5)
 
     clock.advance(minutes=5)
     await dispatcher.run_until_idle()
     [row] = await _rows(services)
-    assert (row.status, row.attempts) == (outbox.SENT, 3)
+    assert (row.status, row.attempts) == (outbox_states.SENT, 3)
     assert len(api.sent_to(PHONES[0])) == 1
 
 
@@ -117,7 +117,7 @@ async def test_transient_errors_give_up_after_the_configured_attempts(
         clock.advance(days=3)
 
     [row] = await _rows(services)
-    assert (row.status, row.attempts) == (outbox.FAILED, 3)
+    assert (row.status, row.attempts) == (outbox_states.FAILED, 3)
     assert len([r for r in api.requests if r.method == "POST"]) == 3
 
 
@@ -133,7 +133,7 @@ async def test_invalid_and_landline_numbers_fail_for_good_and_are_marked(
     await _dispatcher(services, clock, gateway).run_until_idle()
 
     rows = await _rows(services)
-    assert {r.status for r in rows} == {outbox.FAILED}
+    assert {r.status for r in rows} == {outbox_states.FAILED}
     async with services.session_factory() as session:
         marks = {o.phone: o.source for o in await session.scalars(select(OptOut))}
         assert marks == {PHONES[0]: "invalid_21211", PHONES[1]: "invalid_21614"}
@@ -159,7 +159,7 @@ async def test_provider_opt_out_records_the_opt_out(services: Services, clock: F
     await _dispatcher(services, clock, TwilioSmsGateway(twilio_settings(), api)).run_until_idle()
 
     [row] = await _rows(services)
-    assert row.status == outbox.OPTED_OUT
+    assert row.status == outbox_states.OPTED_OUT
     async with services.session_factory() as session:
         opt_out = await session.get(OptOut, PHONES[0])
     assert opt_out is not None and opt_out.source == "provider_21610"
@@ -187,7 +187,7 @@ async def test_telegram_rows_go_through_the_telegram_sender(
     assert sender.sent == [("123456", "Su caso fue atendido")]
     assert sms.sent == []
     [row] = await _rows(services)
-    assert row.status == outbox.SENT
+    assert row.status == outbox_states.SENT
 
 
 async def test_sending_is_paced_at_the_configured_rate(
@@ -244,7 +244,7 @@ async def test_sms_due_at_night_in_galapagos_waits_for_the_morning(
     assert [m.to for m in gateway.sent] == [galapagos]
     assert report.deferred == 1
     rows = {r.address: r for r in await _rows(services)}
-    assert rows[mainland].status == outbox.PENDING
+    assert rows[mainland].status == outbox_states.PENDING
     assert rows[mainland].attempts == 0
     assert rows[mainland].next_attempt_at == datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00
 
@@ -276,7 +276,7 @@ async def test_a_dispatcher_killed_at_any_step_loses_nothing_and_sends_nothing_t
     else:
         with pytest.raises(Killed):
             await first.run_until_idle()
-    unsettled = (outbox.SENDING, outbox.UNCONFIRMED)
+    unsettled = (outbox_states.SENDING, outbox_states.UNCONFIRMED)
     stranded = {r.id: r.status for r in await _rows(services) if r.status in unsettled}
     assert stranded  # the kill left rows whose outcome the database does not know
 
@@ -289,7 +289,7 @@ async def test_a_dispatcher_killed_at_any_step_loses_nothing_and_sends_nothing_t
     await restarted.run_until_idle()
 
     rows = await _rows(services)
-    assert [r.status for r in rows] == [outbox.SENT] * 5
+    assert [r.status for r in rows] == [outbox_states.SENT] * 5
     for phone in PHONES:
         assert len(api.sent_to(phone)) == 1, phone
     assert {r.provider_sid for r in rows} == {m.sid for m in api.messages}
@@ -314,7 +314,7 @@ async def test_a_kill_after_the_console_gateway_sent_is_recorded_for_reconciliat
     await _dispatcher(services, clock, fresh_process).run_until_idle()
 
     [row] = await _rows(services)
-    assert row.status == outbox.UNKNOWN
+    assert row.status == outbox_states.UNKNOWN
     assert row.last_error == "needs reconciliation"
     assert len(lines) == 1 and fresh_process.sent == []
 
@@ -330,14 +330,14 @@ async def test_a_connection_dropped_after_acceptance_sends_the_sms_once(
 
     first = await dispatcher.run_until_idle()
     [row] = await _rows(services)
-    assert (first.unconfirmed, row.status) == (1, outbox.UNCONFIRMED)
+    assert (first.unconfirmed, row.status) == (1, outbox_states.UNCONFIRMED)
     for _ in range(5):  # a minute later, and later still: reconciled, never sent again
         clock.advance(minutes=1)
         await dispatcher.run_until_idle()
 
     [row] = await _rows(services)
     [message] = api.sent_to(PHONES[0])
-    assert (row.status, row.provider_sid, row.attempts) == (outbox.SENT, message.sid, 1)
+    assert (row.status, row.provider_sid, row.attempts) == (outbox_states.SENT, message.sid, 1)
     assert len([r for r in api.requests if r.method == "POST"]) == 1
     lookups = [r for r in api.requests if r.method == "GET"]
     assert {str(r.params.get("To")) for r in lookups} == {PHONES[0]}
@@ -362,7 +362,7 @@ async def test_a_connection_dropped_before_acceptance_is_sent_once_after_the_saf
 
     [row] = await _rows(services)
     [message] = api.sent_to(PHONES[0])
-    assert (row.status, row.provider_sid, row.attempts) == (outbox.SENT, message.sid, 2)
+    assert (row.status, row.provider_sid, row.attempts) == (outbox_states.SENT, message.sid, 2)
 
 
 async def test_a_connection_that_never_opened_is_retried_without_reconciliation(
@@ -381,7 +381,7 @@ async def test_a_connection_that_never_opened_is_retried_without_reconciliation(
 
     assert report.retried == 1
     [row] = await _rows(services)
-    assert (row.status, row.attempts) == (outbox.SENT, 2)
+    assert (row.status, row.attempts) == (outbox_states.SENT, 2)
     assert [r.method for r in api.requests] == ["POST"]  # no lookups needed
 
 
@@ -397,13 +397,13 @@ async def test_an_unconfirmed_send_the_provider_cannot_be_asked_about_is_flagged
 
     await dispatcher.run_until_idle()
     checks: list[int] = []
-    for _ in range(outbox.RECONCILE_CHECKS + 2):
+    for _ in range(outbox_states.RECONCILE_CHECKS + 2):
         clock.advance(days=1)
         await dispatcher.run_until_idle()
         [row] = await _rows(services)
         checks.append(row.reconcile_checks)
 
     [row] = await _rows(services)
-    assert (row.status, row.last_error) == (outbox.UNKNOWN, "needs reconciliation")
+    assert (row.status, row.last_error) == (outbox_states.UNKNOWN, "needs reconciliation")
     assert checks[:3] == [1, 2, 3]  # stays unconfirmed while asking again
     assert api.messages == [] and len([r for r in api.requests if r.method == "POST"]) == 1

@@ -21,6 +21,7 @@ from bot.services.handoff import request_person
 from bot.services.personal_data import KIND_KEYS, KINDS, PERSONAL_COLUMNS, Fate
 from bot.storage.models import Base, Contact, OptOut
 from tests.support.chat import Chat
+from tests.support.reminders import subscribe
 
 CHAT, PHONE = "5550001", "+593991234567"
 CEDULA = complete_cedula("110999999")
@@ -74,13 +75,7 @@ async def test_the_privacy_notice_mentions_every_kind(flow_engine: FlowEngine) -
 
 async def _citizen_with_everything(services: Services, engine: FlowEngine) -> Chat:
     """A Telegram citizen with a parish, reminders, a case, dialogue answers, a BAJA, a lock."""
-    chat = Chat(engine, channel="telegram", address=CHAT)
-    for option in ("sub_telegram", "sub_sms"):
-        await chat.say("/eventos Tacamoros")
-        await chat.press(option)
-        if option == "sub_sms":
-            await chat.say(PHONE)
-        await chat.press("accept")
+    chat = await subscribe(engine, CHAT, PHONE)
     await chat.say("/pago")
     await chat.say(CEDULA)
     await chat.say("01/01/1980")  # no record: counts as a failed verification

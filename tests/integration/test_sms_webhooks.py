@@ -16,7 +16,7 @@ from bot.handlers.sms.inbound import keyword_of
 from bot.handlers.web import build_app
 from bot.services.container import Services
 from bot.storage.models import Beneficiary, Contact, Event, InboundSms, OptOut, OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 from tests.support.clock import FakeClock
 
 TOKEN = "test-auth-token"
@@ -84,7 +84,7 @@ async def _sent_row(services: Services, clock: FakeClock, sid: str) -> int:
             now=clock(),
         )
         assert row is not None
-        row.status, row.provider_sid, row.provider_status = outbox.SENT, sid, "queued"
+        row.status, row.provider_sid, row.provider_status = outbox_states.SENT, sid, "queued"
     return row.id
 
 
@@ -137,7 +137,7 @@ async def test_baja_opts_out_confirms_once_and_stops_queued_sms(
         opt_out = await session.get(OptOut, PHONE)
         rows = list(await session.scalars(select(OutboxMessage)))
     assert opt_out is not None and opt_out.source == "sms_keyword"
-    assert [r.status for r in rows] == [outbox.OPTED_OUT]
+    assert [r.status for r in rows] == [outbox_states.OPTED_OUT]
 
 
 async def test_stop_and_parar_also_opt_out_and_alta_opts_back_in(web_services: Services) -> None:
@@ -246,7 +246,7 @@ async def test_status_callback_settles_a_crashed_send_and_records_the_status(
             now=clock(),
         )
         assert row is not None
-        row.status = outbox.SENDING  # the dispatcher died before storing Twilio's answer
+        row.status = outbox_states.SENDING  # the dispatcher died before storing Twilio's answer
         row_id = row.id
 
     response = await _post(
@@ -261,7 +261,7 @@ async def test_status_callback_settles_a_crashed_send_and_records_the_status(
         stored = await session.get(OutboxMessage, row_id)
     assert stored is not None
     assert (stored.status, stored.provider_sid, stored.provider_status) == (
-        outbox.SENT,
+        outbox_states.SENT,
         "SM123",
         "delivered",
     )
@@ -329,4 +329,4 @@ async def test_a_late_sent_callback_after_delivered_is_ignored(
     await _status(web_services, row_id, sid, "not-a-status")
 
     row = await _stored(web_services, row_id)
-    assert (row.status, row.provider_status) == (outbox.SENT, "delivered")
+    assert (row.status, row.provider_status) == (outbox_states.SENT, "delivered")

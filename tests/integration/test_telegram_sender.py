@@ -20,7 +20,7 @@ from telegram.request import RequestData
 from bot.config import Settings
 from bot.services.container import Services
 from bot.storage.models import OutboxMessage
-from notificaciones import outbox
+from notificaciones import outbox, outbox_states
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.gateways.sms import ConsoleSmsGateway, SendOutcome, SendResult
 from notificaciones.gateways.telegram import PtbTelegramSender
@@ -142,9 +142,9 @@ async def test_the_dispatcher_fails_a_blocked_chat_for_good_and_sends_the_rest(
         }
     blocked, delivered = rows[str(BLOCKED)], rows[str(OK)]
     assert (blocked.status, blocked.last_error, blocked.attempts) == (
-        outbox.FAILED,
+        outbox_states.FAILED,
         "telegram: bot blocked",
         1,
     )
-    assert (delivered.status, delivered.provider_sid) == (outbox.SENT, "1000")
+    assert (delivered.status, delivered.provider_sid) == (outbox_states.SENT, "1000")
     assert len(api.sent(BLOCKED)) == 1 and api.texts(OK) == ["Su caso fue atendido"]

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.domain.errors import InvalidCedula
 from bot.domain.identity import parse_cedula
-from bot.services.registry_import import cedula_value
+from bot.domain.registry_rows import cedula_value
 from bot.storage.registry_sample import sample_cedula
 
 

@@ -67,7 +67,7 @@ def test_masked_values_hide_personal_digits() -> None:
 
 def test_registry_mobile_fast_path_agrees_with_parse_phone() -> None:
     from bot.domain.errors import InvalidPhone
-    from bot.services.registry_import import mobile_e164
+    from bot.domain.registry_rows import mobile_e164
 
     for raw in (
         "0991234567",

@@ -8,7 +8,8 @@ stored until the citizen confirms.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from bot.domain.dialogue import (
     CHANNEL_CHOICES,
@@ -17,16 +18,49 @@ from bot.domain.dialogue import (
     check_length,
     question,
 )
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.parish_choice import parish_question, remember_parish, resolve_parish
+from bot.flows.base import (
+    Answer,
+    FlowContext,
+    Opening,
+    Option,
+    Outcome,
+    Reply,
+    StepHandler,
+)
+from bot.flows.parish_choice import ASKING_PARISH, parish_question, parish_step
 from bot.services import dialogues
 from bot.services.dialogues import AnswerInput
+from bot.services.territory import Place
 
 SKIP = "skip"
 SEND = "send"
 DISCARD = "discard"
 TEXT_STEPS = {"asking_alerts": 1, "asking_needs": 2, "asking_suggestions": 3}
 NEXT_STEP = {1: "asking_needs", 2: "asking_suggestions", 3: "asking_channel"}
+
+
+@dataclass(frozen=True)
+class DialogueAnswer:
+    """One answer: its text and, for question 4, the channel chosen."""
+
+    text: str
+    choice: str | None = None
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """The parish, its open session, the answers so far (by question number) and question 4."""
+
+    parish: str = ""
+    parish_label: str = ""
+    session_id: int | None = None
+    answers: dict[str, DialogueAnswer] = field(default_factory=dict)
+    channel_choice: str | None = None
+    channel_label: str | None = None
+
+    def answered(self, number: int, answer: DialogueAnswer) -> DialogueState:
+        """This state with the answer to question `number` (a new object, never edited)."""
+        return replace(self, answers={**self.answers, str(number): answer})
 
 
 class DialogueFlow:
@@ -44,74 +78,79 @@ class DialogueFlow:
         "problema con el servicio",
         "mejorar el servicio",
     )
+    state_type = DialogueState
 
     def title(self, ctx: FlowContext) -> str:
         """Menu label."""
         return ctx.t("Diálogo Ciudadano: alertas y sugerencias")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Explains the dialogue and asks for the parish."""
         intro = ctx.t(
             "Diálogo Ciudadano: cuéntenos qué problemas ve en los servicios del {ministry}, "
             "qué necesita su comunidad y cómo mejorar. Son 4 preguntas.",
             ministry=ctx.settings.ministry_name,
         )
-        return Outcome([parish_question(ctx, intro)], step="asking_parish")
+        return Outcome([parish_question(ctx, intro)], step=ASKING_PARISH)
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """Handles the parish, each question, the channel's reason and the confirmation."""
-        if step == "asking_parish":
-            return await self._parish(ctx, data, answer)
-        if step in TEXT_STEPS:
-            number = TEXT_STEPS[step]
+    def steps(self) -> Mapping[str, StepHandler[DialogueState]]:
+        """The parish, each question, the channel's reason and the confirmation."""
+        return {
+            ASKING_PARISH: self._parish,
+            **{step: self._text_step(number) for step, number in TEXT_STEPS.items()},
+            "asking_channel": self._channel,
+            "asking_reason": self._reason,
+            "confirming": self._finish,
+        }
+
+    def _text_step(self, number: int) -> StepHandler[DialogueState]:
+        """The step of question `number` (1–3): a short free text, or «Omitir»."""
+
+        async def step(ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
             if answer.option != SKIP:
                 text = check_length(answer.text, MAX_ANSWER_CHARS)
-                data.setdefault("answers", {})[str(number)] = {"text": text, "choice": None}
-            return self._ask(ctx, NEXT_STEP[number], data)
-        if step == "asking_channel":
-            return self._channel(ctx, data, answer)
-        if step == "asking_reason":
-            reason = "" if answer.option == SKIP else check_length(answer.text, MAX_ANSWER_CHARS)
-            label = str(data.pop("channel_label"))
-            data.setdefault("answers", {})["4"] = {
-                "text": check_length(channel_answer(label, reason), MAX_ANSWER_CHARS),
-                "choice": data.pop("channel_choice"),
-            }
-            return self._confirm(ctx, data)
-        if step == "confirming":
-            return await self._finish(ctx, data, answer)
-        return await self.start(ctx, {})
+                state = state.answered(number, DialogueAnswer(text, None))
+            return self._ask(ctx, NEXT_STEP[number], state)
 
-    async def _parish(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        found = resolve_parish(ctx, answer)
-        if found.place is None:
-            assert found.reply is not None
-            return Outcome([found.reply], step="asking_parish", data=data)
-        place = found.place
-        remember_parish(ctx, place)
-        current = await dialogues.current_session(ctx.session, place.code)
-        data.update(parish=place.code, parish_label=place.label, answers={})
-        if current is not None:
-            data["session_id"] = current.id
-            note = ctx.t("Sus respuestas se suman al «{title}».", title=current.title)
-        else:
-            data["session_id"] = None
-            note = ctx.t(
-                "El Diálogo Ciudadano de {parish} está abierto todo el año: sus respuestas "
-                "llegan a la dirección distrital.",
-                parish=place.label,
+        return step
+
+    async def _reason(self, ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
+        """Why the chosen channel (or «Omitir»): completes question 4."""
+        reason = "" if answer.option == SKIP else check_length(answer.text, MAX_ANSWER_CHARS)
+        text = check_length(channel_answer(state.channel_label or "", reason), MAX_ANSWER_CHARS)
+        state = replace(state, channel_label=None, channel_choice=None).answered(
+            4, DialogueAnswer(text, state.channel_choice)
+        )
+        return self._confirm(ctx, state)
+
+    async def _parish(self, ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
+        async def chosen(place: Place) -> Outcome:
+            current = await dialogues.current_session(ctx.session, place.code)
+            if current is not None:
+                note = ctx.t("Sus respuestas se suman al «{title}».", title=current.title)
+            else:
+                note = ctx.t(
+                    "El Diálogo Ciudadano de {parish} está abierto todo el año: sus respuestas "
+                    "llegan a la dirección distrital.",
+                    parish=place.label,
+                )
+            fresh = DialogueState(
+                parish=place.code,
+                parish_label=place.label,
+                session_id=current.id if current is not None else None,
             )
-        outcome = self._ask(ctx, "asking_alerts", data)
-        return Outcome([Reply(note), *outcome.replies], step=outcome.step, data=outcome.data)
+            outcome = self._ask(ctx, "asking_alerts", fresh)
+            return Outcome([Reply(note), *outcome.replies], step=outcome.step, state=outcome.state)
 
-    def _ask(self, ctx: FlowContext, step: str, data: dict[str, Any]) -> Outcome:
+        return await parish_step(ctx, state, answer, chosen)
+
+    def _ask(self, ctx: FlowContext, step: str, state: DialogueState) -> Outcome:
         if step == "asking_channel":
             q = question(4)
             options = tuple(Option(key, ctx.t(label)) for key, label in CHANNEL_CHOICES)
             text = ctx.t(q.text) + "\n" + ctx.t("Elija una opción o escriba la suya.")
-            return Outcome([Reply(text, (*options, Option(SKIP, ctx.t("Omitir"))))], step, data)
+            skip = Option(SKIP, ctx.t("Omitir"))
+            return Outcome([Reply(text, (*options, skip))], step, state)
         q = question(TEXT_STEPS[step])
         text = (
             ctx.t(q.text)
@@ -120,49 +159,48 @@ class DialogueFlow:
                 "Responda en pocas palabras (hasta {limit} caracteres).", limit=MAX_ANSWER_CHARS
             )
         )
-        return Outcome([Reply(text, (Option(SKIP, ctx.t("Omitir")),))], step, data)
+        return Outcome([Reply(text, (Option(SKIP, ctx.t("Omitir")),))], step, state)
 
-    def _channel(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _channel(self, ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
         if answer.option == SKIP:
-            return self._confirm(ctx, data)
+            return self._confirm(ctx, state)
         labels = dict(CHANNEL_CHOICES)
         if answer.option in labels:
-            data["channel_choice"] = answer.option
-            data["channel_label"] = labels[answer.option]  # stored in Spanish, as the matrix
+            # The label is stored in Spanish, as the matrix.
+            state = replace(
+                state, channel_choice=answer.option, channel_label=labels[answer.option]
+            )
             reply = Reply(ctx.t("¿Por qué prefiere ese medio?"), (Option(SKIP, ctx.t("Omitir")),))
-            return Outcome([reply], step="asking_reason", data=data)
+            return Outcome([reply], step="asking_reason", state=state)
         text = check_length(answer.text, MAX_ANSWER_CHARS)
-        data.setdefault("answers", {})["4"] = {"text": text, "choice": "otro"}
-        return self._confirm(ctx, data)
+        return self._confirm(ctx, state.answered(4, DialogueAnswer(text, "otro")))
 
-    def _confirm(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        answers: dict[str, dict[str, Any]] = data.get("answers", {})
+    def _confirm(self, ctx: FlowContext, state: DialogueState) -> Outcome:
+        answers = state.answers
         if not answers:
             return Outcome([Reply(ctx.t("No respondió ninguna pregunta, así que no guardé nada."))])
-        lines = [ctx.t("Sus respuestas para {parish}:", parish=data["parish_label"])]
+        lines = [ctx.t("Sus respuestas para {parish}:", parish=state.parish_label)]
         for number in sorted(answers, key=int):
-            text = str(answers[number]["text"])
+            text = answers[number].text
             preview = text if len(text) <= 200 else text[:200] + "…"
             lines.append(f"{number}. {preview}")
         lines.append(ctx.t("¿Las envío?"))
         options = (Option(SEND, ctx.t("Enviar")), Option(DISCARD, ctx.t("No enviar")))
-        return Outcome([Reply("\n".join(lines), options)], step="confirming", data=data)
+        return Outcome([Reply("\n".join(lines), options)], step="confirming", state=state)
 
-    async def _finish(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _finish(self, ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
         if answer.option == DISCARD:
             return Outcome([Reply(ctx.t("Listo, no guardé sus respuestas."))])
         if answer.option != SEND:
-            return self._confirm(ctx, data)
-        answers: dict[str, dict[str, Any]] = data.get("answers", {})
+            return self._confirm(ctx, state)
         items = [
-            AnswerInput(int(n), str(a["text"]), a.get("choice"))
-            for n, a in sorted(answers.items(), key=lambda item: int(item[0]))
+            AnswerInput(int(n), a.text, a.choice)
+            for n, a in sorted(state.answers.items(), key=lambda item: int(item[0]))
         ]
-        session_id = data.get("session_id")
         await dialogues.record_answers(
             ctx.session,
-            parish_code=str(data["parish"]),
-            session_id=int(session_id) if session_id is not None else None,
+            parish_code=state.parish,
+            session_id=state.session_id,
             contact_id=ctx.contact.id,
             answers=items,
             now=ctx.now,
@@ -176,7 +214,7 @@ class DialogueFlow:
                         "mi parroquia». Si conoce a alguien que no recibe los servicios, "
                         "cuéntenos en «Conozco a alguien que no recibe los servicios».",
                         count=len(items),
-                        parish=data["parish_label"],
+                        parish=state.parish_label,
                     )
                 )
             ]

@@ -7,8 +7,9 @@ ministry's. Transfers that cannot be combined are shown as alternatives with the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from bot.domain.eligibility import (
     MAX_AGE,
@@ -29,9 +30,27 @@ from bot.domain.eligibility import (
 from bot.domain.errors import N_, DomainError
 from bot.domain.programmes import programme_name
 from bot.flows.answers import parse_int
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 
 MAX_CHILDREN = 20
+
+
+@dataclass(frozen=True)
+class EligibilityState:
+    """The answers so far; `typed_score` is a typed Registro Social score awaiting its «Sí»."""
+
+    age: int | None = None
+    rs_level: str | None = None
+    rs_score: str | None = None
+    typed_score: str | None = None
+    affiliation: str | None = None
+    pregnancy: bool = False
+    under2: bool = False
+    under5: int | None = None
+    age5to18: int | None = None
+    disability: int | None = None
+    care: str | None = None
+    care_percent: int | None = None
 
 
 class EligibilityFlow:
@@ -63,12 +82,13 @@ class EligibilityFlow:
         "pension por discapacidad",
         "bono por discapacidad",
     )
+    state_type = EligibilityState
 
     def title(self, ctx: FlowContext) -> str:
         """Menu label."""
         return ctx.t("¿Califico para un bono o pensión?")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Explains the orientation and asks the age."""
         intro = ctx.t(
             "Le haré unas preguntas cortas para orientarle sobre bonos y pensiones. "
@@ -79,18 +99,26 @@ class EligibilityFlow:
     def _ask_age(self, ctx: FlowContext) -> Reply:
         return Reply(ctx.t("¿Cuántos años tiene esa persona? Escriba solo el número."))
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """Records the answer of `step` and asks the next needed question."""
-        handler = getattr(self, f"_{step}", None)
-        if handler is None:
-            return await self.start(ctx, {})
-        outcome: Outcome = handler(ctx, data, answer)
-        return outcome
+    def steps(self) -> Mapping[str, StepHandler[EligibilityState]]:
+        """Each step records its answer and asks the next needed question."""
+        return {
+            "asking_age": self._asking_age,
+            "asking_rs": self._asking_rs,
+            "confirming_score": self._confirming_score,
+            "asking_affiliation": self._asking_affiliation,
+            "asking_pregnancy": self._asking_pregnancy,
+            "asking_under5": self._asking_under5,
+            "asking_5to18": self._asking_5to18,
+            "asking_disability": self._asking_disability,
+            "asking_disability_percent": self._asking_disability_percent,
+            "asking_care": self._asking_care,
+            "asking_care_percent": self._asking_care_percent,
+        }
 
-    def _asking_age(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        data["age"] = parse_int(
+    async def _asking_age(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
+        age = parse_int(
             answer.text,
             low=0,
             high=MAX_AGE,
@@ -99,9 +127,10 @@ class EligibilityFlow:
                 "entre {low} y {high}."
             ),
         )
-        return self._ask_rs(ctx, data)
+        state = replace(state, age=age)
+        return self._ask_rs(ctx, state)
 
-    def _ask_rs(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _ask_rs(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         text = ctx.t(
             "¿Cómo está su hogar en el Registro Social? Elija una opción. "
             "Si conoce su puntaje (de 0 a 100), escríbalo."
@@ -112,37 +141,40 @@ class EligibilityFlow:
             Option(RsLevel.NOT_POOR, ctx.t("No estoy en pobreza")),
             Option(RsLevel.UNKNOWN, ctx.t("No sé / no estoy registrado")),
         )
-        return Outcome([Reply(text, options)], step="asking_rs", data=data)
+        return Outcome([Reply(text, options)], step="asking_rs", state=state)
 
-    def _asking_rs(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _asking_rs(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
         if answer.option in set(RsLevel):
-            data["rs_level"] = answer.option
-            data.pop("rs_score", None)
-            return self._ask_affiliation(ctx, data)
+            state = replace(state, rs_level=answer.option, rs_score=None)
+            return self._ask_affiliation(ctx, state)
         # A bare number is read back before it is used: «9» may be a typo or a level.
-        data["typed_score"] = str(_score(answer.text))
-        return self._ask_score_confirmation(ctx, data)
+        state = replace(state, typed_score=str(_score(answer.text)))
+        return self._ask_score_confirmation(ctx, state)
 
-    def _ask_score_confirmation(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        score = ctx.tr.number(Decimal(data["typed_score"]))
+    def _ask_score_confirmation(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
+        score = ctx.tr.number(Decimal(state.typed_score or "0"))
         text = ctx.t("¿Su puntaje del Registro Social es {score}?", score=score)
         options = (Option("si", ctx.t("Sí")), Option("no", ctx.t("No")))
-        return Outcome([Reply(text, options)], step="confirming_score", data=data)
+        return Outcome([Reply(text, options)], step="confirming_score", state=state)
 
-    def _confirming_score(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _confirming_score(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
         if answer.option == "si":
-            score = Decimal(data.pop("typed_score"))
-            data["rs_score"] = str(score)
-            data["rs_level"] = rs_level_from_score(score, load_rules()).value
-            return self._ask_affiliation(ctx, data)
+            score = Decimal(state.typed_score or "")
+            level = rs_level_from_score(score, load_rules()).value
+            state = replace(state, typed_score=None, rs_score=str(score), rs_level=level)
+            return self._ask_affiliation(ctx, state)
         if answer.option != "no":
             raise DomainError(N_("Responda «Sí» o «No», por favor."))
-        data.pop("typed_score", None)
-        outcome = self._ask_rs(ctx, data)
+        state = replace(state, typed_score=None)
+        outcome = self._ask_rs(ctx, state)
         again = Reply(ctx.t("Está bien. Elija una opción o escriba el puntaje otra vez."))
-        return Outcome([again, *outcome.replies], step=outcome.step, data=outcome.data)
+        return Outcome([again, *outcome.replies], step=outcome.step, state=outcome.state)
 
-    def _ask_affiliation(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _ask_affiliation(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         text = ctx.t("¿Está afiliado al IESS, ISSFA o ISSPOL, o recibe una pensión de jubilación?")
         options = (
             Option(Affiliation.NONE, ctx.t("No, ninguna")),
@@ -151,62 +183,71 @@ class EligibilityFlow:
             ),
             Option(Affiliation.CONTRIBUTORY, ctx.t("Sí, IESS, ISSFA, ISSPOL o jubilación")),
         )
-        return Outcome([Reply(text, options)], step="asking_affiliation", data=data)
+        return Outcome([Reply(text, options)], step="asking_affiliation", state=state)
 
-    def _asking_affiliation(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    async def _asking_affiliation(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
         if answer.option not in set(Affiliation):
             raise DomainError(N_("Elija una de las opciones, por favor."))
-        data["affiliation"] = answer.option
-        if asks_about_children(int(data["age"])):
+        state = replace(state, affiliation=answer.option)
+        if asks_about_children(state.age or 0):
             text = ctx.t("¿En su hogar hay una mujer embarazada o un niño o niña menor de 2 años?")
             options = (
                 Option("no", ctx.t("No")),
                 Option("embarazo", ctx.t("Sí, un embarazo")),
                 Option("menor2", ctx.t("Sí, un niño o niña menor de 2 años")),
             )
-            return Outcome([Reply(text, options)], step="asking_pregnancy", data=data)
-        return self._ask_disability(ctx, data)
+            return Outcome([Reply(text, options)], step="asking_pregnancy", state=state)
+        return self._ask_disability(ctx, state)
 
-    def _asking_pregnancy(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _asking_pregnancy(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
         if answer.option not in ("embarazo", "menor2", "no"):
             raise DomainError(N_("Elija una de las opciones, por favor."))
-        data["pregnancy"] = answer.option == "embarazo"
-        data["under2"] = answer.option == "menor2"
+        state = replace(
+            state, pregnancy=answer.option == "embarazo", under2=answer.option == "menor2"
+        )
         text = ctx.t("¿Cuántos hijos menores de 5 años tiene en su hogar? Escriba 0 si ninguno.")
-        return Outcome([Reply(text)], step="asking_under5", data=data)
+        return Outcome([Reply(text)], step="asking_under5", state=state)
 
-    def _asking_under5(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        data["under5"] = _children(answer.text)
+    async def _asking_under5(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
+        state = replace(state, under5=_children(answer.text))
         text = ctx.t("¿Y cuántos hijos de 5 a 17 años? Escriba 0 si ninguno.")
-        return Outcome([Reply(text)], step="asking_5to18", data=data)
+        return Outcome([Reply(text)], step="asking_5to18", state=state)
 
-    def _asking_5to18(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        data["age5to18"] = _children(answer.text)
-        return self._ask_disability(ctx, data)
+    async def _asking_5to18(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
+        state = replace(state, age5to18=_children(answer.text))
+        return self._ask_disability(ctx, state)
 
-    def _ask_disability(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _ask_disability(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         text = ctx.t("¿La persona tiene una discapacidad con carné o certificado?")
         options = (Option("si", ctx.t("Sí")), Option("no", ctx.t("No")))
-        return Outcome([Reply(text, options)], step="asking_disability", data=data)
+        return Outcome([Reply(text, options)], step="asking_disability", state=state)
 
-    def _asking_disability(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _asking_disability(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
         if answer.option == "si":
             text = ctx.t("¿Qué porcentaje de discapacidad dice el certificado? (de 1 a 100)")
-            return Outcome([Reply(text)], step="asking_disability_percent", data=data)
+            return Outcome([Reply(text)], step="asking_disability_percent", state=state)
         if answer.option != "no":
             raise DomainError(N_("Responda «Sí» o «No», por favor."))
-        data["disability"] = None
-        return self._ask_care(ctx, data)
+        state = replace(state, disability=None)
+        return self._ask_care(ctx, state)
 
-    def _asking_disability_percent(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    async def _asking_disability_percent(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
-        data["disability"] = _percent(answer.text)
-        return self._ask_care(ctx, data)
+        state = replace(state, disability=_percent(answer.text))
+        return self._ask_care(ctx, state)
 
-    def _ask_care(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _ask_care(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         text = ctx.t(
             "¿Cuida usted a una persona con discapacidad severa o con una enfermedad "
             "catastrófica o rara?"
@@ -218,26 +259,28 @@ class EligibilityFlow:
             Option(CareKind.CATASTROPHIC, ctx.t("Sí: enfermedad catastrófica o rara")),
             Option(CareKind.CHILD_HIV, ctx.t("Sí: niño o niña con VIH")),
         )
-        return Outcome([Reply(text, options)], step="asking_care", data=data)
+        return Outcome([Reply(text, options)], step="asking_care", state=state)
 
-    def _asking_care(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _asking_care(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
         if answer.option not in set(CareKind):
             raise DomainError(N_("Elija una de las opciones, por favor."))
-        data["care"] = answer.option
+        state = replace(state, care=answer.option)
         if answer.option in (CareKind.INTELLECTUAL, CareKind.PHYSICAL):
             text = ctx.t("¿Qué porcentaje de discapacidad tiene la persona que usted cuida?")
-            return Outcome([Reply(text)], step="asking_care_percent", data=data)
-        return self._result(ctx, data)
+            return Outcome([Reply(text)], step="asking_care_percent", state=state)
+        return self._result(ctx, state)
 
-    def _asking_care_percent(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+    async def _asking_care_percent(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
-        data["care_percent"] = _percent(answer.text)
-        return self._result(ctx, data)
+        state = replace(state, care_percent=_percent(answer.text))
+        return self._result(ctx, state)
 
-    def _result(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _result(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         rules = load_rules()
-        household = _household(data)
+        household = _household(state)
         verdicts = evaluate(rules, household)
         choices = alternatives(rules, verdicts)
         replies: list[Reply] = []
@@ -288,19 +331,19 @@ HEADS = {
 }
 
 
-def _household(data: dict[str, Any]) -> Household:
-    score = data.get("rs_score")
+def _household(state: EligibilityState) -> Household:
+    score = state.rs_score
     return Household(
-        age=int(data["age"]),
-        rs_level=RsLevel(data["rs_level"]),
-        affiliation=Affiliation(data["affiliation"]),
-        children_under5=int(data.get("under5") or 0),
-        children_5to18=int(data.get("age5to18") or 0),
-        disability_percent=data.get("disability"),
-        care_kind=CareKind(data.get("care") or CareKind.NONE),
-        care_percent=data.get("care_percent"),
-        pregnancy=bool(data.get("pregnancy")),
-        child_under2=bool(data.get("under2")),
+        age=state.age or 0,
+        rs_level=RsLevel(str(state.rs_level)),
+        affiliation=Affiliation(str(state.affiliation)),
+        children_under5=state.under5 or 0,
+        children_5to18=state.age5to18 or 0,
+        disability_percent=state.disability,
+        care_kind=CareKind(state.care or CareKind.NONE),
+        care_percent=state.care_percent,
+        pregnancy=state.pregnancy,
+        child_under2=state.under2,
         rs_score=Decimal(score) if score else None,
     )
 

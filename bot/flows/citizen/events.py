@@ -4,37 +4,41 @@ The citizen names their parish (typos tolerated, nearest names offered as button
 upcoming events with dates in the parish's own time zone (Galápagos is an hour behind). They may
 then ask for reminders by Telegram (this chat) and/or by SMS (a validated Ecuadorian mobile),
 always after an explicit consent that is recorded, and stop them at any time, here or with
-/baja_eventos.
+/baja_eventos. Starting or stopping reminders is one call to bot/services/event_reminders.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
+from bot.domain.event_kinds import EVENT_KIND_LABELS as KIND_LABELS
 from bot.domain.identity import parse_phone
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.citizen.welcome import record_consent
-from bot.flows.parish_choice import parish_question, remember_parish, resolve_parish
-from bot.services import audit, subscriptions
+from bot.flows.base import (
+    Answer,
+    FlowContext,
+    NoState,
+    Opening,
+    Option,
+    Outcome,
+    Reply,
+    StepHandler,
+)
+from bot.flows.parish_choice import ASKING_PARISH, parish_question, parish_step
+from bot.services import subscriptions
+from bot.services.event_reminders import start_event_reminders, stop_event_reminders
 from bot.services.events import upcoming_events
 from bot.services.subscriptions import (
     CHANNEL_SMS,
     CHANNEL_TELEGRAM,
-    TOPIC_EVENTS,
     SubscriptionView,
     mask_phone,
 )
+from bot.services.territory import Place
 from bot.storage.models import Event
-from notificaciones.outbox import enqueue
 
-KIND_LABELS = {
-    "brigada_social": N_("Brigada social"),
-    "dialogo_ciudadano": N_("Diálogo ciudadano"),
-    "sensibilizacion": N_("Sensibilización"),
-    "feria": N_("Feria"),
-}
 MAX_LISTED = 5
 
 SUB_TELEGRAM = "sub_telegram"
@@ -49,6 +53,18 @@ ALL = "all"
 
 class ForeignPhone(DomainError):
     """An SMS reminder asked for a number outside Ecuador."""
+
+
+@dataclass(frozen=True)
+class EventsState:
+    """The parish chosen and, while subscribing, the channel and phone being consented to."""
+
+    parish: str = ""
+    parish_label: str = ""
+    parish_name: str = ""
+    timezone: str = ""
+    channel: str = ""
+    phone: str = ""
 
 
 class EventsFlow:
@@ -72,70 +88,77 @@ class EventsFlow:
         "recordatorio",
     )
 
+    state_type = EventsState
+
     def title(self, ctx: FlowContext) -> str:
         """Menu label."""
         return ctx.t("Eventos en mi parroquia")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Asks for the parish, or answers at once for «/eventos Tacamoros»."""
-        args = str(data.get("args") or "")
-        if args:
-            return await self.step(ctx, "asking_parish", {}, Answer(args))
+        if opening.args:
+            return await self._asking_parish(ctx, EventsState(), Answer(opening.args))
         intro = ctx.t(
             "Le muestro los próximos eventos del {ministry} en su parroquia.",
             ministry=ctx.settings.ministry_name,
         )
-        return Outcome([parish_question(ctx, intro)], step="asking_parish")
+        return Outcome([parish_question(ctx, intro)], step=ASKING_PARISH)
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[EventsState]]:
         """Parish → events → reminders (channel, phone, consent) or unsubscribe."""
-        if step == "asking_parish":
-            found = resolve_parish(ctx, answer)
-            if found.place is None:
-                assert found.reply is not None
-                return Outcome([found.reply], step="asking_parish", data=data)
-            remember_parish(ctx, found.place)
-            data = {
-                "parish": found.place.code,
-                "parish_label": found.place.label,
-                "parish_name": found.place.name,
-                "timezone": found.place.timezone,
-            }
-            return await self._list(ctx, data)
-        if "parish" not in data:
-            return await self.start(ctx, {})
-        if step == "choosing_reminders":
-            return await self._choose(ctx, data, answer)
-        if step == "asking_phone":
-            return await self._phone(ctx, data, answer)
-        if step == "confirming_consent":
-            return await self._consent(ctx, data, answer)
-        return await self._list(ctx, data)
+        return {
+            ASKING_PARISH: self._asking_parish,
+            "choosing_reminders": self._with_parish(self._choose),
+            "asking_phone": self._with_parish(self._phone),
+            "confirming_consent": self._with_parish(self._consent),
+        }
+
+    def _with_parish(self, handler: StepHandler[EventsState]) -> StepHandler[EventsState]:
+        """A step after the parish: without one (a damaged state) the parish is asked again."""
+
+        async def step(ctx: FlowContext, state: EventsState, answer: Answer) -> Outcome:
+            if not state.parish:
+                return await self.start(ctx, Opening())
+            return await handler(ctx, state, answer)
+
+        return step
+
+    async def _asking_parish(self, ctx: FlowContext, state: EventsState, answer: Answer) -> Outcome:
+        async def chosen(place: Place) -> Outcome:
+            return await self._list(
+                ctx,
+                EventsState(
+                    parish=place.code,
+                    parish_label=place.label,
+                    parish_name=place.name,
+                    timezone=place.timezone,
+                ),
+            )
+
+        return await parish_step(ctx, state, answer, chosen)
 
     # --- listing -------------------------------------------------------------------------------
 
-    async def _list(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        parish = str(data["parish"])
+    async def _list(self, ctx: FlowContext, state: EventsState) -> Outcome:
+        parish = state.parish
         events = await upcoming_events(ctx.session, parish, ctx.now, limit=MAX_LISTED)
         if events:
-            lines = [ctx.t("Próximos eventos en {parish}:", parish=data["parish_label"])]
-            lines.extend(self._event_line(ctx, data, event) for event in events)
+            lines = [ctx.t("Próximos eventos en {parish}:", parish=state.parish_label)]
+            lines.extend(self._event_line(ctx, state, event) for event in events)
         else:
             lines = [
                 ctx.t(
                     "Por ahora no hay eventos programados en {parish}. Puede pedir que le "
                     "avisemos cuando se programe uno.",
-                    parish=data["parish_label"],
+                    parish=state.parish_label,
                 )
             ]
         lines.append(ctx.t("¿Quiere que le recordemos los eventos de su parroquia?"))
         reply = Reply("\n\n".join(lines), await self._reminder_options(ctx, parish))
-        return Outcome([reply], step="choosing_reminders", data=data)
+        return Outcome([reply], step="choosing_reminders", state=state)
 
-    def _event_line(self, ctx: FlowContext, data: dict[str, Any], event: Event) -> str:
-        zone = ZoneInfo(str(data.get("timezone") or ctx.settings.default_timezone))
+    def _event_line(self, ctx: FlowContext, state: EventsState, event: Event) -> str:
+        zone = ZoneInfo(state.timezone or ctx.settings.default_timezone)
         kind = KIND_LABELS.get(event.kind)
         when = ctx.tr.datetime(event.starts_at.astimezone(zone))
         head = f"• {ctx.t(kind)}: {event.title}" if kind else f"• {event.title}"
@@ -156,27 +179,26 @@ class EventsFlow:
 
     # --- choosing a channel --------------------------------------------------------------------
 
-    async def _choose(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        parish = str(data["parish"])
+    async def _choose(self, ctx: FlowContext, state: EventsState, answer: Answer) -> Outcome:
+        parish = state.parish
         if answer.option == SUB_TELEGRAM and ctx.channel == CHANNEL_TELEGRAM:
-            return self._ask_consent(ctx, {**data, "channel": CHANNEL_TELEGRAM})
+            return self._ask_consent(ctx, replace(state, channel=CHANNEL_TELEGRAM))
         if answer.option == SUB_SMS:
             if ctx.channel == CHANNEL_SMS:
                 return self._ask_consent(
-                    ctx, {**data, "channel": CHANNEL_SMS, "phone": ctx.address}
+                    ctx, replace(state, channel=CHANNEL_SMS, phone=ctx.address)
                 )
-            return self._ask_phone(ctx, data)
+            return self._ask_phone(ctx, state)
         if answer.option == UNSUBSCRIBE:
-            removed = await subscriptions.unsubscribe(
-                ctx.session, ctx.contact, now=ctx.now, parish_code=parish
+            await stop_event_reminders(
+                ctx.session, ctx.contact, parish_code=parish, actor=_actor(ctx), now=ctx.now
             )
-            await self._audit(ctx, "subscription_removed", parish, str(removed))
             return Outcome(
                 [
                     Reply(
                         ctx.t(
                             "Listo, ya no le enviaremos recordatorios de eventos de {parish}.",
-                            parish=data["parish_label"],
+                            parish=state.parish_label,
                         )
                     )
                 ]
@@ -185,9 +207,9 @@ class EventsFlow:
             return Outcome([])
         options = await self._reminder_options(ctx, parish)
         text = ctx.t("Elija una de las opciones, por favor.")
-        return Outcome([Reply(text, options)], step="choosing_reminders", data=data)
+        return Outcome([Reply(text, options)], step="choosing_reminders", state=state)
 
-    def _ask_phone(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _ask_phone(self, ctx: FlowContext, state: EventsState) -> Outcome:
         text = ctx.t(
             "Escriba el número de celular donde quiere recibir los SMS (10 dígitos, empieza "
             "con 09). Para no seguir, escriba «cancelar»."
@@ -196,9 +218,9 @@ class EventsFlow:
         if ctx.contact.phone:
             label = ctx.t("Usar {phone}", phone=mask_phone(ctx.contact.phone))
             options = (Option(USE_KNOWN_PHONE, label),)
-        return Outcome([Reply(text, options)], step="asking_phone", data=data)
+        return Outcome([Reply(text, options)], step="asking_phone", state=state)
 
-    async def _phone(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _phone(self, ctx: FlowContext, state: EventsState, answer: Answer) -> Outcome:
         if answer.option == USE_KNOWN_PHONE and ctx.contact.phone:
             e164 = ctx.contact.phone
         else:
@@ -224,96 +246,73 @@ class EventsFlow:
                     )
                 ]
             )
-        return self._ask_consent(ctx, {**data, "channel": CHANNEL_SMS, "phone": e164})
+        return self._ask_consent(ctx, replace(state, channel=CHANNEL_SMS, phone=e164))
 
     # --- consent and subscription --------------------------------------------------------------
 
-    def _ask_consent(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        if data["channel"] == CHANNEL_SMS:
+    def _ask_consent(self, ctx: FlowContext, state: EventsState) -> Outcome:
+        if state.channel == CHANNEL_SMS:
             text = ctx.t(
                 "Para enviarle recordatorios por SMS al {phone} guardaremos ese número y su "
                 "parroquia ({parish}), solo para este fin. Puede darse de baja cuando quiera con "
                 "/baja_eventos o respondiendo BAJA a un SMS. ¿Acepta?",
-                phone=mask_phone(str(data["phone"])),
-                parish=data["parish_name"],
+                phone=mask_phone(state.phone),
+                parish=state.parish_name,
             )
         else:
             text = ctx.t(
                 "Para enviarle recordatorios por este chat guardaremos su parroquia ({parish}), "
                 "solo para este fin. Puede darse de baja cuando quiera con /baja_eventos. "
                 "¿Acepta?",
-                parish=data["parish_name"],
+                parish=state.parish_name,
             )
         options = (Option(ACCEPT, ctx.t("Sí, acepto")), Option(DECLINE, ctx.t("No, gracias")))
-        return Outcome([Reply(text, options)], step="confirming_consent", data=data)
+        return Outcome([Reply(text, options)], step="confirming_consent", state=state)
 
-    async def _consent(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _consent(self, ctx: FlowContext, state: EventsState, answer: Answer) -> Outcome:
         if answer.option == DECLINE:
             return Outcome(
                 [Reply(ctx.t("Entendido, no guardamos nada. Puede consultar los eventos aquí."))]
             )
         if answer.option != ACCEPT:
-            return self._ask_consent(ctx, data)
-        parish, channel = str(data["parish"]), str(data["channel"])
-        address = str(data["phone"]) if channel == CHANNEL_SMS else ctx.address
-        await subscriptions.subscribe(
+            return self._ask_consent(ctx, state)
+        channel = state.channel
+        address = state.phone if channel == CHANNEL_SMS else ctx.address
+        # Tells the phone's owner about the subscription, so a mistyped number can say BAJA.
+        confirmation = ctx.t(
+            "{ministry}: este celular recibirá recordatorios de eventos de {parish}. "
+            "Responda BAJA para no recibir más.",
+            ministry=ctx.settings.ministry_name,
+            parish=state.parish_name,
+        )
+        await start_event_reminders(
             ctx.session,
             ctx.contact,
-            parish_code=parish,
+            parish_code=state.parish,
             channel=channel,
             address=address,
+            actor=_actor(ctx),
             now=ctx.now,
+            sms_confirmation=confirmation,
         )
-        record_consent(ctx)
-        ctx.contact.parish_code = parish
         if channel == CHANNEL_SMS:
-            ctx.contact.phone = address
-            await self._confirm_by_sms(ctx, data, address)
             text = ctx.t(
                 "Listo: le recordaremos por SMS al {phone} los eventos de {parish}. Le enviamos "
                 "un SMS de confirmación.",
                 phone=mask_phone(address),
-                parish=data["parish_label"],
+                parish=state.parish_label,
             )
         else:
             text = ctx.t(
                 "Listo: le recordaremos por este chat los eventos de {parish}.",
-                parish=data["parish_label"],
+                parish=state.parish_label,
             )
-        await self._audit(ctx, "subscription_added", parish, channel)
         return Outcome([Reply(text)])
 
-    async def _confirm_by_sms(self, ctx: FlowContext, data: dict[str, Any], phone: str) -> None:
-        """Tells the phone's owner about the subscription, so a mistyped number can say BAJA."""
-        body = ctx.t(
-            "{ministry}: este celular recibirá recordatorios de eventos de {parish}. "
-            "Responda BAJA para no recibir más.",
-            ministry=ctx.settings.ministry_name,
-            parish=data["parish_name"],
-        )
-        await enqueue(
-            ctx.session,
-            channel=CHANNEL_SMS,
-            address=phone,
-            body=body,
-            kind="suscripcion",
-            dedupe_key=f"subscription:{TOPIC_EVENTS}:{data['parish']}:{phone}:"
-            f"{ctx.now.date().isoformat()}",
-            due_at=ctx.now,
-            now=ctx.now,
-        )
 
-    async def _audit(self, ctx: FlowContext, action: str, parish: str, outcome: str) -> None:
-        await audit.record(
-            ctx.session,
-            at=ctx.now,
-            actor_kind="citizen",
-            actor=f"{ctx.channel}:{ctx.address}",
-            action=action,
-            target=f"parish:{parish}",
-            outcome=outcome,
-            detail={"topic": TOPIC_EVENTS},
-        )
+def _actor(ctx: FlowContext) -> str:
+    """The audit actor of the citizen writing: channel and address (pseudonymised by audit)."""
+    return f"{ctx.channel}:{ctx.address}"
 
 
 class UnsubscribeEventsFlow:
@@ -329,12 +328,13 @@ class UnsubscribeEventsFlow:
         "dejar de recibir recordatorios",
         "cancelar recordatorios",
     )
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Dejar de recibir recordatorios de eventos")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Removes the only subscription at once, or asks which one when there are several."""
         current = await subscriptions.subscriptions_of(ctx.session, ctx.contact)
         if not current:
@@ -346,36 +346,31 @@ class UnsubscribeEventsFlow:
         text = ctx.t("¿Qué recordatorios quiere dejar de recibir?")
         return Outcome([Reply(text, tuple(options))], step="choosing_subscription")
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: choosing the subscription to stop."""
+        return {"choosing_subscription": self._choosing_subscription}
+
+    async def _choosing_subscription(
+        self, ctx: FlowContext, state: NoState, answer: Answer
     ) -> Outcome:
-        """Removes the chosen subscription (or all)."""
+        """Removes the chosen subscription (or all); anything else asks again."""
         current = await subscriptions.subscriptions_of(ctx.session, ctx.contact)
         if answer.option == ALL:
             return await self._remove(ctx, current)
         chosen = [s for s in current if f"{s.parish_code}:{s.channel}" == answer.option]
         if chosen:
             return await self._remove(ctx, chosen)
-        return await self.start(ctx, {})
+        return await self.start(ctx, Opening())
 
     async def _remove(self, ctx: FlowContext, chosen: list[SubscriptionView]) -> Outcome:
         for sub in chosen:
-            await subscriptions.unsubscribe(
+            await stop_event_reminders(
                 ctx.session,
                 ctx.contact,
-                now=ctx.now,
                 parish_code=sub.parish_code,
                 channel=sub.channel,
-            )
-            await audit.record(
-                ctx.session,
-                at=ctx.now,
-                actor_kind="citizen",
-                actor=f"{ctx.channel}:{ctx.address}",
-                action="subscription_removed",
-                target=f"parish:{sub.parish_code}",
-                outcome=sub.channel,
-                detail={"topic": TOPIC_EVENTS},
+                actor=_actor(ctx),
+                now=ctx.now,
             )
         lines = [ctx.t("Listo, ya no le enviaremos estos recordatorios:")]
         lines.extend(f"• {self._label(ctx, s)}" for s in chosen)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.flows.base import FlowContext, NoState, Opening, Outcome, Reply, StepHandler
 
 
 class HelpFlow:
@@ -14,12 +14,13 @@ class HelpFlow:
     in_menu = False
     commands = ("/ayuda", "/help")
     keywords = ("ayuda", "ayudame", "no entiendo", "como funciona")
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label."""
         return ctx.t("Ayuda")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Shows the commands and the call centre."""
         lines = [
             ctx.t("Puede escribirme con sus palabras o usar estos comandos:"),
@@ -36,8 +37,6 @@ class HelpFlow:
         ]
         return Outcome([Reply("\n".join(lines))])
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """No steps: shows the help again."""
-        return await self.start(ctx, data)
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """None: the flow answers in one message."""
+        return {}

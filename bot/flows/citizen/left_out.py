@@ -8,18 +8,28 @@ no district mapping; the citizen gets the case number either way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from bot.domain.dialogue import MAX_ANSWER_CHARS, MAX_CONTACT_CHARS, PERSON_CATEGORIES, check_length
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.parish_choice import parish_question, remember_parish, resolve_parish
-from bot.services import audit
-from bot.services.cases import NOTIFY_CHANNELS, open_case
-from bot.services.territory import Office
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
+from bot.flows.parish_choice import ASKING_PARISH, parish_question, parish_step
+from bot.services.cases import NOTIFY_CHANNELS, open_citizen_case
+from bot.services.territory import Office, Place
 
 YES = "yes"
 NO = "no"
+
+
+@dataclass(frozen=True)
+class LeftOutState:
+    """Who the person is, where they live, their situation and how to reach them."""
+
+    category: str = ""
+    parish: str = ""
+    situation: str = ""
+    whereabouts: str = ""
 
 
 class LeftOutFlow:
@@ -36,12 +46,13 @@ class LeftOutFlow:
         "no recibe ayuda",
         "persona abandonada",
     )
+    state_type = LeftOutState
 
     def title(self, ctx: FlowContext) -> str:
         """Menu label."""
         return ctx.t("Conozco a alguien que no recibe los servicios")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Asks who the person is."""
         options = tuple(Option(key, ctx.t(label)) for key, label in PERSON_CATEGORIES)
         text = ctx.t(
@@ -50,53 +61,60 @@ class LeftOutFlow:
         )
         return Outcome([Reply(text, options)], step="asking_who")
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[LeftOutState]]:
         """Who → parish → situation → how to reach them → consent → case."""
-        if step == "asking_who":
-            return self._who(ctx, data, answer)
-        if step == "asking_parish":
-            found = resolve_parish(ctx, answer)
-            if found.place is None:
-                assert found.reply is not None
-                return Outcome([found.reply], step="asking_parish", data=data)
-            remember_parish(ctx, found.place)
-            data.update(parish=found.place.code)
+        return {
+            "asking_who": self._who,
+            ASKING_PARISH: self._parish,
+            "asking_situation": self._situation,
+            "asking_whereabouts": self._whereabouts,
+            "asking_consent": self._consent_answer,
+        }
+
+    async def _who(self, ctx: FlowContext, state: LeftOutState, answer: Answer) -> Outcome:
+        labels = dict(PERSON_CATEGORIES)
+        if answer.option not in labels:
+            options = tuple(Option(key, ctx.t(label)) for key, label in PERSON_CATEGORIES)
+            text = ctx.t("Elija una de las opciones, por favor: ¿quién es la persona?")
+            return Outcome([Reply(text, options)], step="asking_who", state=state)
+        state = replace(state, category=answer.option)
+        place_hint = ctx.t("¿En qué parroquia vive?")
+        return Outcome([parish_question(ctx, place_hint)], step=ASKING_PARISH, state=state)
+
+    async def _parish(self, ctx: FlowContext, state: LeftOutState, answer: Answer) -> Outcome:
+        async def chosen(place: Place) -> Outcome:
             text = ctx.t(
                 "Cuéntenos brevemente su situación: su nombre si lo sabe y qué servicio o bono "
                 "cree que necesita (hasta {limit} caracteres).",
                 limit=MAX_ANSWER_CHARS,
             )
-            return Outcome([Reply(text)], step="asking_situation", data=data)
-        if step == "asking_situation":
-            data["situation"] = check_length(answer.text, MAX_ANSWER_CHARS)
-            text = ctx.t(
-                "¿Cómo la podemos ubicar? Escriba el sector o comunidad, una referencia de la "
-                "casa o un teléfono (hasta {limit} caracteres).",
-                limit=MAX_CONTACT_CHARS,
+            return Outcome(
+                [Reply(text)], step="asking_situation", state=replace(state, parish=place.code)
             )
-            return Outcome([Reply(text)], step="asking_whereabouts", data=data)
-        if step == "asking_whereabouts":
-            data["whereabouts"] = check_length(answer.text, MAX_CONTACT_CHARS)
-            return self._consent(ctx, data)
-        if step == "asking_consent":
-            if answer.option not in (YES, NO):
-                return self._consent(ctx, data)
-            return await self._open(ctx, data, consent=answer.option == YES)
-        return await self.start(ctx, {})
 
-    def _who(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        labels = dict(PERSON_CATEGORIES)
-        if answer.option not in labels:
-            options = tuple(Option(key, ctx.t(label)) for key, label in PERSON_CATEGORIES)
-            text = ctx.t("Elija una de las opciones, por favor: ¿quién es la persona?")
-            return Outcome([Reply(text, options)], step="asking_who", data=data)
-        data["category"] = answer.option
-        place_hint = ctx.t("¿En qué parroquia vive?")
-        return Outcome([parish_question(ctx, place_hint)], step="asking_parish", data=data)
+        return await parish_step(ctx, state, answer, chosen)
 
-    def _consent(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def _situation(self, ctx: FlowContext, state: LeftOutState, answer: Answer) -> Outcome:
+        state = replace(state, situation=check_length(answer.text, MAX_ANSWER_CHARS))
+        text = ctx.t(
+            "¿Cómo la podemos ubicar? Escriba el sector o comunidad, una referencia de la "
+            "casa o un teléfono (hasta {limit} caracteres).",
+            limit=MAX_CONTACT_CHARS,
+        )
+        return Outcome([Reply(text)], step="asking_whereabouts", state=state)
+
+    async def _whereabouts(self, ctx: FlowContext, state: LeftOutState, answer: Answer) -> Outcome:
+        state = replace(state, whereabouts=check_length(answer.text, MAX_CONTACT_CHARS))
+        return self._consent(ctx, state)
+
+    async def _consent_answer(
+        self, ctx: FlowContext, state: LeftOutState, answer: Answer
+    ) -> Outcome:
+        if answer.option not in (YES, NO):
+            return self._consent(ctx, state)
+        return await self._open(ctx, state, consent=answer.option == YES)
+
+    def _consent(self, ctx: FlowContext, state: LeftOutState) -> Outcome:
         text = ctx.t(
             "El equipo de la dirección distrital visitará o llamará a la persona para verificar "
             "su situación. ¿Acepta que guardemos este chat para avisarle a usted cómo avanza "
@@ -106,31 +124,25 @@ class LeftOutFlow:
             Option(YES, ctx.t("Sí, avísenme")),
             Option(NO, ctx.t("No, solo registren el caso")),
         )
-        return Outcome([Reply(text, options)], step="asking_consent", data=data)
+        return Outcome([Reply(text, options)], step="asking_consent", state=state)
 
-    async def _open(self, ctx: FlowContext, data: dict[str, Any], *, consent: bool) -> Outcome:
-        place = ctx.services.territory.get(str(data["parish"]))
+    async def _open(self, ctx: FlowContext, state: LeftOutState, *, consent: bool) -> Outcome:
+        place = ctx.services.territory.get(state.parish)
         assert place is not None
-        case = await open_case(
+        case = await open_citizen_case(
             ctx.session,
+            actor=f"{ctx.channel}:{ctx.address}",
+            audit_action="case_reported",
+            audit_outcome="nuevo",
             kind="excluido",
             now=ctx.now,
             district_code=place.district_code,
             parish_code=place.code,
-            description=str(data["situation"]),
-            person_category=str(data["category"]),
-            contact_info=str(data["whereabouts"]),
+            description=state.situation,
+            person_category=state.category,
+            contact_info=state.whereabouts,
             reporter_contact_id=ctx.contact.id if consent else None,
             reporter_consent=consent,
-        )
-        await audit.record(
-            ctx.session,
-            at=ctx.now,
-            actor_kind="citizen",
-            actor=f"{ctx.channel}:{ctx.address}",
-            action="case_reported",
-            target=case.number,
-            outcome="nuevo",
         )
         office = ctx.services.territory.office_for(place)
         lines = [

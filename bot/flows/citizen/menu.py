@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
-from bot.flows.base import Answer, Flow, FlowContext, Option, Outcome, Reply
+from bot.flows.base import (
+    Answer,
+    Flow,
+    FlowContext,
+    NoState,
+    Opening,
+    Option,
+    Outcome,
+    Reply,
+    StepHandler,
+)
 from bot.flows.intents import match_intent
 
 
@@ -16,6 +25,7 @@ class MenuFlow:
     in_menu = False
     commands = ("/menu",)
     keywords: tuple[str, ...] = ()
+    state_type = NoState
 
     def __init__(self, flows: Callable[[], Sequence[Flow]]) -> None:
         self._flows = flows
@@ -31,15 +41,17 @@ class MenuFlow:
         options = tuple(Option(f.name, f.title(ctx)) for f in self._entries())
         return Outcome([Reply(text, options)], step="choosing")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Shows the menu."""
-        if data.get("after_flow"):
+        if opening.after_flow:
             return self._menu(ctx, ctx.t("¿Le ayudo con algo más?"))
         return self._menu(ctx, ctx.t("¿En qué le puedo ayudar? Elija una opción:"))
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: choosing."""
+        return {"choosing": self._choosing}
+
+    async def _choosing(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
         """Starts the chosen flow, or guesses it from free text."""
         names = {f.name for f in self._entries()}
         if answer.option in names:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from bot.domain.errors import N_, DomainError
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import (
+    Answer,
+    FlowContext,
+    NoState,
+    Opening,
+    Option,
+    Outcome,
+    Reply,
+    StepHandler,
+)
 from bot.services.my_data import contact_data, erase_contact_data
 
 EXCERPT_CHARS = 60
@@ -24,12 +33,13 @@ class MyDataFlow:
     in_menu = False
     commands = ("/mis_datos",)
     keywords = ("mis datos", "que datos tienen", "que saben de mi")
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label."""
         return ctx.t("Mis datos")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Shows the stored data, one line per kind of `personal_data.KINDS`."""
         kept = await contact_data(ctx.session, ctx.contact)
         none = ctx.t("ninguno")
@@ -96,11 +106,9 @@ class MyDataFlow:
         )
         return Outcome([Reply("\n".join(lines))])
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """No steps: shows the data again."""
-        return await self.start(ctx, data)
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """None: the flow answers in one message."""
+        return {}
 
 
 class DeleteMyDataFlow:
@@ -110,12 +118,13 @@ class DeleteMyDataFlow:
     in_menu = False
     commands = ("/borrar_mis_datos",)
     keywords = ("borrar mis datos", "eliminar mis datos")
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label."""
         return ctx.t("Borrar mis datos")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Asks for confirmation."""
         text = ctx.t(
             "Se retirarán los mensajes en cola para usted y se borrarán su celular, su "
@@ -127,9 +136,11 @@ class DeleteMyDataFlow:
         options = (Option("si", ctx.t("Sí, borrar")), Option("no", ctx.t("No")))
         return Outcome([Reply(text, options)], step="confirming")
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: confirming."""
+        return {"confirming": self._confirming}
+
+    async def _confirming(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
         """Erases on «Sí», keeps everything on «No»."""
         if answer.option == "si":
             erased = await erase_contact_data(ctx.session, ctx.contact, ctx.now)

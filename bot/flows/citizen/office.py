@@ -6,9 +6,18 @@ maps to an office gets its zonal coordination and the call centre, never a guess
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import (
+    Answer,
+    FlowContext,
+    NoState,
+    Opening,
+    Option,
+    Outcome,
+    Reply,
+    StepHandler,
+)
 from bot.services.territory import Match, Office, OfficeAnswer, Place
 
 
@@ -18,6 +27,7 @@ class OfficeFlow:
     name = "oficina"
     in_menu = True
     commands = ("/oficina",)
+    state_type = NoState
     keywords = (
         "oficina",
         "donde queda",
@@ -32,19 +42,20 @@ class OfficeFlow:
         """Menu label."""
         return ctx.t("¿Dónde queda mi oficina?")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Asks for the parish or canton, or answers at once for «/oficina Tacamoros»."""
-        args = str(data.get("args") or "")
-        if args:
-            return await self.step(ctx, "asking_place", {}, Answer(args))
+        if opening.args:
+            return await self._asking_place(ctx, NoState(), Answer(opening.args))
         return Outcome(
             [Reply(ctx.t("Escriba el nombre de su parroquia o cantón (por ejemplo: Tacamoros)."))],
             step="asking_place",
         )
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: asking the place."""
+        return {"asking_place": self._asking_place}
+
+    async def _asking_place(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
         """Resolves the place (asking back on homonyms and typos) and shows who serves it."""
         territory = ctx.services.territory
         if answer.option and answer.option.startswith("place:"):

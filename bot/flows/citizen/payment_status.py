@@ -3,16 +3,16 @@
 Personal data is shown only after verification (bot/services/verification.py). With no
 matching record the citizen may open a verification case for the district. A locked chat or
 cédula is told until when (local time), and the cédula's owner may ask for a one-time code by
-SMS to the registry's phone (`locked` → `asking_code`) instead of waiting. The conversation's
-data holds only the typed cédula, and only while a next step needs it.
+SMS to the registry's phone (`locked` → `asking_code`) instead of waiting. The flow's state
+(`PaymentState`) holds only the typed cédula, and only while a next step needs it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
@@ -21,10 +21,9 @@ from bot.domain.payment_status import collection_days, explain
 from bot.domain.programmes import programme_name
 from bot.domain.registry import PaymentStatus
 from bot.domain.second_factor import parse_second_factor
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 from bot.flows.citizen.left_out import who_reviews
-from bot.services import audit
-from bot.services.cases import open_case
+from bot.services.cases import open_citizen_case
 from bot.services.events import upcoming_events
 from bot.services.verification import (
     CODE_DIGITS,
@@ -43,7 +42,13 @@ from bot.services.verification import (
 from bot.storage.models import Beneficiary
 
 log = logging.getLogger(__name__)
-Step = Callable[[FlowContext, dict[str, Any], Answer], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """The typed cédula, kept only while a next step needs it (empty: none)."""
+
+    cedula: str = ""
 
 
 class PaymentStatusFlow:
@@ -52,6 +57,7 @@ class PaymentStatusFlow:
     name = "pago"
     in_menu = True
     commands = ("/pago", "/mi_pago")
+    state_type = PaymentState
     keywords = (
         "no me llego",
         "no me llega",
@@ -74,8 +80,8 @@ class PaymentStatusFlow:
     )
 
     def __init__(self) -> None:
-        # Each step keeps in `data` only what the next one needs: the cédula, nothing else.
-        self._steps: dict[str, Step] = {
+        # Each step keeps in its state only what the next one needs: the cédula, nothing else.
+        self._steps: dict[str, StepHandler[PaymentState]] = {
             "asking_cedula": self._cedula,
             "asking_second_factor": self._verify,
             "offering_case": self._offering_case,
@@ -89,7 +95,7 @@ class PaymentStatusFlow:
         """Menu label."""
         return ctx.t("¿Por qué no me llegó el pago?")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Explains why identity is needed and asks the cédula (unless the chat is locked)."""
         locked = await chat_lock(ctx.session, ctx.channel, ctx.address, ctx.now)
         if locked is not None:
@@ -101,17 +107,11 @@ class PaymentStatusFlow:
         ask = ctx.t("Escriba su número de cédula (10 dígitos).")
         return Outcome([Reply(intro), Reply(ask)], step="asking_cedula")
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """Runs the step the citizen is at (cédula, second factor, code, case offer...)."""
-        handler = self._steps.get(step)
-        if handler is None:
-            log.error("payment-status flow at an unknown step %r: starting again", step)
-            return await self.start(ctx, {})
-        return await handler(ctx, data, answer)
+    def steps(self) -> Mapping[str, StepHandler[PaymentState]]:
+        """The steps the citizen may be at (cédula, second factor, code, case offer...)."""
+        return self._steps
 
-    async def _cedula(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _cedula(self, ctx: FlowContext, state: PaymentState, answer: Answer) -> Outcome:
         cedula = parse_cedula(answer.text)
         locked = await cedula_lock(ctx.session, cedula, ctx.now)
         if locked is not None:
@@ -120,12 +120,12 @@ class PaymentStatusFlow:
             "Ahora escriba su fecha de nacimiento (día/mes/año, por ejemplo 14/03/1988) o "
             "el código dactilar que está al reverso de su cédula."
         )
-        return Outcome([Reply(text)], step="asking_second_factor", data={"cedula": cedula.value})
+        return Outcome([Reply(text)], step="asking_second_factor", state=PaymentState(cedula.value))
 
-    async def _verify(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        cedula = parse_cedula(str(data.get("cedula", "")))
+    async def _verify(self, ctx: FlowContext, state: PaymentState, answer: Answer) -> Outcome:
+        cedula = parse_cedula(state.cedula)
         if _as_code(answer.text) is not None:  # a code that came by SMS after a restart
-            return await self._code(ctx, data, answer)
+            return await self._code(ctx, state, answer)
         today = ctx.now.astimezone(ctx.settings.timezone).date()
         factor = parse_second_factor(answer.text, today)
         result = await verify(
@@ -148,32 +148,32 @@ class PaymentStatusFlow:
         return Outcome(replies)
 
     async def _offering_case(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: PaymentState, answer: Answer
     ) -> Outcome:
         if answer.option == "caso":
             text = ctx.t("¿En qué parroquia o cantón vive? (por ejemplo: Tacamoros)")
-            return Outcome([Reply(text)], step="asking_case_place", data=data)
+            return Outcome([Reply(text)], step="asking_case_place", state=state)
         if answer.option == "codigo":
-            return await self._send_code(ctx, parse_cedula(str(data.get("cedula", ""))))
+            return await self._send_code(ctx, parse_cedula(state.cedula))
         if answer.option == "no":
             return Outcome([Reply(ctx.t("De acuerdo. No guardamos su cédula."))])
         raise DomainError(N_("Elija una de las opciones, por favor."))
 
     async def _locked_choice(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: PaymentState, answer: Answer
     ) -> Outcome:
         if answer.option == "codigo":
-            if data.get("cedula"):
-                return await self._send_code(ctx, parse_cedula(str(data["cedula"])))
+            if state.cedula:
+                return await self._send_code(ctx, parse_cedula(state.cedula))
             ask = ctx.t("Escriba su número de cédula (10 dígitos).")
             return Outcome([Reply(ask)], step="asking_code_cedula")
         if answer.option == "no":
             return Outcome([Reply(ctx.t("De acuerdo. No guardamos su cédula."))])
-        if data.get("cedula") and _as_code(answer.text) is not None:
-            return await self._code(ctx, data, answer)
+        if state.cedula and _as_code(answer.text) is not None:
+            return await self._code(ctx, state, answer)
         raise DomainError(N_("Elija una de las opciones, por favor."))
 
-    async def _code_cedula(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _code_cedula(self, ctx: FlowContext, state: PaymentState, answer: Answer) -> Outcome:
         return await self._send_code(ctx, parse_cedula(answer.text))
 
     async def _send_code(self, ctx: FlowContext, cedula: Cedula) -> Outcome:
@@ -189,8 +189,8 @@ class PaymentStatusFlow:
             return _code_sent_outcome(ctx, result, cedula)
         return await _code_refused_outcome(ctx, result, cedula)
 
-    async def _code(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
-        cedula = parse_cedula(str(data.get("cedula", "")))
+    async def _code(self, ctx: FlowContext, state: PaymentState, answer: Answer) -> Outcome:
+        cedula = parse_cedula(state.cedula)
         code = _as_code(answer.text)
         if code is None:
             raise DomainError(
@@ -218,13 +218,13 @@ class PaymentStatusFlow:
                     ),
                 ]
             )
-            return Outcome([Reply(text)], step="asking_code", data={"cedula": cedula.value})
+            return Outcome([Reply(text)], step="asking_code", state=PaymentState(cedula.value))
         text = ctx.t("Ese código ya no sirve: venció o se usaron sus intentos. Puede pedir otro.")
         options = (
             Option("codigo", ctx.t("Recibir un código por SMS")),
             Option("no", ctx.t("Volver al menú")),
         )
-        return Outcome([Reply(text, options)], step="locked", data={"cedula": cedula.value})
+        return Outcome([Reply(text, options)], step="locked", state=PaymentState(cedula.value))
 
     def _not_found(self, ctx: FlowContext, cedula: Cedula, result: NotVerified) -> Outcome:
         lines = [
@@ -271,10 +271,10 @@ class PaymentStatusFlow:
         return Outcome(
             [Reply("\n".join(lines), options)],
             step="offering_case",
-            data={"cedula": cedula.value},
+            state=PaymentState(cedula.value),
         )
 
-    async def _case_place(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _case_place(self, ctx: FlowContext, state: PaymentState, answer: Answer) -> Outcome:
         territory = ctx.services.territory
         place = None
         if answer.option and answer.option.startswith("place:"):
@@ -291,11 +291,14 @@ class PaymentStatusFlow:
                     )
                 options = tuple(Option(f"place:{p.code}", p.label) for p in candidates)
                 text = ctx.t("¿Cuál de estos lugares es el suyo?")
-                return Outcome([Reply(text, options)], step="asking_case_place", data=data)
-        cedula = parse_cedula(str(data.get("cedula", "")))
+                return Outcome([Reply(text, options)], step="asking_case_place", state=state)
+        cedula = parse_cedula(state.cedula)
         office = territory.office_for(place)
-        case = await open_case(
+        case = await open_citizen_case(
             ctx.session,
+            actor=f"{ctx.channel}:{ctx.address}",
+            audit_action="case_opened",
+            audit_outcome="verificacion",
             kind="verificacion",
             now=ctx.now,
             district_code=office.code if office else place.district_code,
@@ -307,15 +310,6 @@ class PaymentStatusFlow:
             cedula=cedula.value,
             reporter_contact_id=ctx.contact.id,
             reporter_consent=True,
-        )
-        await audit.record(
-            ctx.session,
-            at=ctx.now,
-            actor_kind="citizen",
-            actor=f"{ctx.channel}:{ctx.address}",
-            action="case_opened",
-            target=case.number,
-            outcome="verificacion",
         )
         lines = [
             ctx.t("Listo. Abrimos el caso {number}. Guarde este número.", number=case.number),
@@ -447,8 +441,8 @@ def _locked_outcome(ctx: FlowContext, until: datetime, cedula: Cedula | None) ->
         Option("codigo", ctx.t("Recibir un código por SMS")),
         Option("no", ctx.t("Volver al menú")),
     )
-    data = {"cedula": cedula.value} if cedula is not None else {}
-    return Outcome([Reply(text, options)], step="locked", data=data)
+    state = PaymentState(cedula.value) if cedula is not None else PaymentState()
+    return Outcome([Reply(text, options)], step="locked", state=state)
 
 
 def _code_sent_outcome(ctx: FlowContext, sent: CodeSent, cedula: Cedula) -> Outcome:
@@ -475,7 +469,7 @@ def _code_sent_outcome(ctx: FlowContext, sent: CodeSent, cedula: Cedula) -> Outc
             phone=ctx.settings.call_centre,
         )
     )
-    return Outcome([Reply("\n".join(lines))], step="asking_code", data={"cedula": cedula.value})
+    return Outcome([Reply("\n".join(lines))], step="asking_code", state=PaymentState(cedula.value))
 
 
 async def _code_refused_outcome(ctx: FlowContext, refused: CodeRefused, cedula: Cedula) -> Outcome:
@@ -499,4 +493,4 @@ async def _code_refused_outcome(ctx: FlowContext, refused: CodeRefused, cedula: 
         "Esa cédula no está bloqueada. Escriba su fecha de nacimiento (día/mes/año) o el código "
         "dactilar que está al reverso de su cédula."
     )
-    return Outcome([Reply(text)], step="asking_second_factor", data={"cedula": cedula.value})
+    return Outcome([Reply(text)], step="asking_second_factor", state=PaymentState(cedula.value))

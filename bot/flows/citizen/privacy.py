@@ -6,9 +6,9 @@ bot stores, so it names every kind of data the tables hold (a test keeps the two
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.flows.base import FlowContext, NoState, Opening, Outcome, Reply, StepHandler
 from bot.services.personal_data import KINDS
 
 
@@ -65,12 +65,13 @@ class PrivacyFlow:
     in_menu = False
     commands = ("/privacidad",)
     keywords = ("privacidad", "mis datos personales", "proteccion de datos")
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label."""
         return ctx.t("Privacidad")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Shows the notice and how to exercise the rights."""
         rights = ctx.t(
             "Según la Ley Orgánica de Protección de Datos Personales, usted puede conocer, "
@@ -79,8 +80,6 @@ class PrivacyFlow:
         )
         return Outcome([Reply(full_notice(ctx) + "\n" + rights)])
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """No steps: shows the notice again."""
-        return await self.start(ctx, data)
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """None: the flow answers in one message."""
+        return {}

@@ -7,14 +7,14 @@ facts without a public source are marked unconfirmed. Never a promise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from bot.domain.eligibility import load_rules
 from bot.domain.programmes import programme_name
 from bot.domain.registry import Programme
-from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.flows.base import FlowContext, NoState, Opening, Outcome, Reply, StepHandler
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class ProgrammeInfoFlow:
     commands: tuple[str, ...]
     keywords: tuple[str, ...]
     in_menu: bool = False
+    state_type = NoState
 
     @property
     def name(self) -> str:
@@ -35,15 +36,13 @@ class ProgrammeInfoFlow:
         """Label: the programme's name."""
         return ctx.t(programme_name(self.programme))
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Sends the programme's information and returns to the menu."""
         return Outcome([Reply(programme_information(ctx, self.programme))])
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """A one-message flow has no steps: answering again gives the information again."""
-        return await self.start(ctx, data)
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """None: the flow answers in one message."""
+        return {}
 
 
 def programme_information(ctx: FlowContext, programme: Programme) -> str:

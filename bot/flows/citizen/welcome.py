@@ -2,25 +2,27 @@
 
 Consent is asked where personal data is about to be stored, for that purpose (a reminder
 subscription with a phone, a verification case): the welcome informs, it does not trap the
-citizen in a consent screen before they can ask anything.
+citizen in a consent screen before they can ask anything (bot/services/event_reminders.py
+records it with the subscription).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from bot.domain.errors import N_, DomainError
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import (
+    Answer,
+    FlowContext,
+    NoState,
+    Opening,
+    Option,
+    Outcome,
+    Reply,
+    StepHandler,
+)
 from bot.flows.citizen.privacy import privacy_notice
 from bot.i18n import Translator
-
-CONSENT_VERSION = "2026-12"  # the notice of bot/flows/privacy.py the contact accepted
-
-
-def record_consent(ctx: FlowContext) -> None:
-    """Records that the contact accepted the privacy notice now."""
-    ctx.contact.consent_at = ctx.now
-    ctx.contact.consent_version = CONSENT_VERSION
 
 
 class WelcomeFlow:
@@ -30,12 +32,13 @@ class WelcomeFlow:
     in_menu = False
     commands = ("/start", "/inicio")
     keywords: tuple[str, ...] = ()
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Bienvenida")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Greets; the notice is shown until the contact has given consent once."""
         hello = ctx.t(
             "¡Hola! Soy el asistente de {ministry}. Le informo sobre bonos y pensiones, su "
@@ -48,11 +51,9 @@ class WelcomeFlow:
             replies.append(Reply(privacy_notice(ctx)))
         return Outcome(replies, switch_to="menu")
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        """No steps: greets again."""
-        return await self.start(ctx, data)
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """None: the flow answers in one message."""
+        return {}
 
 
 class LanguageFlow:
@@ -62,19 +63,22 @@ class LanguageFlow:
     in_menu = False
     commands = ("/idioma", "/language")
     keywords = ("idioma", "english", "ingles")
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label."""
         return ctx.t("Idioma")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Offers the languages."""
         options = (Option("es_EC", "Español"), Option("en", "English"))
         return Outcome([Reply(ctx.t("Elija su idioma:"), options)], step="choosing_language")
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: choosing the language."""
+        return {"choosing_language": self._choosing_language}
+
+    async def _choosing_language(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
         """Saves the language and answers in it."""
         if answer.option not in ("es_EC", "en"):
             raise DomainError(N_("Elija una de las opciones, por favor."))

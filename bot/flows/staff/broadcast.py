@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from bot.domain.registry import Programme
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 from bot.flows.staff.access import (
     Target,
     current_scope,
@@ -27,6 +28,18 @@ from bot.services.broadcasts import (
 from notificaciones.audiences import Audience
 
 
+@dataclass(frozen=True)
+class BroadcastDraft:
+    """The audience chosen so far and, once drafted, the broadcast awaiting confirmation."""
+
+    source: str = ""
+    territory_kind: str = ""
+    territory_code: str | None = None
+    territory_label: str = ""
+    programme: str | None = None
+    broadcast_id: int = 0
+
+
 class StaffBroadcastFlow:
     """Audience (source, territory, programme) → text → preview → confirm or cancel."""
 
@@ -34,12 +47,13 @@ class StaffBroadcastFlow:
     in_menu = False
     commands = ("/difundir",)
     keywords: tuple[str, ...] = ()
+    state_type = BroadcastDraft
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Difundir un aviso")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Checks the role, then asks who should receive the notice."""
         await require_role(ctx, Action.BROADCAST)
         options = (
@@ -50,18 +64,18 @@ class StaffBroadcastFlow:
             [Reply(ctx.t("¿A quién quiere enviar el aviso?"), options)], step="choosing_source"
         )
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[BroadcastDraft]]:
         """Runs one step of the broadcast conversation."""
-        handler = getattr(self, f"_{step}", None)
-        if handler is None:
-            return await self.start(ctx, {})
-        result: Outcome = await handler(ctx, data, answer)
-        return result
+        return {
+            "choosing_source": self._choosing_source,
+            "choosing_territory": self._choosing_territory,
+            "choosing_programme": self._choosing_programme,
+            "writing_text": self._writing_text,
+            "confirming": self._confirming,
+        }
 
     def _ask_territory(
-        self, ctx: FlowContext, data: dict[str, Any], district: str | None
+        self, ctx: FlowContext, state: BroadcastDraft, district: str | None
     ) -> Outcome:
         options: tuple[Option, ...] = ()
         if district:
@@ -79,21 +93,21 @@ class StaffBroadcastFlow:
                 )
             ],
             step="choosing_territory",
-            data=data,
+            state=state,
         )
 
     async def _choosing_source(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: BroadcastDraft, answer: Answer
     ) -> Outcome:
         if answer.option not in SOURCE_CHOICES:
-            return await self.start(ctx, {})
+            return await self.start(ctx, Opening())
         scope = await current_scope(ctx)
         return self._ask_territory(
-            ctx, {**data, "source": answer.option}, scope.district_code if scope else None
+            ctx, replace(state, source=answer.option), scope.district_code if scope else None
         )
 
     async def _choosing_territory(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: BroadcastDraft, answer: Answer
     ) -> Outcome:
         target: Target | None
         options: tuple[Option, ...]
@@ -105,18 +119,18 @@ class StaffBroadcastFlow:
             return Outcome(
                 [Reply(ctx.t("¿Cuál de estos lugares?"), options)],
                 step="choosing_territory",
-                data=data,
+                state=state,
             )
-        data = {
-            **data,
-            "territory_kind": target.kind,
-            "territory_code": target.code,
-            "territory_label": target.label,
-        }
-        await authorize_audience(
-            ctx.session, await current_scope(ctx), self._audience(data), ctx.now
+        state = replace(
+            state,
+            territory_kind=target.kind,
+            territory_code=target.code,
+            territory_label=target.label,
         )
-        if data["source"] == "beneficiarios":
+        await authorize_audience(
+            ctx.session, await current_scope(ctx), self._audience(state), ctx.now
+        )
+        if state.source == "beneficiarios":
             programmes = (
                 Option("todos", ctx.t("Todos los programas")),
                 *(Option(p.value, p.value) for p in Programme),
@@ -124,25 +138,25 @@ class StaffBroadcastFlow:
             return Outcome(
                 [Reply(ctx.t("¿De qué programa?"), programmes)],
                 step="choosing_programme",
-                data=data,
+                state=state,
             )
-        return self._ask_text(ctx, data)
+        return self._ask_text(ctx, state)
 
     async def _choosing_programme(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: BroadcastDraft, answer: Answer
     ) -> Outcome:
         value = (answer.option or answer.text).strip().upper()
         if value == "TODOS":
-            return self._ask_text(ctx, {**data, "programme": None})
+            return self._ask_text(ctx, replace(state, programme=None))
         if value not in Programme.__members__:
             return Outcome(
                 [Reply(ctx.t("Elija un programa de la lista."))],
                 step="choosing_programme",
-                data=data,
+                state=state,
             )
-        return self._ask_text(ctx, {**data, "programme": value})
+        return self._ask_text(ctx, replace(state, programme=value))
 
-    def _ask_text(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _ask_text(self, ctx: FlowContext, state: BroadcastDraft) -> Outcome:
         return Outcome(
             [
                 Reply(
@@ -153,30 +167,31 @@ class StaffBroadcastFlow:
                 )
             ],
             step="writing_text",
-            data=data,
+            state=state,
         )
 
-    def _audience(self, data: dict[str, Any]) -> Audience:
+    def _audience(self, state: BroadcastDraft) -> Audience:
         return staff_audience(
-            data["source"], data["territory_kind"], data["territory_code"], data.get("programme")
+            state.source, state.territory_kind, state.territory_code, state.programme
         )
 
     async def _writing_text(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: BroadcastDraft, answer: Answer
     ) -> Outcome:
         scope = await current_scope(ctx)
         broadcast, preview = await draft_broadcast(
             ctx.session,
             scope,
-            self._audience(data),
+            self._audience(state),
             answer.text,
             now=ctx.now,
             settings=ctx.settings,
         )
-        return self._preview(ctx, {**data, "broadcast_id": broadcast.id}, preview, broadcast.body)
+        drafted = replace(state, broadcast_id=broadcast.id)
+        return self._preview(ctx, drafted, preview, broadcast.body)
 
     def _preview(
-        self, ctx: FlowContext, data: dict[str, Any], preview: Preview, body: str
+        self, ctx: FlowContext, state: BroadcastDraft, preview: Preview, body: str
     ) -> Outcome:
         encoding = (
             ctx.t("con tildes: 70 caracteres por SMS")
@@ -185,7 +200,7 @@ class StaffBroadcastFlow:
         )
         text = "\n".join(
             [
-                ctx.t("Vista previa del aviso para {place}:", place=data["territory_label"]),
+                ctx.t("Vista previa del aviso para {place}:", place=state.territory_label),
                 f"«{body}»",
                 *(
                     [ctx.t("Por SMS irá sin tildes: «{text}»", text=preview.sms_body)]
@@ -211,11 +226,11 @@ class StaffBroadcastFlow:
             Option("confirmar", ctx.t("Confirmar y enviar")),
             Option("cancelar_envio", ctx.t("Cancelar, no enviar")),
         )
-        return Outcome([Reply(text, options)], step="confirming", data=data)
+        return Outcome([Reply(text, options)], step="confirming", state=state)
 
-    async def _confirming(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _confirming(self, ctx: FlowContext, state: BroadcastDraft, answer: Answer) -> Outcome:
         scope = await current_scope(ctx)
-        broadcast_id = int(data["broadcast_id"])
+        broadcast_id = state.broadcast_id
         if answer.option == "cancelar_envio":
             await cancel_broadcast(ctx.session, scope, broadcast_id, now=ctx.now)
             return Outcome([Reply(ctx.t("Difusión cancelada: no se envió nada."))])
@@ -223,7 +238,7 @@ class StaffBroadcastFlow:
             return Outcome(
                 [Reply(ctx.t("Elija «Confirmar y enviar» o «Cancelar, no enviar»."))],
                 step="confirming",
-                data=data,
+                state=state,
             )
         try:
             queued = await confirm_broadcast(
@@ -247,7 +262,7 @@ class StaffBroadcastFlow:
                     )
                 ],
                 step="confirming",
-                data=data,
+                state=state,
             )
         return Outcome(
             [Reply(ctx.t("Listo: {count} mensajes quedaron en la cola de envío.", count=queued))]

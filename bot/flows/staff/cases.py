@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS
 from bot.domain.staff import StaffScope
 from bot.domain.text import for_staff
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 from bot.flows.staff.access import current_scope, require_role, resolve_target
-from bot.flows.staff.district import ask_district, district_from_answer, own_district
-from bot.flows.staff.status_note import ask_for_note, read_note
+from bot.flows.staff.district import (
+    CHOOSING_DISTRICT,
+    ask_district,
+    district_from_answer,
+    own_district,
+)
+from bot.flows.staff.status_note import StatusPick, ask_for_note, read_note
 from bot.services.authz import PERMISSIONS, Action, sees_national_queue
 from bot.services.staff_queries import district_cases
 from bot.services.staff_updates import case_for_update, update_case_status
 
 MAX_CASE_BUTTONS = 8
 NATIONAL_QUEUE = "national"  # the option key of the queue of places without a district
+
+
+@dataclass(frozen=True)
+class CaseState(StatusPick):
+    """The case being changed (its number) and the new status chosen."""
+
+    number: str = ""
 
 
 def can_update(scope: StaffScope | None, action: Action) -> bool:
@@ -37,18 +50,19 @@ class StaffCasesFlow:
     in_menu = False
     commands = ("/casos",)
     keywords: tuple[str, ...] = ()
+    state_type = CaseState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Casos del distrito")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Analysts see their district at once; others are asked which district.
 
         «/casos NUMERO» opens that case directly for a status change.
         """
         scope = await require_role(ctx, Action.VIEW_CASES)
-        number = str(data.get("args", "")).strip()
+        number = opening.args.strip()
         if number:
             return await self._open_case(ctx, number)
         district = own_district(scope)
@@ -58,7 +72,7 @@ class StaffCasesFlow:
 
     def _ask_queue(self, ctx: FlowContext, scope: StaffScope) -> Outcome:
         """Asks which district; national roles are also offered the national queue."""
-        asked = ask_district(ctx, {})
+        asked = ask_district(ctx)
         if not sees_national_queue(scope):
             return asked
         text = "\n".join(
@@ -71,22 +85,27 @@ class StaffCasesFlow:
             ]
         )
         option = Option(NATIONAL_QUEUE, ctx.t("Cola nacional (sin distrito)"))
-        return Outcome([Reply(text, (option,))], step=asked.step, data=asked.data)
+        return Outcome([Reply(text, (option,))], step=asked.step, state=asked.state)
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    def steps(self) -> Mapping[str, StepHandler[CaseState]]:
+        """District (or national queue), case, new status, note."""
+        return {
+            CHOOSING_DISTRICT: self._choosing_district,
+            "choosing_case": self._choosing_case,
+            "choosing_status": self._choosing_status,
+            "writing_note": self._writing_note,
+        }
+
+    async def _choosing_district(
+        self, ctx: FlowContext, state: CaseState, answer: Answer
     ) -> Outcome:
-        """Runs one step: district, case, new status, note."""
-        if step == "choosing_case":
-            value = answer.option or answer.text
-            return await self._open_case(ctx, value.removeprefix("case:"))
-        if step == "choosing_status":
-            return self._choosing_status(ctx, data, answer)
-        if step == "writing_note":
-            return await self._writing_note(ctx, data, answer)
         if await self._wants_national_queue(ctx, answer):
             return await self._list(ctx, None)
         return await self._list(ctx, district_from_answer(ctx, answer))
+
+    async def _choosing_case(self, ctx: FlowContext, state: CaseState, answer: Answer) -> Outcome:
+        value = answer.option or answer.text
+        return await self._open_case(ctx, value.removeprefix("case:"))
 
     async def _wants_national_queue(self, ctx: FlowContext, answer: Answer) -> bool:
         """«nacional», its button, or (for national roles) a place that has no district."""
@@ -163,7 +182,9 @@ class StaffCasesFlow:
             ]
         )
         options = tuple(Option(f"status:{s}", ctx.t(CASE_STATUS_LABELS[s])) for s in targets)
-        return Outcome([Reply(text, options)], step="choosing_status", data={"number": case.number})
+        return Outcome(
+            [Reply(text, options)], step="choosing_status", state=CaseState(number=case.number)
+        )
 
     def _description(self, ctx: FlowContext, kind: str, description: str) -> str:
         """The case's description as staff may safely read it; a citizen's words are marked."""
@@ -172,21 +193,19 @@ class StaffCasesFlow:
             return ctx.t("Texto del ciudadano: «{text}»", text=text)
         return ctx.t("Descripción: {text}", text=text)
 
-    def _choosing_status(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _choosing_status(self, ctx: FlowContext, state: CaseState, answer: Answer) -> Outcome:
         prompt = ctx.t("Escriba una nota para el expediente (queda con el cambio).")
-        return ask_for_note(ctx, data, answer, CASE_STATUS_LABELS, prompt)
+        return ask_for_note(ctx, state, answer, CASE_STATUS_LABELS, prompt)
 
-    async def _writing_note(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        note = read_note(ctx, data, answer)
+    async def _writing_note(self, ctx: FlowContext, state: CaseState, answer: Answer) -> Outcome:
+        note = read_note(ctx, state, answer)
         if isinstance(note, Outcome):
             return note
         change = await update_case_status(
             ctx.session,
             await current_scope(ctx),
-            data["number"],
-            data["status"],
+            state.number,
+            state.status,
             now=ctx.now,
             note=note,
             ministry=ctx.settings.ministry_name,

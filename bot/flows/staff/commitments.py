@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from bot.domain.dialogue import COMMITMENT_STATUS_LABELS, COMMITMENT_STATUSES
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
-from bot.flows.staff.access import current_scope, require_role
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
+from bot.flows.staff.access import current_scope
 from bot.flows.staff.cases import can_update, short
-from bot.flows.staff.district import ask_district, district_from_answer, own_district
-from bot.flows.staff.status_note import ask_for_note, read_note
+from bot.flows.staff.district import (
+    CHOOSING_DISTRICT,
+    district_from_answer,
+    open_for_district,
+)
+from bot.flows.staff.status_note import StatusPick, ask_for_note, read_note
 from bot.services.authz import Action
 from bot.services.reports import deadline_text
 from bot.services.staff_queries import district_commitments
 from bot.services.staff_updates import commitment_for_update, update_commitment_status
 
 MAX_BUTTONS = 8
+
+
+@dataclass(frozen=True)
+class CommitmentState(StatusPick):
+    """The commitment being changed (its id) and the new status chosen."""
+
+    id: int = 0
 
 
 class StaffCommitmentsFlow:
@@ -25,41 +37,47 @@ class StaffCommitmentsFlow:
     in_menu = False
     commands = ("/compromisos",)
     keywords: tuple[str, ...] = ()
+    state_type = CommitmentState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Compromisos del distrito")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Analysts see their district at once; others are asked which district.
 
         A citizen who types the command gets the citizens' commitments flow instead.
         """
         if await current_scope(ctx) is None:
             return Outcome([], switch_to="compromisos")
-        scope = await require_role(ctx, Action.VIEW_COMMITMENTS)
-        district = own_district(scope)
-        if district is None:
-            return ask_district(ctx, {})
-        return await self._list(ctx, district)
+        return await open_for_district(
+            ctx, Action.VIEW_COMMITMENTS, lambda district: self._list(ctx, district)
+        )
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
+    def steps(self) -> Mapping[str, StepHandler[CommitmentState]]:
+        """District, commitment, new status, note."""
+        return {
+            CHOOSING_DISTRICT: self._choosing_district,
+            "choosing_commitment": self._choosing_commitment,
+            "choosing_status": self._choosing_status,
+            "writing_note": self._writing_note,
+        }
+
+    async def _choosing_district(
+        self, ctx: FlowContext, state: CommitmentState, answer: Answer
     ) -> Outcome:
-        """Runs one step: district, commitment, new status, note."""
-        if step == "choosing_commitment":
-            value = (answer.option or answer.text).removeprefix("commitment:").lstrip("#").strip()
-            if not (value.isascii() and value.isdigit() and len(value) <= 9):
-                return Outcome(
-                    [Reply(ctx.t("Elija un compromiso o escriba su número (p. ej. 12)."))],
-                    step="choosing_commitment",
-                )
-            return await self._open(ctx, int(value))
-        if step == "choosing_status":
-            return self._choosing_status(ctx, data, answer)
-        if step == "writing_note":
-            return await self._writing_note(ctx, data, answer)
         return await self._list(ctx, district_from_answer(ctx, answer))
+
+    async def _choosing_commitment(
+        self, ctx: FlowContext, state: CommitmentState, answer: Answer
+    ) -> Outcome:
+        value = (answer.option or answer.text).removeprefix("commitment:").lstrip("#").strip()
+        if not (value.isascii() and value.isdigit() and len(value) <= 9):
+            return Outcome(
+                [Reply(ctx.t("Elija un compromiso o escriba su número (p. ej. 12)."))],
+                step="choosing_commitment",
+            )
+        return await self._open(ctx, int(value))
 
     async def _list(self, ctx: FlowContext, district: str) -> Outcome:
         scope = await current_scope(ctx)
@@ -115,23 +133,27 @@ class StaffCommitmentsFlow:
             for s in COMMITMENT_STATUSES
             if s != row.status
         )
-        return Outcome([Reply(text, options)], step="choosing_status", data={"id": row.id})
+        return Outcome(
+            [Reply(text, options)], step="choosing_status", state=CommitmentState(id=row.id)
+        )
 
-    def _choosing_status(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _choosing_status(
+        self, ctx: FlowContext, state: CommitmentState, answer: Answer
+    ) -> Outcome:
         prompt = ctx.t("Escriba una nota para el seguimiento (queda con el cambio).")
-        return ask_for_note(ctx, data, answer, COMMITMENT_STATUS_LABELS, prompt)
+        return ask_for_note(ctx, state, answer, COMMITMENT_STATUS_LABELS, prompt)
 
     async def _writing_note(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: CommitmentState, answer: Answer
     ) -> Outcome:
-        note = read_note(ctx, data, answer)
+        note = read_note(ctx, state, answer)
         if isinstance(note, Outcome):
             return note
         change = await update_commitment_status(
             ctx.session,
             await current_scope(ctx),
-            int(data["id"]),
-            data["status"],
+            state.id,
+            state.status,
             now=ctx.now,
             note=note,
             ministry=ctx.settings.ministry_name,

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
+from bot.domain.event_kinds import EVENT_KIND_LABELS
 from bot.domain.event_schedule import (
     DEFAULT_OFFSETS_MINUTES,
-    EVENT_KIND_LABELS,
     kind_from_text,
     offset_label,
     parse_event_start,
     parse_offsets,
 )
-from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 from bot.flows.staff.access import current_scope, require_role
 from bot.services.authz import Action
 from bot.services.events import (
     MAX_PLACE_CHARS,
     authorize_parish,
-    create_event,
-    queue_announcements,
+    schedule_event,
 )
 from bot.services.territory import Place
 
@@ -38,6 +38,26 @@ _OFFSET_TEMPLATES = {
 
 class UnknownParish(DomainError):
     """The typed parish matches nothing, or a stale parish key."""
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """The event being programmed, field by field, until it is confirmed."""
+
+    kind: str = ""
+    parish_code: str = ""
+    parish_label: str = ""
+    starts_at: datetime | None = None
+    place: str = ""
+    description: str = ""
+    offsets: tuple[int, ...] = ()
+
+
+def _when(draft: EventDraft) -> datetime:
+    """The event's start; a draft reaches the summary only once it was asked."""
+    if draft.starts_at is None:
+        raise ValueError("the event draft has no start yet")
+    return draft.starts_at
 
 
 def offsets_text(ctx: FlowContext, offsets: list[int] | tuple[int, ...]) -> str:
@@ -56,47 +76,48 @@ class StaffEventFlow:
     in_menu = False
     commands = ("/evento",)
     keywords: tuple[str, ...] = ()
+    state_type = EventDraft
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Programar un evento")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Checks the role, then asks the kind of event («/evento feria» skips the question)."""
         await require_role(ctx, Action.CREATE_EVENT)
-        kind = kind_from_text(str(data.get("args", "")))
+        kind = kind_from_text(opening.args)
         if kind is not None:
-            return self._ask_parish(ctx, {"kind": kind})
+            return self._ask_parish(ctx, EventDraft(kind=kind))
         options = tuple(Option(k, ctx.t(label)) for k, label in EVENT_KIND_LABELS.items())
         return Outcome(
             [Reply(ctx.t("¿Qué tipo de evento quiere programar?"), options)],
             step="choosing_kind",
         )
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[EventDraft]]:
         """Runs one step of the event conversation."""
-        handler = getattr(self, f"_{step}", None)
-        if handler is None:
-            return await self.start(ctx, {})
-        result: Outcome = await handler(ctx, data, answer)
-        return result
+        return {
+            "choosing_kind": self._choosing_kind,
+            "choosing_parish": self._choosing_parish,
+            "asking_start": self._asking_start,
+            "asking_place": self._asking_place,
+            "asking_description": self._asking_description,
+            "choosing_reminders": self._choosing_reminders,
+            "confirming": self._confirming,
+        }
 
-    def _ask_parish(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    def _ask_parish(self, ctx: FlowContext, state: EventDraft) -> Outcome:
         return Outcome(
             [Reply(ctx.t("¿En qué parroquia? Escriba su nombre (p. ej. Tacamoros)."))],
             step="choosing_parish",
-            data=data,
+            state=state,
         )
 
-    async def _choosing_kind(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    async def _choosing_kind(self, ctx: FlowContext, state: EventDraft, answer: Answer) -> Outcome:
         kind = answer.option if answer.option in EVENT_KIND_LABELS else kind_from_text(answer.text)
         if kind is None:
-            return await self.start(ctx, {})
-        return self._ask_parish(ctx, {**data, "kind": kind})
+            return await self.start(ctx, Opening())
+        return self._ask_parish(ctx, replace(state, kind=kind))
 
     def _place(self, ctx: FlowContext, code: str) -> Place:
         place = ctx.services.territory.get(code)
@@ -105,7 +126,7 @@ class StaffEventFlow:
         return place
 
     async def _choosing_parish(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: EventDraft, answer: Answer
     ) -> Outcome:
         if answer.option and answer.option.startswith("parish:"):
             place = self._place(ctx, answer.option.removeprefix("parish:"))
@@ -123,10 +144,10 @@ class StaffEventFlow:
                     if found.places
                     else ctx.t("No la encontré exactamente. ¿Quiso decir alguna de estas?")
                 )
-                return Outcome([Reply(question, options)], step="choosing_parish", data=data)
+                return Outcome([Reply(question, options)], step="choosing_parish", state=state)
             place = found.places[0]
         await authorize_parish(ctx.session, await current_scope(ctx), place.code, ctx.now)
-        data = {**data, "parish_code": place.code, "parish_label": place.label}
+        state = replace(state, parish_code=place.code, parish_label=place.label)
         return Outcome(
             [
                 Reply(
@@ -138,13 +159,11 @@ class StaffEventFlow:
                 )
             ],
             step="asking_start",
-            data=data,
+            state=state,
         )
 
-    async def _asking_start(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
-        place = self._place(ctx, data["parish_code"])
+    async def _asking_start(self, ctx: FlowContext, state: EventDraft, answer: Answer) -> Outcome:
+        place = self._place(ctx, state.parish_code)
         starts_at = parse_event_start(answer.text, ctx.now, ZoneInfo(place.timezone))
         return Outcome(
             [
@@ -155,12 +174,10 @@ class StaffEventFlow:
                 )
             ],
             step="asking_place",
-            data={**data, "starts_at": starts_at.isoformat()},
+            state=replace(state, starts_at=starts_at),
         )
 
-    async def _asking_place(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    async def _asking_place(self, ctx: FlowContext, state: EventDraft, answer: Answer) -> Outcome:
         where = " ".join(answer.text.split())
         if len(where) < 3 or len(where) > MAX_PLACE_CHARS:
             return Outcome(
@@ -173,7 +190,7 @@ class StaffEventFlow:
                     )
                 ],
                 step="asking_place",
-                data=data,
+                state=state,
             )
         return Outcome(
             [
@@ -183,11 +200,11 @@ class StaffEventFlow:
                 )
             ],
             step="asking_description",
-            data={**data, "place": where},
+            state=replace(state, place=where),
         )
 
     async def _asking_description(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: EventDraft, answer: Answer
     ) -> Outcome:
         text = "" if answer.option == "sin_descripcion" else answer.text.strip()
         return Outcome(
@@ -202,60 +219,60 @@ class StaffEventFlow:
                 )
             ],
             step="choosing_reminders",
-            data={**data, "description": text},
+            state=replace(state, description=text),
         )
 
     async def _choosing_reminders(
-        self, ctx: FlowContext, data: dict[str, Any], answer: Answer
+        self, ctx: FlowContext, state: EventDraft, answer: Answer
     ) -> Outcome:
         offsets = (
             DEFAULT_OFFSETS_MINUTES
             if answer.option == "por_defecto"
             else parse_offsets(answer.text)
         )
-        data = {**data, "offsets": list(offsets)}
-        return self._summary(ctx, data)
+        state = replace(state, offsets=tuple(offsets))
+        return self._summary(ctx, state)
 
-    def _summary(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
-        place = self._place(ctx, data["parish_code"])
-        local = datetime.fromisoformat(data["starts_at"]).astimezone(ZoneInfo(place.timezone))
-        kind_label = EVENT_KIND_LABELS[data["kind"]]
+    def _summary(self, ctx: FlowContext, state: EventDraft) -> Outcome:
+        place = self._place(ctx, state.parish_code)
+        local = _when(state).astimezone(ZoneInfo(place.timezone))
+        kind_label = EVENT_KIND_LABELS[state.kind]
         lines = [
             ctx.t("Revise el evento:"),
             ctx.t("• Tipo: {kind}", kind=ctx.t(kind_label)),
-            ctx.t("• Parroquia: {parish}", parish=data["parish_label"]),
+            ctx.t("• Parroquia: {parish}", parish=state.parish_label),
             ctx.t(
                 "• Fecha y hora: {when} (hora local)",
                 when=ctx.tr.datetime(local, ctx.tr.pattern("weekday_date_year_time")),
             ),
-            ctx.t("• Lugar: {place}", place=data["place"]),
-            ctx.t("• Descripción: {text}", text=data["description"] or "—"),
-            ctx.t("• Avisos: {offsets}", offsets=offsets_text(ctx, data["offsets"])),
+            ctx.t("• Lugar: {place}", place=state.place),
+            ctx.t("• Descripción: {text}", text=state.description or "—"),
+            ctx.t("• Avisos: {offsets}", offsets=offsets_text(ctx, state.offsets)),
             ctx.t("¿Lo programo?"),
         ]
         options = (
             Option("confirmar", ctx.t("Programar el evento")),
             Option("descartar", ctx.t("Descartar")),
         )
-        return Outcome([Reply("\n".join(lines), options)], step="confirming", data=data)
+        return Outcome([Reply("\n".join(lines), options)], step="confirming", state=state)
 
-    async def _confirming(self, ctx: FlowContext, data: dict[str, Any], answer: Answer) -> Outcome:
+    async def _confirming(self, ctx: FlowContext, state: EventDraft, answer: Answer) -> Outcome:
         if answer.option == "descartar":
             return Outcome([Reply(ctx.t("Evento descartado: no se guardó nada."))])
         if answer.option != "confirmar":
-            return self._summary(ctx, data)
-        event = await create_event(
+            return self._summary(ctx, state)
+        event, queued = await schedule_event(
             ctx.session,
+            ctx.settings,
             await current_scope(ctx),
-            kind=data["kind"],
-            parish_code=data["parish_code"],
-            starts_at=datetime.fromisoformat(data["starts_at"]),
-            place=data["place"],
-            description=data["description"],
-            offsets_minutes=tuple(int(o) for o in data["offsets"]),
+            kind=state.kind,
+            parish_code=state.parish_code,
+            starts_at=_when(state),
+            place=state.place,
+            description=state.description,
+            offsets_minutes=state.offsets,
             now=ctx.now,
         )
-        queued = await queue_announcements(ctx.session, ctx.settings, event, ctx.now)
         return Outcome(
             [
                 Reply(
@@ -263,8 +280,8 @@ class StaffEventFlow:
                         "Listo: evento {id} programado en {parish}. Avisos ({offsets}): "
                         "{queued} mensajes en la cola de envío.",
                         id=event.id,
-                        parish=data["parish_label"],
-                        offsets=offsets_text(ctx, data["offsets"]),
+                        parish=state.parish_label,
+                        offsets=offsets_text(ctx, state.offsets),
                         queued=queued,
                     )
                 )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from bot.domain.staff import Role
-from bot.flows.base import Answer, FlowContext, Outcome, Reply
+from bot.flows.base import Answer, FlowContext, NoState, Opening, Outcome, Reply, StepHandler
 from bot.services.authz import ROLE_LABELS, scope_label
 from bot.services.staff import StaffError, link_telegram, scope_of
 
@@ -24,18 +24,19 @@ class StaffLinkFlow:
     in_menu = False
     commands = ("/vincular",)
     keywords: tuple[str, ...] = ()
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Vincular cuenta de personal")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Asks for the code (only in a private Telegram chat); «/vincular CODE» links at once."""
         if ctx.channel != "telegram" or not ctx.address.isdigit():
             return Outcome(
                 [Reply(ctx.t("La vinculación de personal se hace en un chat privado de Telegram."))]
             )
-        code = str(data.get("args", "")).strip()
+        code = opening.args.strip()
         if code:
             try:
                 return await self._link(ctx, code)
@@ -46,9 +47,11 @@ class StaffLinkFlow:
             step="asking_code",
         )
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: asking the code."""
+        return {"asking_code": self._asking_code}
+
+    async def _asking_code(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
         """Links the account (a wrong or expired code is answered and the step repeats)."""
         return await self._link(ctx, answer.text)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from bot.flows.base import Answer, FlowContext, Outcome, Reply
-from bot.flows.staff.access import current_scope, require_role
-from bot.flows.staff.district import ask_district, district_from_answer, own_district
+from bot.flows.base import Answer, FlowContext, NoState, Opening, Outcome, Reply, StepHandler
+from bot.flows.staff.access import current_scope
+from bot.flows.staff.district import (
+    CHOOSING_DISTRICT,
+    district_from_answer,
+    open_for_district,
+)
 from bot.services.authz import Action
 from bot.services.staff_queries import district_stats
 
@@ -18,22 +22,23 @@ class StaffStatsFlow:
     in_menu = False
     commands = ("/estadisticas",)
     keywords: tuple[str, ...] = ()
+    state_type = NoState
 
     def title(self, ctx: FlowContext) -> str:
         """Label (not in the menu)."""
         return ctx.t("Estadísticas del distrito")
 
-    async def start(self, ctx: FlowContext, data: dict[str, Any]) -> Outcome:
+    async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Analysts see their district at once; others are asked which district."""
-        scope = await require_role(ctx, Action.VIEW_STATS)
-        district = own_district(scope)
-        if district is None:
-            return ask_district(ctx, data)
-        return await self._show(ctx, district)
+        return await open_for_district(
+            ctx, Action.VIEW_STATS, lambda district: self._show(ctx, district)
+        )
 
-    async def step(
-        self, ctx: FlowContext, step: str, data: dict[str, Any], answer: Answer
-    ) -> Outcome:
+    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+        """One step: choosing the district."""
+        return {CHOOSING_DISTRICT: self._choosing_district}
+
+    async def _choosing_district(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
         """Shows the figures of the district typed."""
         return await self._show(ctx, district_from_answer(ctx, answer))
 

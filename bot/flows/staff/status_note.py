@@ -1,18 +1,32 @@
-"""The two steps every staff status change shares: pick the new status, then write a note."""
+"""The two steps every staff status change shares: pick the new status, then write a note.
+
+The flows' states derive from `StatusPick`, which holds the status chosen between the two.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
 
 MAX_NOTE_CHARS = 1000
 
 
+@dataclass(frozen=True)
+class StatusPick:
+    """The new status a staff member chose («» until they choose)."""
+
+    status: str = ""
+
+
+P = TypeVar("P", bound=StatusPick)
+
+
 def ask_for_note(
     ctx: FlowContext,
-    data: dict[str, Any],
+    state: P,
     answer: Answer,
     labels: Mapping[str, str],
     prompt: str,
@@ -23,16 +37,16 @@ def ask_for_note(
         return Outcome(
             [Reply(ctx.t("Elija el nuevo estado con uno de los botones."))],
             step="choosing_status",
-            data=data,
+            state=state,
         )
     return Outcome(
         [Reply(prompt, (Option("sin_nota", ctx.t("Sin nota")),))],
         step="writing_note",
-        data={**data, "status": status},
+        state=replace(state, status=status),
     )
 
 
-def read_note(ctx: FlowContext, data: dict[str, Any], answer: Answer) -> str | Outcome:
+def read_note(ctx: FlowContext, state: StatusPick, answer: Answer) -> str | Outcome:
     """Returns the note («Sin nota» is empty), or the Outcome that refuses a too-long one."""
     note = "" if answer.option == "sin_nota" else answer.text.strip()
     if len(note) <= MAX_NOTE_CHARS:
@@ -48,5 +62,5 @@ def read_note(ctx: FlowContext, data: dict[str, Any], answer: Answer) -> str | O
             )
         ],
         step="writing_note",
-        data=data,
+        state=state,
     )

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,14 +23,12 @@ from bot.domain.text import clean_input, name_key
 from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
 from bot.storage.models import (
-    Beneficiary,
-    Contact,
     InboundSms,
     OptOut,
     OutboxMessage,
-    Subscription,
 )
-from notificaciones import outbox
+from bot.storage.phone_parish import parish_of_phone
+from notificaciones import outbox, outbox_states
 from notificaciones.audiences import phone_locales
 from notificaciones.time_zones import parish_zones
 
@@ -56,25 +54,6 @@ def keyword_of(body: str) -> str:
     return words[0] if words else ""
 
 
-async def _sender_parish(session: AsyncSession, phone: str) -> str | None:
-    for query in (
-        select(Beneficiary.parish_code).where(
-            Beneficiary.mobile == phone, Beneficiary.parish_code.is_not(None)
-        ),
-        select(Subscription.parish_code).where(
-            Subscription.channel == "sms", Subscription.address == phone
-        ),
-        select(Contact.parish_code).where(
-            or_(Contact.phone == phone, (Contact.channel == "sms") & (Contact.address == phone)),
-            Contact.parish_code.is_not(None),
-        ),
-    ):
-        parish = await session.scalar(query.limit(1))
-        if parish:
-            return str(parish)
-    return None
-
-
 async def handle_inbound_sms(
     session: AsyncSession, settings: Settings, phone: str, body: str, now: datetime
 ) -> InboundReply:
@@ -85,7 +64,7 @@ async def handle_inbound_sms(
     ministry = settings.ministry_name
     if word in OPT_OUT_WORDS:
         await outbox.add_opt_out(session, phone, now=now, source="sms_keyword")
-        await outbox.cancel_pending_for(session, phone, now=now)
+        await outbox_states.cancel_pending_for(session, phone, now=now)
         text = t.t(
             "{ministry}: listo, no recibirá más SMS. Para volver a recibirlos responda ALTA.",
             ministry=ministry,
@@ -125,7 +104,7 @@ async def handle_inbound_sms(
 async def _events_text(
     session: AsyncSession, settings: Settings, t: Translator, phone: str, now: datetime
 ) -> str:
-    parish = await _sender_parish(session, phone)
+    parish = await parish_of_phone(session, phone)
     if parish is None:
         return t.t(
             "{ministry}: no tenemos registrada su parroquia. Consulte en Telegram o llame al "
@@ -156,31 +135,6 @@ def _sms(text: str, settings: Settings) -> str:
     return prepare_sms(text, transliterate_accents=settings.sms_transliterate)
 
 
-# Delivery statuses only move forward, in this order (Twilio's lifecycle of an outgoing message):
-#   accepted/scheduled < queued < sending < sent < delivered | undelivered | failed | canceled
-# The four last are final and equal: the first final status stored wins, so a replayed or late
-# «delivered» after «undelivered» (or «sent» after «delivered») changes nothing. A status outside
-# this table is never stored (and a stored one outside it counts as the earliest).
-STATUS_RANK: dict[str, int] = {
-    "accepted": 0,
-    "scheduled": 0,
-    "queued": 1,
-    "sending": 2,
-    "sent": 3,
-    "delivered": 4,
-    "undelivered": 4,
-    "failed": 4,
-    "canceled": 4,
-}
-# Outbox states a provider callback settles as SENT: the provider holds the message, so it must
-# never be sent again (a crashed dispatcher, an unknown outcome, a retry that was not needed).
-_SETTLED_BY_CALLBACK = (outbox.PENDING, outbox.SENDING, outbox.UNCONFIRMED, outbox.UNKNOWN)
-
-
-def _earlier_statuses(status: str) -> list[str]:
-    return [name for name, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
-
-
 async def apply_status_callback(
     session: AsyncSession,
     *,
@@ -192,11 +146,12 @@ async def apply_status_callback(
 ) -> bool:
     """Stores a delivery status, only ever forward; True if it matched an outbox row.
 
-    The order chosen (`STATUS_RANK`): accepted/scheduled < queued < sending < sent < a final
-    status (delivered, undelivered, failed, canceled). A status is stored only if it ranks above
-    the stored one, so the first final status wins: a replayed «delivered» after «undelivered»,
-    or a late «sent» after «delivered», is ignored. Any callback still settles a row that was not
-    known to be sent (SENDING, UNCONFIRMED, UNKNOWN, PENDING) as SENT: the provider holds it.
+    The order chosen (`outbox_states.STATUS_RANK`): accepted/scheduled < queued < sending < sent
+    < a final status (delivered, undelivered, failed, canceled). A status is stored only if it
+    ranks above the stored one, so the first final status wins: a replayed «delivered» after
+    «undelivered», or a late «sent» after «delivered», is ignored. Any callback still settles a
+    row that was not known to be sent (SENDING, UNCONFIRMED, UNKNOWN, PENDING) as SENT: the
+    provider holds it.
     The comparison is in the UPDATE's WHERE clause, so racing callbacks cannot go backwards.
     """
     row: OutboxMessage | None = None
@@ -207,39 +162,15 @@ async def apply_status_callback(
     if row is None:
         log.info("Status callback for an unknown message")
         return False
-    if row.status in _SETTLED_BY_CALLBACK:
-        settle: dict[str, object] = {"status": outbox.SENT, "sent_at": now, "claimed_by": None}
-        if sid:
-            settle["provider_sid"] = sid
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.status.in_(_SETTLED_BY_CALLBACK))
-            .values(**settle, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    await outbox_states.settle_by_callback(session, row, sid=sid, now=now)
     status = status.strip().lower()
-    if status not in STATUS_RANK:
+    if status not in outbox_states.STATUS_RANK:
         log.info("Status callback with an unknown status ignored")
         return True
-    values: dict[str, object] = {"provider_status": status, "updated_at": now}
-    if sid:
-        values["provider_sid"] = func.coalesce(OutboxMessage.provider_sid, sid)
-    if error_code:
-        values["last_error"] = f"provider error {error_code}"[:200]
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row.id,
-            or_(
-                OutboxMessage.provider_status.is_(None),
-                OutboxMessage.provider_status.not_in(list(STATUS_RANK)),
-                OutboxMessage.provider_status.in_(_earlier_statuses(status)),
-            ),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    stored = await outbox_states.record_provider_status(
+        session, row.id, status=status, sid=sid, error_code=error_code, now=now
     )
-    if not getattr(result, "rowcount", 0):
+    if not stored:
         log.info("Status callback older than the stored status ignored")
         return True
     if error_code == "21610":
