@@ -117,6 +117,7 @@ class FlowContext:
     now: datetime
     channel: str
     address: str
+    text: str = ""  # the message being handled, as the citizen wrote it
 
     @property
     def settings(self) -> Settings:

@@ -13,6 +13,7 @@ from bot.flows.citizen.menu import MenuFlow
 from bot.flows.citizen.my_data import DeleteMyDataFlow, MyDataFlow
 from bot.flows.citizen.office import OfficeFlow
 from bot.flows.citizen.payment_status import PaymentStatusFlow
+from bot.flows.citizen.person import PersonFlow
 from bot.flows.citizen.privacy import PrivacyFlow
 from bot.flows.citizen.programme_info import programme_info_flows
 from bot.flows.citizen.welcome import LanguageFlow, WelcomeFlow
@@ -44,6 +45,7 @@ def build_flows() -> list[Flow]:
             MyDataFlow(),
             DeleteMyDataFlow(),
             UnsubscribeEventsFlow(),
+            PersonFlow(),
             *programme_info_flows(),
         ]
     )

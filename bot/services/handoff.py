@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.answer_hours import AnswerHours
@@ -30,7 +30,8 @@ from bot.services import audit
 from bot.services.authz import Action, authorize
 from bot.services.cases import districts_in_scope
 from bot.services.dialogues import district_of_parish
-from bot.storage.models import Contact, Handoff, HandoffMessage, Parish, Staff
+from bot.storage.conversation_retention import HELD, MENU_FLOW
+from bot.storage.models import Contact, Conversation, Handoff, HandoffMessage, Parish, Staff
 from notificaciones.outbox import enqueue
 
 WAITING = "waiting"
@@ -182,12 +183,18 @@ def should_acknowledge(handoff: Handoff, now: datetime) -> bool:
     return True
 
 
-async def cancel_by_citizen(session: AsyncSession, handoff: Handoff, now: datetime) -> None:
-    """The citizen went back to the bot («menú») before anyone took the conversation."""
+async def leave_by_citizen(session: AsyncSession, contact: Contact, now: datetime) -> None:
+    """The citizen went back to the bot («menú»): the staff member sees it in the conversation."""
+    handoff = await open_handoff_of(session, contact.id)
+    if handoff is None:
+        return
     handoff.status, handoff.closed_at = RETURNED, now
     session.add(
         HandoffMessage(
-            handoff_id=handoff.id, author="bot", text="El ciudadano volvió al menú.", at=now
+            handoff_id=handoff.id,
+            author="bot",
+            text="La persona volvió al asistente automático (escribió «menú»).",
+            at=now,
         )
     )
 
@@ -322,6 +329,7 @@ async def hand_back(
         )
     handoff.status, handoff.closed_at = (CLOSED if close else RETURNED), now
     contact = await _contact(session, handoff)
+    await _release_conversation(session, contact)
     tr = translator(contact.locale)
     text = (
         tr.t("La persona que le atendía cerró la conversación. Gracias por escribirnos.")
@@ -344,6 +352,20 @@ async def delete_of_contact(session: AsyncSession, contact_id: int) -> int:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+async def _release_conversation(session: AsyncSession, contact: Contact) -> None:
+    """Gives the chat back to the bot: its next message is answered from the menu."""
+    await session.execute(
+        update(Conversation)
+        .where(
+            Conversation.channel == contact.channel,
+            Conversation.address == contact.address,
+            Conversation.step == HELD,
+        )
+        .values(flow=MENU_FLOW, step="choosing", data={}, options=[])
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _contact(session: AsyncSession, handoff: Handoff) -> Contact:
