@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.config import Settings
 from notificaciones.gateways.sms import SendOutcome, SendResult
@@ -22,6 +22,15 @@ class TelegramSender(Protocol):
 
     async def send_text(self, chat_id: str, text: str) -> SendOutcome:
         """Sends `text` to `chat_id` and says what happened."""
+        ...
+
+
+@runtime_checkable
+class PaidBroadcastSender(Protocol):
+    """A sender that can send with Telegram's `allow_paid_broadcast` (up to 1,000/s, paid)."""
+
+    async def send_paid_broadcast(self, chat_id: str, text: str) -> SendOutcome:
+        """Sends `text` to `chat_id` as a paid broadcast and says what happened."""
         ...
 
 
@@ -51,18 +60,30 @@ class PtbTelegramSender:
         self._initialised = False
 
     async def send_text(self, chat_id: str, text: str) -> SendOutcome:
-        """Sends the message; blocked or unknown chats are permanent, throttling is transient."""
+        """Sends the message; blocked or vanished chats are unreachable, throttling is transient."""
+        return await self._send(chat_id, text, paid=False)
+
+    async def send_paid_broadcast(self, chat_id: str, text: str) -> SendOutcome:
+        """Sends with `allow_paid_broadcast` (TELEGRAM_ALLOW_PAID_BROADCAST: broadcasts only)."""
+        return await self._send(chat_id, text, paid=True)
+
+    async def _send(self, chat_id: str, text: str, *, paid: bool) -> SendOutcome:
         from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
         try:
             if not self._initialised:
                 await self._bot.initialize()
                 self._initialised = True
-            message = await self._bot.send_message(chat_id=int(chat_id), text=text)
+            message = await self._bot.send_message(
+                chat_id=int(chat_id), text=text, allow_paid_broadcast=paid or None
+            )
         except Forbidden:
-            return SendOutcome(SendResult.PERMANENT, reason="telegram: bot blocked")
+            return SendOutcome(SendResult.UNREACHABLE, reason="telegram: bot blocked")
         except BadRequest as error:
-            return SendOutcome(SendResult.PERMANENT, reason=f"telegram: {error.message[:80]}")
+            # «Chat not found»: the chat no longer exists (or never did): unreachable like a block.
+            gone = "chat not found" in error.message.lower()
+            result = SendResult.UNREACHABLE if gone else SendResult.PERMANENT
+            return SendOutcome(result, reason=f"telegram: {error.message[:80]}")
         except (RetryAfter, NetworkError):
             return SendOutcome(SendResult.TRANSIENT, reason="telegram: throttled or network")
         except TelegramError:

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 
 from babel.dates import format_datetime
 
+from bot.domain.text import fold
 from bot.flows.base import Answer, FlowContext, Opening, Outcome, Reply, StepHandler
 from bot.flows.handoff_chat import handoff_replies
 from bot.services import handoff
 from bot.storage.conversation_retention import HELD
+
+URGENT_WORDS = ("urgente", "urgencia", "emergencia")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class PersonFlow:
     async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
         """Puts the conversation in the inbox and tells the citizen what happens next."""
         reason = opening.args if opening.args in handoff.REASONS else "persona"
+        if reason == "persona" and any(w in fold(ctx.text) for w in URGENT_WORDS):
+            reason = "urgente"
         hours = handoff.answer_hours(ctx.settings.handoff_hours)
         opened = await handoff.request_person(
             ctx.session,
@@ -85,6 +90,7 @@ class PersonFlow:
                 phone=ctx.settings.call_centre,
             )
         )
+        lines.extend(_office_lines(ctx))
         lines.append(ctx.t("Para volver al asistente automático escriba «menú»."))
         return Outcome([Reply("\n".join(lines))], step=HELD, state=PersonState(reason))
 
@@ -97,3 +103,26 @@ class PersonFlow:
         if replies is None:
             return Outcome([], switch_to="menu")
         return Outcome(replies, step=HELD, state=state)
+
+
+def _office_lines(ctx: FlowContext) -> list[str]:
+    """The district office of the contact's parish, to go in person (when it is known)."""
+    territory = ctx.services.territory
+    place = territory.get(ctx.contact.parish_code or "")
+    office = None if place is None else territory.office_for(place)
+    if office is None:
+        return []
+    lines = [
+        ctx.t(
+            "O vaya a la Dirección Distrital {code} – {name} (Balcón de Servicios).",
+            code=office.code,
+            name=office.name,
+        )
+    ]
+    if office.address:
+        lines.append(ctx.t("  Dirección: {address}", address=office.address))
+    if office.hours:
+        lines.append(ctx.t("  Horario: {hours}", hours=office.hours))
+    if office.phone:
+        lines.append(ctx.t("  Teléfono: {phone}", phone=office.phone))
+    return lines

@@ -1,7 +1,7 @@
 """staff inbox: conversations handed to a person and their messages
 
 Revision ID: 0009_handoff
-Revises: 0004_h_offices
+Revises: 0008_channels
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 from bot.storage.types import UtcDateTime
 
 revision: str = "0009_handoff"
-down_revision: str | Sequence[str] | None = "0004_h_offices"
+down_revision: str | Sequence[str] | None = "0008_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
