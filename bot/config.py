@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # a local SQLite try generates one beside the database file (see bot/services/audit_key.py).
     audit_pseudonym_key: SecretStr | None = None
 
+    # When a person answers the staff inbox (local time of DEFAULT_TIMEZONE), e.g. "lun-vie
+    # 08:00-16:30"; outside them a citizen who asks for a person is told when to expect an answer.
+    handoff_hours: str = "lun-vie 08:00-16:30"
     # Staff web panel (/panel). The session key signs the session cookie and derives the CSRF
     # tokens; required in production, generated beside the SQLite file on a local try.
     panel_session_key: SecretStr | None = None

@@ -129,6 +129,7 @@ class FlowContext:
     now: datetime
     channel: str
     address: str
+    text: str = ""  # the message being handled, as the citizen wrote it
     # Set when a step told the citizen that only part of their long answer was kept, so the
     # engine does not say it a second time.
     told_kept: bool = False

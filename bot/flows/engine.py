@@ -44,6 +44,7 @@ from bot.flows.base import (
     Outcome,
     Reply,
 )
+from bot.flows.handoff_chat import handoff_replies
 from bot.flows.long_answers import kept_note
 from bot.flows.media import caption_note, media_reply
 from bot.flows.saved_state import (
@@ -57,8 +58,9 @@ from bot.flows.saved_state import (
     without_held_options,
 )
 from bot.i18n import Translator, normalise_locale
+from bot.services import handoff
 from bot.services.container import Services
-from bot.storage.conversation_retention import TIMED_OUT
+from bot.storage.conversation_retention import HELD, TIMED_OUT
 from bot.storage.db import StorageUnavailable, is_unavailable
 from bot.storage.models import Contact, Conversation
 from bot.storage.upsert import insert_ignore
@@ -183,6 +185,7 @@ class FlowEngine:
                 now=now,
                 channel=incoming.channel,
                 address=incoming.address,
+                text=incoming.text or "",
             )
             replies = await self._route(ctx, conv, incoming)
             conv.turn += 1
@@ -216,6 +219,8 @@ class FlowEngine:
     ) -> list[Reply]:
         text = incoming.text or ""
         folded = fold(text)
+        if conv.step == HELD:
+            return await self._held(ctx, conv, incoming)
         expired = conv.expires_at < ctx.now
         if expired:
             # Nothing collected outlives the conversation: cleared now, even at the menu.
@@ -312,6 +317,39 @@ class FlowEngine:
             )
             return [note, *await self._open(ctx, conv, MENU)]
         return await self._run(ctx, conv, handler(ctx, state, answer))
+
+    async def _held(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
+        """A conversation handed to a person: every message goes to the inbox, the bot is quiet.
+
+        «menú» or «cancelar» takes the citizen back to the bot (the staff member sees it).
+        """
+        text = incoming.text or ""
+        if incoming.option_key is None and name_key(text) in MENU_WORDS | CANCEL_WORDS:
+            await handoff.leave_by_citizen(ctx.session, ctx.contact, ctx.now)
+            note = Reply(
+                ctx.t(
+                    "Volvió al asistente automático. Si necesita a una persona otra vez, escriba "
+                    "«hablar con una persona»."
+                )
+            )
+            return [note, *await self._open(ctx, conv, MENU)]
+        if incoming.media is not None:
+            text = f"[{incoming.media}] {text}".strip()
+        elif incoming.option_key is not None:
+            text = next(
+                (str(o["label"]) for o in conv.options or [] if o["key"] == incoming.option_key),
+                incoming.option_key,
+            )
+        replies = await handoff_replies(ctx, text[:MAX_TEXT_CHARS])
+        if replies is None:  # staff ended it meanwhile: the bot answers again
+            return await self._route_released(ctx, conv, incoming)
+        return replies
+
+    async def _route_released(
+        self, ctx: FlowContext, conv: Conversation, incoming: Incoming
+    ) -> list[Reply]:
+        conv.flow, conv.step, conv.data, conv.options = MENU, "choosing", {}, []
+        return await self._route(ctx, conv, incoming)
 
     def _answer(self, conv: Conversation, incoming: Incoming) -> Answer | None:
         offered = _offered(conv)

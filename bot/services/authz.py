@@ -36,6 +36,8 @@ class Action(StrEnum):
     IMPORT_REGISTRY = "importar_registro"
     EXPORT_REPORTS = "exportar_reportes"
     EXPORT_CONTACTS = "exportar_contactos_completos"
+    VIEW_INBOX = "ver_bandeja"
+    ANSWER_CITIZEN = "atender_ciudadano"
     # Acompañamiento Familiar (a technician also needs the parish or family assigned)
     VIEW_FAMILIES = "ver_familias"
     PRINT_FIELD_LIST = "imprimir_lista_de_campo"
@@ -94,6 +96,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.IMPORT_REGISTRY: Permission(_ADMIN, Territory.NONE),
     Action.EXPORT_REPORTS: Permission(frozenset({Role.ADMIN, Role.AUDITOR}), Territory.NONE),
     Action.EXPORT_CONTACTS: Permission(_ADMIN, Territory.NONE),
+    Action.VIEW_INBOX: Permission(_READERS, Territory.DISTRICT),
+    Action.ANSWER_CITIZEN: Permission(_WRITERS, Territory.DISTRICT),
     Action.VIEW_FAMILIES: Permission(_FIELD | {Role.AUDITOR}, Territory.DISTRICT),
     Action.PRINT_FIELD_LIST: Permission(_FIELD, Territory.DISTRICT),
     Action.RECORD_IN_PERSON: Permission(_FIELD, Territory.DISTRICT),

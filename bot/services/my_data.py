@@ -12,11 +12,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit, cases, dialogues, reminder_consents, subscriptions
+from bot.services import audit, cases, dialogues, handoff, reminder_consents, subscriptions
 from bot.storage.models import (
     Case,
     Contact,
     DialogueAnswer,
+    Handoff,
     OptOut,
     OutboxMessage,
     Subscription,
@@ -50,6 +51,7 @@ class ContactData:
     subscriptions: tuple[tuple[str, str, str], ...]  # (parish_code, channel, topic)
     cases: tuple[CaseData, ...]
     dialogue_answers: tuple[str, ...]
+    person_conversations: int  # conversations handed to a person of the staff
     messages_queued: int
     messages_logged: int  # sent, failed or withdrawn: kept as a record, without text after erasure
     opted_out: bool
@@ -115,6 +117,9 @@ async def contact_data(session: AsyncSession, contact: Contact) -> ContactData:
         .where(DialogueAnswer.contact_id == contact.id)
         .order_by(DialogueAnswer.id)
     )
+    handed = await session.scalar(
+        select(func.count()).select_from(Handoff).where(Handoff.contact_id == contact.id)
+    )
     addresses = contact_addresses(contact, await _subscribed(session, contact))
     queued, logged = await _message_counts(session, addresses)
     phones = sorted(address for channel, address in addresses if channel == "sms")
@@ -138,6 +143,7 @@ async def contact_data(session: AsyncSession, contact: Contact) -> ContactData:
             for number, cedula in case_rows.all()
         ),
         dialogue_answers=tuple(answers),
+        person_conversations=int(handed or 0),
         messages_queued=queued,
         messages_logged=logged,
         opted_out=opted_out,
@@ -194,6 +200,7 @@ async def erase_contact_data(session: AsyncSession, contact: Contact, now: datet
     answers = await dialogues.delete_answers_of(session, contact.id)
     await reminder_consents.delete_of_contact(session, contact)
     unlinked = await cases.unlink_reporter(session, contact.id)
+    await handoff.delete_of_contact(session, contact.id)
     contact.phone = None
     contact.parish_code = None
     contact.consent_at = None

@@ -91,6 +91,13 @@ KINDS: tuple[Kind, ...] = (
         ),
     ),
     Kind(
+        "person",
+        N_(
+            "si pide hablar con una persona: lo que escribe en esa conversación y las respuestas "
+            "del equipo, para atenderle;"
+        ),
+    ),
+    Kind(
         "messages",
         N_("los mensajes que le enviamos o tenemos en cola para usted;"),
         N_(
@@ -159,6 +166,10 @@ PERSONAL_COLUMNS: dict[str, PersonalColumn] = {
     "cases.description": PersonalColumn("cases", _K),
     "cases.parish_code": PersonalColumn("cases", _K),
     "cases.person_category": PersonalColumn("cases", _K),
+    # a conversation handed to a person (the staff inbox)
+    "handoffs.contact_id": PersonalColumn("person", _E),
+    "handoffs.parish_code": PersonalColumn("person", _E),
+    "handoff_messages.text": PersonalColumn("person", _E),
     # messages to the citizen
     "outbox.address": PersonalColumn("messages", _K),
     "outbox.dedupe_key": PersonalColumn("messages", _K),

@@ -18,6 +18,9 @@ from bot.storage.models import Conversation
 
 MENU_FLOW = "menu"
 TIMED_OUT = "timed_out"
+# The step of a conversation handed to a person (`bot/services/handoff.py`): it waits for the
+# staff member however long that takes, so it never times out; staff end it.
+HELD = "held_by_person"
 
 
 async def purge_expired_conversations(session: AsyncSession, now: datetime) -> int:
@@ -28,7 +31,11 @@ async def purge_expired_conversations(session: AsyncSession, now: datetime) -> i
     """
     result = await session.execute(
         update(Conversation)
-        .where(Conversation.flow != MENU_FLOW, Conversation.expires_at < now)
+        .where(
+            Conversation.flow != MENU_FLOW,
+            Conversation.step != HELD,
+            Conversation.expires_at < now,
+        )
         .values(flow=MENU_FLOW, step=TIMED_OUT, data={}, options=[])
         .execution_options(synchronize_session=False)
     )

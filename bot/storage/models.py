@@ -396,6 +396,45 @@ class CaseUpdate(Base):
     created_at: Mapped[datetime]
 
 
+class Handoff(Base):
+    """A conversation handed to a person: who asked, why, which inbox, who took it and when.
+
+    `district_code` None is the national inbox (a parish with no known district). While a
+    handoff is `waiting` or `taken`, the citizen's messages go to it and the bot stays quiet.
+    """
+
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
+    parish_code: Mapped[str | None] = mapped_column(ForeignKey("parishes.code"))
+    reason: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[datetime]
+    taken_at: Mapped[datetime | None]
+    first_answer_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+
+
+class HandoffMessage(Base):
+    """One message of a handed-over conversation: the citizen's, a staff member's or the bot's."""
+
+    __tablename__ = "handoff_messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(8))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
 # --- staff ------------------------------------------------------------------------------------
 
 

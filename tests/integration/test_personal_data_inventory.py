@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import Table, select
 
+from bot.domain.answer_hours import AnswerHours
 from bot.domain.identity import complete_cedula
 from bot.flows.engine import FlowEngine
 from bot.i18n import Translator
 from bot.services.container import Services
+from bot.services.handoff import request_person
 from bot.services.personal_data import KIND_KEYS, KINDS, PERSONAL_COLUMNS, Fate
 from bot.storage.models import Base, Contact, OptOut
 from tests.support.chat import Chat
@@ -88,6 +90,17 @@ async def _citizen_with_everything(services: Services, engine: FlowEngine) -> Ch
     assert "Gracias" in chat.text
     async with services.session_factory() as session, session.begin():
         session.add(OptOut(phone=PHONE, opted_out_at=services.clock(), source="sms_keyword"))
+        contact = await session.scalar(select(Contact).where(Contact.address == CHAT))
+        assert contact is not None
+        await request_person(
+            session,
+            contact,
+            reason="persona",
+            text="Quiero hablar con una persona",
+            now=services.clock(),
+            hours=AnswerHours.parse("lun-vie 08:00-16:30"),
+            tz=services.settings.timezone,
+        )
     return chat
 
 
@@ -107,6 +120,7 @@ async def test_my_data_shows_every_kind_for_a_citizen_who_has_them_all(
         ],
         "dialogue": ["Respuestas al Diálogo Ciudadano: «Falta transporte"],
         "cases": ["Casos abiertos: 11D06-2026-", f"(cédula *******{CEDULA[-3:]})"],
+        "person": ["Conversaciones con una persona del equipo: 1."],
         "messages": ["Mensajes: "],
         "opt_out": ["Su celular está en la lista de no envío (BAJA)."],
         "security": ["los intentos fallidos de verificación"],
@@ -132,6 +146,7 @@ async def test_erase_empties_every_erased_and_unlinked_column(
         "cases",
         "outbox",
         "opt_outs",
+        "handoffs",
     }
 
     await chat.say("/borrar_mis_datos")

@@ -136,4 +136,5 @@ class FraudFlow:
                 phone=ctx.settings.call_centre,
             )
         )
-        return Outcome([Reply("\n".join(lines))])
+        # A fraud report also reaches a person of the team, who may ask for more details.
+        return Outcome([Reply("\n".join(lines))], switch_to="persona", switch_args="fraude")

@@ -8,13 +8,13 @@ the whole menu as options, never a bare «No entendí».
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.domain.errors import N_
 from bot.flows.base import (
     Answer,
     Flow,
     FlowContext,
-    NoState,
     Opening,
     Option,
     Outcome,
@@ -39,6 +39,17 @@ SHORT_TITLES = {
 }
 
 
+# Messages in a row the bot did not understand before it hands the chat to a person.
+HANDOFF_AFTER = 3
+
+
+@dataclass(frozen=True)
+class MenuState:
+    """How many messages in a row the menu did not understand."""
+
+    misunderstood: int = 0
+
+
 class MenuFlow:
     """Shows the options and starts the chosen flow; free text goes through the recogniser."""
 
@@ -46,7 +57,7 @@ class MenuFlow:
     in_menu = False
     commands = ("/menu",)
     keywords: tuple[str, ...] = ()
-    state_type = NoState
+    state_type = MenuState
 
     def __init__(self, flows: Callable[[], Sequence[Flow]]) -> None:
         self._flows = flows
@@ -75,11 +86,11 @@ class MenuFlow:
             return self._menu(ctx, ctx.t("¿Le ayudo con algo más?"))
         return self._menu(ctx, ctx.t("¿En qué le puedo ayudar? Elija una opción:"))
 
-    def steps(self) -> Mapping[str, StepHandler[NoState]]:
+    def steps(self) -> Mapping[str, StepHandler[MenuState]]:
         """One step: choosing."""
         return {"choosing": self._choosing}
 
-    async def _choosing(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
+    async def _choosing(self, ctx: FlowContext, state: MenuState, answer: Answer) -> Outcome:
         """Starts the chosen flow, or understands the free text."""
         flows = {f.name: f for f in self._flows()}
         if answer.option == MENU:
@@ -103,6 +114,12 @@ class MenuFlow:
                 )
             words = understood.question if understood.flow in READS_WORDS else ""
             return Outcome(replies, switch_to=understood.flow, switch_args=words)
+        misunderstood = state.misunderstood + 1
+        if misunderstood >= HANDOFF_AFTER and PERSON in flows:
+            note = Reply(
+                ctx.t("Disculpe, no logro entenderle. Le paso con una persona para que le ayude.")
+            )
+            return Outcome([note], switch_to=PERSON, switch_args="no_entendido")
         options = [
             Option(name, flows[name].title(ctx))
             for name in (INTENT_FLOWS[g.intent] for g in understood.guesses)
@@ -118,4 +135,6 @@ class MenuFlow:
                 "No estoy seguro de haberle entendido. Puede hablar con una persona, ver todas "
                 "las opciones o escribirme su pregunta con otras palabras."
             )
-        return Outcome([Reply(text, tuple(options))], step="choosing")
+        return Outcome(
+            [Reply(text, tuple(options))], step="choosing", state=MenuState(misunderstood)
+        )

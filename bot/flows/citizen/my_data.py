@@ -77,6 +77,12 @@ class MyDataFlow:
         )
         lines.append(
             ctx.t(
+                "Conversaciones con una persona del equipo: {count}.",
+                count=kept.person_conversations,
+            )
+        )
+        lines.append(
+            ctx.t(
                 "Mensajes: {queued} en cola y {logged} ya enviados o retirados.",
                 queued=kept.messages_queued,
                 logged=kept.messages_logged,

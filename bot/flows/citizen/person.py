@@ -1,59 +1,128 @@
-"""«Quiero hablar con una persona»: who to call or visit, until staff can answer in this chat.
+"""«Quiero hablar con una persona»: the conversation goes to the staff inbox of the district.
 
-The staff inbox (a person answering in the chat) is not built yet; meanwhile the citizen gets the
-free call centre and their district office with its address, hours and phone from the office
-directory, or is asked for the parish to find that office.
+The citizen is told who will answer (their district, or the national team when the parish is not
+known), when (the inbox's hours; outside them, from when), and that they can keep writing here or
+call the free line. From then on the conversation is held (`HELD`): the engine gives every
+message to the inbox and the bot stays quiet until the staff member ends it or the citizen writes
+«menú». The same flow is opened with a reason by the fraud report («fraude») and by the menu
+after three messages it did not understand («no_entendido»).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from bot.flows.base import FlowContext, NoState, Opening, Outcome, Reply, StepHandler
+from babel.dates import format_datetime
+
+from bot.domain.text import fold
+from bot.flows.base import Answer, FlowContext, Opening, Outcome, Reply, StepHandler
+from bot.flows.handoff_chat import handoff_replies
+from bot.services import handoff
+from bot.storage.conversation_retention import HELD
+
+URGENT_WORDS = ("urgente", "urgencia", "emergencia")
+
+
+@dataclass(frozen=True)
+class PersonState:
+    """Nothing but the fact that it is held: the conversation itself is in the inbox."""
+
+    reason: str = "persona"
 
 
 class PersonFlow:
-    """Points to the call centre and the district office."""
+    """Hands the conversation to a person of the district's team."""
 
     name = "persona"
     in_menu = False
     commands = ("/persona",)
     keywords: tuple[str, ...] = ()
-    state_type = NoState
+    state_type = PersonState
 
     def title(self, ctx: FlowContext) -> str:
         """Label, also offered when the bot is unsure of a message."""
         return ctx.t("Hablar con una persona")
 
     async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
-        """The call centre, and the office of the contact's parish (or the office question)."""
-        lines = [
-            ctx.t("Por ahora no puedo pasarle con una persona en este chat. Puede hablar con una:"),
-            ctx.t("• Llame gratis a la línea {phone}.", phone=ctx.settings.call_centre),
-        ]
-        territory = ctx.services.territory
-        place = territory.get(ctx.contact.parish_code or "")
-        office = None if place is None else territory.office_for(place)
-        if office is None:
-            lines.append(ctx.t("• O vaya a su oficina distrital (Balcón de Servicios)."))
-            return Outcome([Reply("\n".join(lines))], switch_to="oficina")
+        """Puts the conversation in the inbox and tells the citizen what happens next."""
+        reason = opening.args if opening.args in handoff.REASONS else "persona"
+        if reason == "persona" and any(w in fold(ctx.text) for w in URGENT_WORDS):
+            reason = "urgente"
+        hours = handoff.answer_hours(ctx.settings.handoff_hours)
+        opened = await handoff.request_person(
+            ctx.session,
+            ctx.contact,
+            reason=reason,
+            text=ctx.text,
+            now=ctx.now,
+            hours=hours,
+            tz=ctx.settings.timezone,
+        )
+        who = (
+            ctx.t("Le paso con una persona del equipo de su dirección distrital.")
+            if opened.handoff.district_code
+            else ctx.t("Le paso con una persona del equipo nacional del ministerio.")
+        )
+        lines = [who]
+        if opened.open_now:
+            lines.append(
+                ctx.t(
+                    "Le responderá por este chat en cuanto pueda. Atendemos {hours}.",
+                    hours=ctx.settings.handoff_hours,
+                )
+            )
+        else:
+            when = format_datetime(
+                opened.next_opening, "EEEE d 'de' MMMM, HH:mm", locale=ctx.tr.locale
+            )
+            lines.append(
+                ctx.t(
+                    "Ahora no hay nadie atendiendo. Le responderán por este chat desde el {when} "
+                    "(atendemos {hours}).",
+                    when=when,
+                    hours=ctx.settings.handoff_hours,
+                )
+            )
         lines.append(
             ctx.t(
-                "• O vaya a la Dirección Distrital {code} – {name} (Balcón de Servicios).",
-                code=office.code,
-                name=office.name,
+                "Puede seguir escribiendo aquí. Si prefiere, llame gratis al {phone}.",
+                phone=ctx.settings.call_centre,
             )
         )
-        if office.address:
-            lines.append(ctx.t("  Dirección: {address}", address=office.address))
-        if office.hours:
-            lines.append(ctx.t("  Horario: {hours}", hours=office.hours))
-        else:
-            lines.append(ctx.t("  Pregunte el horario en la línea gratuita."))
-        if office.phone:
-            lines.append(ctx.t("  Teléfono: {phone}", phone=office.phone))
-        return Outcome([Reply("\n".join(lines))])
+        lines.extend(_office_lines(ctx))
+        lines.append(ctx.t("Para volver al asistente automático escriba «menú»."))
+        return Outcome([Reply("\n".join(lines))], step=HELD, state=PersonState(reason))
 
-    def steps(self) -> Mapping[str, StepHandler[NoState]]:
-        """None: one message."""
-        return {}
+    def steps(self) -> Mapping[str, StepHandler[PersonState]]:
+        """One step: held by a person (the engine routes held chats before any flow)."""
+        return {HELD: self._held}
+
+    async def _held(self, ctx: FlowContext, state: PersonState, answer: Answer) -> Outcome:
+        replies = await handoff_replies(ctx, answer.text)
+        if replies is None:
+            return Outcome([], switch_to="menu")
+        return Outcome(replies, step=HELD, state=state)
+
+
+def _office_lines(ctx: FlowContext) -> list[str]:
+    """The district office of the contact's parish, to go in person (when it is known)."""
+    territory = ctx.services.territory
+    place = territory.get(ctx.contact.parish_code or "")
+    office = None if place is None else territory.office_for(place)
+    if office is None:
+        return []
+    lines = [
+        ctx.t(
+            "O vaya a la Dirección Distrital {code} – {name} (Balcón de Servicios).",
+            code=office.code,
+            name=office.name,
+        )
+    ]
+    if office.address:
+        lines.append(ctx.t("  Dirección: {address}", address=office.address))
+    if office.hours:
+        lines.append(ctx.t("  Horario: {hours}", hours=office.hours))
+    if office.phone:
+        lines.append(ctx.t("  Teléfono: {phone}", phone=office.phone))
+    return lines

@@ -20,7 +20,16 @@ from collections.abc import Callable, Sequence
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.handlers.panel import broadcasts, cases, dialogues, events, home, registry
+from bot.handlers.panel import (
+    broadcasts,
+    cases,
+    dialogues,
+    events,
+    home,
+    inbox,
+    registry,
+    reports,
+)
 from bot.handlers.panel.core import PREFIX, STATIC, Handler, PanelState, page
 from bot.handlers.panel.signin import signin_endpoints
 from bot.services.container import Services
@@ -99,9 +108,9 @@ def panel_routes(
     if inbox_routes is not None:
         routes.append(Mount("/bandeja", routes=_built(inbox_routes, state)))
     else:
-        routes.append(get("/bandeja", "bandeja", home.inbox))
+        routes.extend(inbox.inbox_routes(state))
     if report_routes is not None:
         routes.append(Mount("/informes", routes=_built(report_routes, state)))
     else:
-        routes.append(get("/informes", "informes", home.reports_placeholder))
+        routes.extend(reports.report_routes(state))
     return [Mount(PREFIX, routes=routes)]
