@@ -17,7 +17,9 @@ never a silent restart.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import DomainError
 from bot.domain.text import fold, name_key
+from bot.flows import turns
 from bot.flows.base import (
     MAX_TEXT_CHARS,
     Answer,
@@ -48,12 +51,14 @@ from bot.flows.saved_state import (
     last_question,
     load_state,
 )
+from bot.flows.turn_replies import outbox_replies
 from bot.i18n import Translator, normalise_locale
 from bot.services.container import Services
 from bot.storage.conversation_retention import TIMED_OUT
 from bot.storage.db import StorageUnavailable, is_unavailable
 from bot.storage.models import Contact, Conversation
 from bot.storage.upsert import insert_ignore
+from notificaciones.outbox import enqueue_replies
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +99,29 @@ _CONVERSATION_AND_CONTACT = (
 
 @dataclass(frozen=True)
 class Delivery:
-    """The replies to send and the conversation turn their buttons belong to."""
+    """The replies to send and the conversation turn their buttons belong to.
+
+    `queued`: the replies are outbox rows of the turn (a message with a `message_key`), to be
+    sent by `claim_chat_replies`, not from `replies`. `redelivered`: the message had run
+    before; nothing ran now (its replies, if still unsent, are in the outbox).
+    """
 
     replies: list[Reply]
     turn: int
+    queued: bool = False
+    redelivered: bool = False
 
 
 class FlowEngine:
     """Routes each incoming message to the user's current flow and keeps its state."""
 
-    def __init__(self, services: Services, flows: Sequence[Flow]) -> None:
+    def __init__(
+        self, services: Services, flows: Sequence[Flow], *, order_wait: float = 0.0
+    ) -> None:
         self.services = services
+        # Seconds a keyed message waits, recorded, before it runs (webhook replicas: see
+        # `bot.flows.turns`); 0 where one process receives a channel's messages in order.
+        self.order_wait = order_wait
         self.flows: dict[str, Flow] = {flow.name: flow for flow in flows}
         if MENU not in self.flows:
             raise ValueError("a 'menu' flow is required")
@@ -120,6 +137,8 @@ class FlowEngine:
         (nothing was saved), so the channel can keep the message and bring it back.
         """
         try:
+            if incoming.message_key is not None:
+                return await self._handle_once(incoming)
             return await self._handle(incoming)
         except Exception as error:
             if retry_later and is_unavailable(error):
@@ -150,6 +169,102 @@ class FlowEngine:
             if now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
                 contact.last_seen_at = now
             return Delivery(replies, conv.turn)
+
+    async def _handle_once(self, incoming: Incoming) -> Delivery:
+        """A keyed message: recorded, run once and in the chat's order, replies to the outbox."""
+        assert incoming.message_key is not None
+        sequence = incoming.sequence or 0
+        if self.order_wait > 0:
+            started = time.monotonic()
+            async with self.services.session_factory() as session, session.begin():
+                await turns.record_waiting(session, incoming, self.services.clock())
+            await asyncio.sleep(max(0.0, self.order_wait - (time.monotonic() - started)))
+        now = self.services.clock()
+        async with self.services.session_factory() as session, session.begin():
+            conv, contact = await _conversation_and_contact(session, incoming, now)
+            ctx = FlowContext(
+                session=session,
+                services=self.services,
+                contact=contact,
+                tr=Translator(normalise_locale(contact.locale)),
+                now=now,
+                channel=incoming.channel,
+                address=incoming.address,
+            )
+            if self.order_wait <= 0:
+                # One receiver per channel (polling, console): the row is written as run.
+                if not await turns.record_done(session, incoming, now, conv.turn + 1):
+                    return await self._already_recorded(session, conv, incoming, ctx, now)
+                replies = await self._turn(ctx, conv, contact, incoming)
+                return Delivery(replies, conv.turn, queued=True)
+            waiting = await turns.waiting_up_to(
+                session, incoming.channel, incoming.address, sequence
+            )
+            if not any(w.message_key == incoming.message_key for w in waiting):
+                return await self._already_recorded(session, conv, incoming, ctx, now)
+            mine: list[Reply] = []
+            done: list[tuple[int, int]] = []
+            for message in waiting:
+                replies = await self._turn(ctx, conv, contact, message.incoming)
+                done.append((message.id, conv.turn))
+                if message.message_key == incoming.message_key:
+                    mine = replies
+            await turns.mark_done(session, done, now)
+            return Delivery(mine, conv.turn, queued=True)
+
+    async def _already_recorded(
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        incoming: Incoming,
+        ctx: FlowContext,
+        now: Any,
+    ) -> Delivery:
+        """A message whose row exists: run before (redelivered), or recorded and not yet run."""
+        assert incoming.message_key is not None
+        status = await turns.status_of(session, incoming)
+        if status == turns.WAITING:
+            # Recorded by a replica that died before running it: run it now, in its place.
+            waiting = await turns.waiting_up_to(
+                session, incoming.channel, incoming.address, incoming.sequence or 0
+            )
+            message = next((w for w in waiting if w.message_key == incoming.message_key), None)
+            if message is not None:
+                replies = await self._turn(ctx, conv, ctx.contact, message.incoming)
+                await turns.mark_done(session, [(message.id, conv.turn)], now)
+                return Delivery(replies, conv.turn, queued=True)
+        log.info("message %s on %s delivered again: not run twice", "(key)", incoming.channel)
+        return Delivery([], conv.turn, queued=True, redelivered=True)
+
+    async def _turn(
+        self, ctx: FlowContext, conv: Conversation, contact: Contact, incoming: Incoming
+    ) -> list[Reply]:
+        """Runs one keyed message on the locked conversation and queues its replies."""
+        assert incoming.message_key is not None
+        sequence = incoming.sequence or 0
+        if conv.last_sequence is not None and sequence < conv.last_sequence:
+            log.warning(
+                "message on %s arrived after a later one of its chat: run out of order",
+                incoming.channel,
+            )
+        replies = await self._route(ctx, conv, incoming)
+        conv.turn += 1
+        conv.last_sequence = max(sequence, conv.last_sequence or sequence)
+        conv.updated_at = ctx.now
+        conv.expires_at = ctx.now + timedelta(
+            minutes=self.services.settings.conversation_timeout_minutes
+        )
+        if ctx.now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
+            contact.last_seen_at = ctx.now
+        await enqueue_replies(
+            ctx.session,
+            channel=incoming.channel,
+            address=incoming.address,
+            turn_key=incoming.message_key,
+            replies=outbox_replies(incoming.channel, replies, conv.turn),
+            now=ctx.now,
+        )
+        return replies
 
     async def _route(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
         text = incoming.text or ""

@@ -21,20 +21,23 @@ from bot.domain.text import clean_input
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import Delivery, FlowEngine
 from bot.flows.registry import build_flows
+from bot.flows.turn_replies import coalesce
 from bot.handlers.outage import StorageOutage
 from bot.handlers.telegram.aiohttp_request import AiohttpRequest
 from bot.handlers.telegram.ordering import PerChatUpdateProcessor
+from bot.handlers.telegram.replies import ChatReplySender
 from bot.i18n import translator
 from bot.log_privacy import cap_library_logs
 from bot.services.container import Services
 from bot.storage.db import StorageUnavailable
+from notificaciones.gateways.telegram import callback_data
 
 log = logging.getLogger(__name__)
 ENGINE_KEY = "flow_engine"
 OUTAGE_KEY = "storage_outage"
+REPLIES_KEY = "reply_sender"
 # A citizen may paste a link; no message of the bot ever unfolds one into a preview.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text
 MEDIA_KINDS = (
     "photo",
     "voice",
@@ -52,37 +55,12 @@ MEDIA_KINDS = (
 )
 
 
-def coalesce(replies: list[Reply], limit: int = MAX_MESSAGE_CHARS) -> list[Reply]:
-    """Joins the replies of one turn into as few Telegram messages as fit.
-
-    A reply without buttons flows into the next one (a blank line between them), so a greeting,
-    the privacy notice and the menu arrive as one message with the menu's buttons: one
-    notification for the citizen, one Bot API call instead of three. Texts never grow past
-    Telegram's limit; a reply with buttons always ends its message.
-    """
-    merged: list[Reply] = []
-    for reply in replies:
-        last = merged[-1] if merged else None
-        if last is not None and not last.options:
-            text = f"{last.text}\n\n{reply.text}" if last.text else reply.text
-            if _utf16_length(text) <= limit:
-                merged[-1] = Reply(text, reply.options)
-                continue
-        merged.append(reply)
-    return merged
-
-
-def _utf16_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units: an emoji may count twice)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def keyboard(reply: Reply, turn: int) -> InlineKeyboardMarkup | None:
     """Renders options as one inline button per row; callback data carries the turn."""
     if not reply.options:
         return None
     rows = [
-        [InlineKeyboardButton(o.label[:64], callback_data=f"{turn}|{o.key}"[:64])]
+        [InlineKeyboardButton(o.label[:64], callback_data=callback_data(turn, o.key))]
         for o in reply.options
     ]
     return InlineKeyboardMarkup(rows)
@@ -101,6 +79,13 @@ def _engine(context: ContextTypes.DEFAULT_TYPE) -> FlowEngine:
     engine = context.bot_data[ENGINE_KEY]
     assert isinstance(engine, FlowEngine)
     return engine
+
+
+def reply_sender_of(application: Application) -> ChatReplySender:  # type: ignore[type-arg]
+    """The application's sender of queued conversation replies (created by `build_application`)."""
+    sender = application.bot_data[REPLIES_KEY]
+    assert isinstance(sender, ChatReplySender)
+    return sender
 
 
 def outage_of(application: Application) -> StorageOutage:  # type: ignore[type-arg]
@@ -126,6 +111,8 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         text=text,
         media=None if message.text is not None else (media or "other"),
         locale=user.language_code if user else None,
+        message_key=str(update.update_id),
+        sequence=update.update_id,
     )
     await _deliver(update, context, chat.id, incoming)
 
@@ -150,6 +137,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         option_key=clean_input(key),
         turn=turn if turn is not None else -1,
         locale=user.language_code if user else None,
+        message_key=str(update.update_id),
+        sequence=update.update_id,
     )
     await _deliver(update, context, chat.id, incoming)
 
@@ -157,9 +146,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _deliver(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, incoming: Incoming
 ) -> None:
-    """Runs the engine and sends its replies; while the database is down, keeps the update."""
+    """Runs the engine and sends its replies; while the database is down, keeps the update.
+
+    A keyed turn's replies are outbox rows written with the turn: they are sent from there (and
+    a redelivered update sends only what is still unsent).
+    """
     delivery = await _process(update, context, chat_id, incoming)
     if delivery is None:
+        return
+    if delivery.queued:
+        await reply_sender_of(context.application).send_pending(chat_id)
         return
     for reply in coalesce(delivery.replies):
         await send(context, chat_id, reply.text, keyboard(reply, delivery.turn))
@@ -280,6 +276,7 @@ def build_application(
     cap_library_logs()  # PTB would log every citizen's message at DEBUG
     application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
     application.bot_data[OUTAGE_KEY] = StorageOutage()
+    application.bot_data[REPLIES_KEY] = ChatReplySender(services, application.bot)
     # Conversations happen only in private chats: payment status is personal data.
     private = filters.ChatType.PRIVATE
     not_edited = ~filters.UpdateType.EDITED
