@@ -32,7 +32,7 @@ from sqlalchemy import String, Table, Update, bindparam, cast, func, literal, or
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.storage.models import OptOut, OutboxMessage
+from bot.storage.models import Conversation, OptOut, OutboxMessage
 from bot.storage.types import UtcDateTime
 from notificaciones.gateways.sms import LookupResult, ProviderMessage
 
@@ -187,6 +187,9 @@ REPLY = "reply"  # the kind of a conversation turn's reply
 # A turn's replies are sent by the process that ran it, right after its commit; only if that
 # process died first does a dispatcher take them, once this long has passed.
 REPLY_GRACE = timedelta(seconds=10)
+# A chat's reply in another sender's hands for longer than this is no longer waited for (that
+# sender died after or during its send; the row is reconciled like any stale send).
+REPLY_SENDING_WINDOW = timedelta(seconds=5)
 
 
 def reply_due(now: datetime) -> datetime:
@@ -202,14 +205,23 @@ async def claim_chat_replies(
     worker: str,
     now: datetime,
     force: bool = False,
+    limit: int = 1,
 ) -> list[ClaimedMessage] | None:
     """Claims every pending reply to one chat, oldest first; None while another sender holds one.
 
     A chat's replies go out one sender at a time and in the order their turns committed: the
     replies of an earlier turn left pending (its process died, its send failed) go first, and a
     reply being sent by another process (SENDING, claimed by someone else) makes the caller wait
-    (`force`: the caller waited long enough, that sender is presumed dead).
+    (`force`: the caller waited long enough, that sender is presumed dead). The chat's
+    conversation row is locked meanwhile (PostgreSQL), so two senders never both find the chat
+    free; claiming `limit` (one) at a time means a sender that dies mid-way strands at most the
+    reply it was handing over.
     """
+    await session.execute(
+        select(Conversation.id)
+        .where(Conversation.channel == channel, Conversation.address == address)
+        .with_for_update()
+    )
     chat = (
         (OutboxMessage.channel == channel)
         & (OutboxMessage.address == address)
@@ -220,15 +232,26 @@ async def claim_chat_replies(
         if force
         else await session.scalar(
             select(OutboxMessage.id)
-            .where(chat, OutboxMessage.status == SENDING, OutboxMessage.claimed_by != worker)
+            .where(
+                chat,
+                OutboxMessage.status == SENDING,
+                OutboxMessage.claimed_by != worker,
+                OutboxMessage.claimed_at > now - REPLY_SENDING_WINDOW,
+            )
             .limit(1)
         )
     )
     if busy is not None:
         return None
+    oldest = (
+        select(OutboxMessage.id)
+        .where(chat, OutboxMessage.status == PENDING)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     statement = (
         update(OutboxMessage)
-        .where(chat, OutboxMessage.status == PENDING)
+        .where(OutboxMessage.id.in_(oldest.scalar_subquery()), OutboxMessage.status == PENDING)
         .values(
             status=SENDING,
             claimed_by=worker,

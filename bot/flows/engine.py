@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -97,6 +96,13 @@ _CONVERSATION_AND_CONTACT = (
 )
 
 
+Checkpoint = Callable[[str], Awaitable[None]]
+
+
+async def no_checkpoint(_point: str) -> None:
+    """The default: nothing happens at a point of a turn (fault tests put a crash there)."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """The replies to send and the conversation turn their buttons belong to.
@@ -122,6 +128,10 @@ class FlowEngine:
         # Seconds a keyed message waits, recorded, before it runs (webhook replicas: see
         # `bot.flows.turns`); 0 where one process receives a channel's messages in order.
         self.order_wait = order_wait
+        # Called at the points of a turn where a crash matters ("before_commit",
+        # "after_commit"): the multi-process fault test kills its replica there.
+        self.checkpoint: Checkpoint = no_checkpoint
+        self._recorded: set[tuple[str, str, str]] = set()  # keys `record` wrote, not yet run
         self.flows: dict[str, Flow] = {flow.name: flow for flow in flows}
         if MENU not in self.flows:
             raise ValueError("a 'menu' flow is required")
@@ -170,15 +180,27 @@ class FlowEngine:
                 contact.last_seen_at = now
             return Delivery(replies, conv.turn)
 
+    async def record(self, incoming: Incoming) -> None:
+        """Records a keyed message as waiting, in a short transaction of its own.
+
+        Webhook replicas call it as soon as an update arrives, before any in-process queue or
+        lock, then wait `order_wait` and hand the update over to `handle`: by then an earlier
+        message of the chat that reached another replica is recorded too.
+        """
+        async with self.services.session_factory() as session, session.begin():
+            await turns.record_waiting(session, incoming, self.services.clock())
+        self._recorded.add(_key_of(incoming))
+
     async def _handle_once(self, incoming: Incoming) -> Delivery:
         """A keyed message: recorded, run once and in the chat's order, replies to the outbox."""
         assert incoming.message_key is not None
         sequence = incoming.sequence or 0
-        if self.order_wait > 0:
-            started = time.monotonic()
-            async with self.services.session_factory() as session, session.begin():
-                await turns.record_waiting(session, incoming, self.services.clock())
-            await asyncio.sleep(max(0.0, self.order_wait - (time.monotonic() - started)))
+        key = _key_of(incoming)
+        recorded = key in self._recorded
+        self._recorded.discard(key)
+        if self.order_wait > 0 and not recorded:
+            await self.record(incoming)
+            await asyncio.sleep(self.order_wait)
         now = self.services.clock()
         async with self.services.session_factory() as session, session.begin():
             conv, contact = await _conversation_and_contact(session, incoming, now)
@@ -196,6 +218,7 @@ class FlowEngine:
                 if not await turns.record_done(session, incoming, now, conv.turn + 1):
                     return await self._already_recorded(session, conv, incoming, ctx, now)
                 replies = await self._turn(ctx, conv, contact, incoming)
+                await self.checkpoint("before_commit")
                 return Delivery(replies, conv.turn, queued=True)
             waiting = await turns.waiting_up_to(
                 session, incoming.channel, incoming.address, sequence
@@ -210,6 +233,7 @@ class FlowEngine:
                 if message.message_key == incoming.message_key:
                     mine = replies
             await turns.mark_done(session, done, now)
+            await self.checkpoint("before_commit")
             return Delivery(mine, conv.turn, queued=True)
 
     async def _already_recorded(
@@ -462,6 +486,10 @@ class FlowEngine:
             )
             return Delivery([Reply(text)], 0)
         return Delivery([Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))], turn)
+
+
+def _key_of(incoming: Incoming) -> tuple[str, str, str]:
+    return (incoming.channel, incoming.address, incoming.message_key or "")
 
 
 def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:

@@ -95,25 +95,52 @@ def outage_of(application: Application) -> StorageOutage:  # type: ignore[type-a
     return outage
 
 
-async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any message: text to the flow engine; other kinds are named as media."""
-    message = update.effective_message
+def incoming_of(update: Update) -> Incoming | None:
+    """What the engine receives of an update: a private message or a button (None: neither).
+
+    Its `message_key` is the update_id, Telegram's own number for it: the turn runs once.
+    """
     chat = update.effective_chat
-    if message is None or chat is None:
-        return
+    user = update.effective_user
+    locale = user.language_code if user else None
+    key, sequence = str(update.update_id), update.update_id
+    query = update.callback_query
+    if query is not None:
+        if chat is None or chat.type != chat.PRIVATE:
+            return None
+        turn, option = parse_callback(query.data)
+        return Incoming(
+            channel="telegram",
+            address=str(chat.id),
+            option_key=clean_input(option),
+            turn=turn if turn is not None else -1,
+            locale=locale,
+            message_key=key,
+            sequence=sequence,
+        )
+    message = update.effective_message
+    if message is None or chat is None or chat.type != chat.PRIVATE or update.edited_message:
+        return None
     media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
     # A photo or file may carry a caption: the engine answers it as text, after a short note.
     text = clean_input(message.text or message.caption or "")
-    user = update.effective_user
-    incoming = Incoming(
+    return Incoming(
         channel="telegram",
         address=str(chat.id),
         text=text,
         media=None if message.text is not None else (media or "other"),
-        locale=user.language_code if user else None,
-        message_key=str(update.update_id),
-        sequence=update.update_id,
+        locale=locale,
+        message_key=key,
+        sequence=sequence,
     )
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any message: text to the flow engine; other kinds are named as media."""
+    incoming = incoming_of(update)
+    chat = update.effective_chat
+    if incoming is None or chat is None:
+        return
     await _deliver(update, context, chat.id, incoming)
 
 
@@ -127,19 +154,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
     except TelegramError:  # a button Telegram delivers again may be too old to acknowledge
         log.info("could not acknowledge a button press")
-    if chat.type != chat.PRIVATE:
+    incoming = incoming_of(update)
+    if incoming is None:
         return  # buttons are only ever sent in private chats; a forged one gets nothing
-    turn, key = parse_callback(query.data)
-    user = update.effective_user
-    incoming = Incoming(
-        channel="telegram",
-        address=str(chat.id),
-        option_key=clean_input(key),
-        turn=turn if turn is not None else -1,
-        locale=user.language_code if user else None,
-        message_key=str(update.update_id),
-        sequence=update.update_id,
-    )
     await _deliver(update, context, chat.id, incoming)
 
 
@@ -155,6 +172,7 @@ async def _deliver(
     if delivery is None:
         return
     if delivery.queued:
+        await _engine(context).checkpoint("after_commit")
         await reply_sender_of(context.application).send_pending(chat_id)
         return
     for reply in coalesce(delivery.replies):

@@ -18,6 +18,7 @@ import time
 
 from telegram import Bot
 
+from bot.flows.engine import Checkpoint, no_checkpoint
 from bot.services.container import Services
 from notificaciones import outbox_states
 from notificaciones.dispatcher import default_worker_name, settlement_for
@@ -36,47 +37,47 @@ class ChatReplySender:
         self.services = services
         self.sender = PtbTelegramSender(services.settings, bot=bot)
         self.worker = worker or default_worker_name()
+        self.checkpoint: Checkpoint = no_checkpoint  # "after_send": a fault test's crash point
 
     async def send_pending(self, chat_id: int | str) -> int:
-        """Claims and sends every pending reply to `chat_id`; returns how many were handed over."""
-        claimed = await self._claim(str(chat_id))
-        if not claimed:
-            return 0
-        settlements: list[outbox_states.Settlement] = []
-        try:
-            for message in claimed:
-                outcome = await self.sender.send_text(
-                    message.address, message.body, message.buttons
-                )
-                settlements.append(
-                    settlement_for(
-                        message,
-                        outcome,
-                        self.services.clock(),
-                        max_attempts=self.services.settings.sms_max_attempts,
-                    )
-                )
-        finally:
-            now = self.services.clock()
-            async with self.services.session_factory() as session, session.begin():
-                await outbox_states.store_settlements(session, settlements, now=now)
-        return len(claimed)
+        """Sends every pending reply to `chat_id`, one claimed at a time; returns how many.
 
-    async def _claim(self, address: str) -> list[outbox_states.ClaimedMessage]:
+        Each reply's outcome is stored in the transaction that claims the next one.
+        """
+        address = str(chat_id)
+        handed = 0
+        settled: list[outbox_states.Settlement] = []
         deadline = time.monotonic() + BUSY_WAIT_SECONDS
         while True:
             overdue = time.monotonic() >= deadline
+            now = self.services.clock()
             async with self.services.session_factory() as session, session.begin():
+                await outbox_states.store_settlements(session, settled, now=now)
+                settled = []
                 claimed = await outbox_states.claim_chat_replies(
                     session,
                     channel="telegram",
                     address=address,
                     worker=self.worker,
-                    now=self.services.clock(),
+                    now=now,
                     force=overdue,
                 )
-            if claimed is not None:
-                if overdue:
-                    log.warning("a chat's earlier reply stayed in another sender's hands; sent on")
-                return claimed
-            await asyncio.sleep(BUSY_POLL_SECONDS)
+            if claimed is None:
+                await asyncio.sleep(BUSY_POLL_SECONDS)
+                continue
+            if overdue:
+                log.warning("a chat's earlier reply stayed in another sender's hands; sent on")
+            if not claimed:
+                return handed
+            [message] = claimed
+            outcome = await self.sender.send_text(message.address, message.body, message.buttons)
+            handed += 1
+            await self.checkpoint("after_send")
+            settled = [
+                settlement_for(
+                    message,
+                    outcome,
+                    self.services.clock(),
+                    max_attempts=self.services.settings.sms_max_attempts,
+                )
+            ]

@@ -15,6 +15,7 @@ delivers the update again later (the chat hears one apology per outage, not one 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -28,7 +29,8 @@ from telegram.ext import Application
 
 from bot.config import MissingSetting, Settings
 from bot.flows.engine import FlowEngine
-from bot.handlers.telegram.application import ENGINE_KEY, outage_of
+from bot.handlers.telegram.application import ENGINE_KEY, incoming_of, outage_of
+from bot.storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignor
         except (ValueError, TypeError, KeyError):
             log.warning("Telegram webhook call with a body that is not an update")
             return PlainTextResponse("bad request", status_code=400)
+        await _record_and_wait(engine, update)
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
@@ -116,6 +119,24 @@ def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignor
         return Response(status_code=200)
 
     return [Route(WEBHOOK_PATH, receive, methods=["POST"])]
+
+
+async def _record_and_wait(engine: FlowEngine, update: Update) -> None:
+    """Records the update's message before any queue or lock of this process, then waits.
+
+    Another replica may hold the chat's previous update a few milliseconds behind this one:
+    once both are recorded, whichever runs first runs them in update_id order.
+    """
+    incoming = incoming_of(update)
+    if incoming is None or engine.order_wait <= 0:
+        return
+    try:
+        await engine.record(incoming)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        return  # the turn itself meets the outage and answers 503
+    await asyncio.sleep(engine.order_wait)
 
 
 async def register_webhook(application: Application) -> str:  # type: ignore[type-arg]
