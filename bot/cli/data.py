@@ -9,6 +9,7 @@ import typer
 
 from bot.cli.common import load_settings
 from bot.domain.clock import utc_now
+from bot.domain.payment_status import load_texts, reason_coverage
 from bot.services.territory import Coverage, TerritoryDirectory
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.demo_data import load_demo_data
@@ -126,6 +127,14 @@ def data_check() -> None:
         missing = [name for name, has in programmes if not has]
         if missing:
             typer.echo(f"  Sin fuente: {', '.join(missing)}")
+    reasons = reason_coverage(load_texts())
+    typer.echo("Motivos de pago")
+    typer.echo(
+        f"  Motivos de pago con fuente pública: {_percent(reasons.sourced, reasons.reasons)} · "
+        f"sin confirmar (U): {len(reasons.unconfirmed)}"
+    )
+    if reasons.unconfirmed:
+        typer.echo(f"  Sin confirmar: {', '.join(reasons.unconfirmed)}")
     for path in sorted(DATA_DIR.glob("*.toml")):
         _walk(tomllib.loads(path.read_text(encoding="utf-8")), unconfirmed, path.stem)
     typer.echo(f"Datos aún sin confirmar (P o U) en los archivos de reglas: {len(unconfirmed)}")

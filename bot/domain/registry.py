@@ -36,14 +36,27 @@ class PaymentStatus(StrEnum):
     ACCOUNT_PROBLEM = "problema_cuenta"
     RESCHEDULED = "pago_reprogramado"
     COLLECTED_BY_OTHER = "cobrado_por_tercero"
+    WITHHELD = "retenido"  # held back while something is settled (CDH repayment, duplicate record)
 
 
+# Each code's citizen text, what to do, source, date and confidence: bot/data/payment_status.toml.
+# An active payment may carry a reason too: why the amount dropped or an extra payment did not come.
 REASON_CODES: dict[PaymentStatus, tuple[str, ...]] = {
-    PaymentStatus.ACTIVE: (),
+    PaymentStatus.ACTIVE: (
+        "monto_hijo_cumplio_5",
+        "monto_hijo_cumplio_18",
+        "monto_cambio_hogar",
+        "b1000_controles_prenatales",
+        "b1000_registro_civil",
+        "b1000_controles_nino",
+    ),
     PaymentStatus.NOT_ENABLED: (
         "rs_desactualizado",
         "puntaje_fuera_de_rango",
         "sin_registro_social",
+        "bjgl_visita_pendiente",
+        "bjgl_certificado",
+        "ptuv_certificado",
     ),
     PaymentStatus.SUSPENDED: (
         "corresp_control_menor5",
@@ -58,14 +71,25 @@ REASON_CODES: dict[PaymentStatus, tuple[str, ...]] = {
         "afiliacion_issfa",
         "afiliacion_isspol",
         "empleo_formal",
+        "empleo_formal_miembro_hogar",
+        "afiliacion_miembro_hogar",
         "pension_jubilacion",
         "fallecimiento",
         "beneficio_incompatible",
+        "cambio_titular",
+        "ptuv_cumplio_65",
+        "b1000_nino_cumplio_2",
     ),
     PaymentStatus.NOT_COLLECTED: ("dos_meses_sin_cobro",),
-    PaymentStatus.ACCOUNT_PROBLEM: ("cuenta_inactiva", "cuenta_no_titular", "sin_codigo_dactilar"),
+    PaymentStatus.ACCOUNT_PROBLEM: (
+        "cuenta_inactiva",
+        "cuenta_no_titular",
+        "sin_codigo_dactilar",
+        "b1000_sin_cuenta",
+    ),
     PaymentStatus.RESCHEDULED: ("feriado",),
     PaymentStatus.COLLECTED_BY_OTHER: ("cobro_no_reconocido",),
+    PaymentStatus.WITHHELD: ("credito_cdh", "registro_duplicado"),
 }
 
 

@@ -159,8 +159,16 @@ def test_the_makefile_extracts_with_the_same_keywords_as_this_test() -> None:
 def test_every_data_file_text_the_flows_translate_is_extracted() -> None:
     found = extracted()
     texts = load_texts()
-    payment = [t for s in texts.statuses.values() for t in (s.title, s.explanation, s.what_to_do)]
-    payment += [t for r in texts.reasons.values() for t in (r.explanation, r.condition) if t]
+    payment = [
+        t
+        for s in texts.statuses.values()
+        for t in (s.title, s.explanation, *s.what_to_do, *s.after_reason)
+    ]
+    payment += [
+        t for r in texts.reasons.values() for t in (r.explanation, r.condition, *r.what_to_do) if t
+    ]
+    days = texts.collection_days
+    payment += [*days.calendar, days.orientation, days.may_change, days.ask]
     rules = load_rules()
     eligibility = [rules.texts.disclaimer, rules.texts.rs_next_step]
     eligibility += [doc for docs in rules.documents.values() for doc in docs]

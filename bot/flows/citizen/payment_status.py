@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import N_, DomainError
 from bot.domain.identity import Cedula, ascii_digits, parse_cedula
-from bot.domain.payment_status import collection_days, explain
+from bot.domain.payment_status import collection_days, explain, load_texts
 from bot.domain.programmes import programme_name
 from bot.domain.registry import PaymentStatus
 from bot.domain.second_factor import parse_second_factor
@@ -77,6 +77,9 @@ class PaymentStatusFlow:
         "dado de baja",
         "consultar mi bono",
         "me quitaron el bono",
+        "me bajaron el bono",
+        "me bajo el bono",
+        "me llego menos",
     )
 
     def __init__(self) -> None:
@@ -335,25 +338,26 @@ class PaymentStatusFlow:
             lines.append(
                 ctx.t("Condición que falta cumplir: {condition}.", condition=ctx.t(info.condition))
             )
-        lines.append(ctx.t("Qué hacer: {todo}", todo=ctx.t(info.what_to_do)))
+        lines.append(ctx.t("Qué hacer:"))
+        lines += [f"{n}. {ctx.t(step)}" for n, step in enumerate(info.steps, start=1)]
+        if info.unconfirmed:
+            lines.append(
+                ctx.t(
+                    "Ojo: esto no está confirmado por una fuente pública. Confírmelo en su "
+                    "dirección distrital."
+                )
+            )
         if info.status in (PaymentStatus.ACTIVE, PaymentStatus.RESCHEDULED):
             if record.amount is not None:
                 lines.append(ctx.t("Monto mensual: {amount}.", amount=ctx.tr.money(record.amount)))
             if record.next_payment_date is not None:
                 lines.append(
                     ctx.t(
-                        "Próximo pago: {date}.", date=ctx.tr.date(record.next_payment_date, "long")
+                        "Próximo pago según el registro: {date}.",
+                        date=ctx.tr.date(record.next_payment_date, "long"),
                     )
                 )
-            days = ", ".join(str(d) for d in collection_days(cedula.last_digit))
-            lines.append(
-                ctx.t(
-                    "Días de cobro en ventanilla (su cédula termina en {digit}): "
-                    "{days} de cada mes.",
-                    digit=cedula.last_digit,
-                    days=days,
-                )
-            )
+            lines += _collection_days(ctx, cedula)
             if record.collection_point:
                 lines.append(ctx.t("Lugar de cobro: {place}.", place=record.collection_point))
         if record.last_payment_date is not None:
@@ -402,6 +406,18 @@ class PaymentStatusFlow:
         if office.address:
             text += "\n" + ctx.t("Dirección: {address}", address=office.address)
         return text
+
+
+def _collection_days(ctx: FlowContext, cedula: Cedula) -> list[str]:
+    """The month's calendar first; the base rule by the cédula's last digit only as a guide."""
+    said = load_texts().collection_days
+    days = ", ".join(str(d) for d in collection_days(cedula.last_digit))
+    return [
+        *(ctx.t(line) for line in said.calendar),
+        ctx.t(said.orientation, digit=cedula.last_digit, days=days),
+        ctx.t(said.may_change),
+        ctx.t(said.ask, phone=ctx.settings.call_centre),
+    ]
 
 
 def _as_code(text: str) -> str | None:
