@@ -43,7 +43,7 @@ CHATS = 300
 SCRIPT = ("hola", "/pago", "12345")
 CRASH_POINTS = ("before_commit", "after_commit", "after_send")
 CRASH_AT = 40  # the point's 40th passage in that run of replica A
-IN_FLIGHT_CHATS = 60
+IN_FLIGHT_CHATS = 20
 UPDATE_IDS = itertools.count(10_000)
 
 
@@ -164,7 +164,7 @@ def _processes(database_url: str) -> Iterator[tuple[str, list[Replica]]]:
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "PUBLIC_BASE_URL": "https://conecta.example.gob.ec",
         "MAX_CONCURRENT_UPDATES": "16",
-        "TURN_ORDER_WAIT_MS": "100",
+        "TURN_ORDER_WAIT_MS": "200",
     }
     api = _start(["tests.support.bot_api_server", str(api_port)], env)
     replicas = [Replica("A", env, CRASH_POINTS), Replica("B", env, ())]
