@@ -8,8 +8,10 @@ POT := $(LOCALES)/messages.pot
 # One catalog per translated locale (Spanish is the source language and has none).
 PO_FILES := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+NLU_DATA := bot/data/nlu
+NLU_MODEL := $(NLU_DATA)/model.npz
 
-.PHONY: run test lint typecheck pytest install i18n i18n-update bench clean
+.PHONY: run test lint typecheck pytest install i18n i18n-update bench clean chromium nlu-train nlu-eval
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +19,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) i18n
+install: $(STAMP) i18n $(NLU_MODEL)
+
+# The intent model (git-ignored) is built from the corpus and its settings; rebuilt when they change.
+$(NLU_MODEL): $(wildcard $(NLU_DATA)/corpus/*.txt) $(NLU_DATA)/recogniser.toml $(wildcard bot/nlu/*.py) $(STAMP)
+	$(BIN)/python -m bot nlu train
+
+nlu-train: $(STAMP)
+	$(BIN)/python -m bot nlu train
+
+# Accuracy on the held-out split (per intent, confusion pairs, below-threshold rate).
+nlu-eval: $(STAMP)
+	$(BIN)/python -m bot nlu eval
 
 # Compiles the gettext catalogs (.po → .mo, git-ignored) that the bot loads at run time.
 # Fails on a broken .po (syntax, {placeholders}: bot/i18n_check.py); fuzzy entries are not compiled.
@@ -52,8 +65,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/python -m pytest
+# The browser tests (tests/e2e/test_panel_browser.py) drive the distribution's Chromium through
+# Playwright (no browser download): installed here when missing, as root on Debian (CI), else
+# the tests say how to install it and skip.
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+
+chromium:
+	@test -x "$(CHROMIUM)" || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "Chromium is missing: install it (apt-get install chromium) for the browser tests."; }
+
+pytest: install chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 test: lint typecheck pytest
 

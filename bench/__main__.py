@@ -31,6 +31,7 @@ TIME_TARGET_SECONDS = 600.0
 FITTED: dict[str, list[str]] = {
     "registry_import": ["--sizes", "100000"],
     "engine_cpu": ["--messages", "2000"],
+    "sms_inbound": ["--turns", "600"],
 }
 
 

@@ -5,8 +5,8 @@ its sources: the beneficiaries with a mobile on record (`SOURCE_REGISTRY`, SMS o
 SMS/Telegram subscribers (`SOURCE_SUBSCRIBERS`, optionally of one topic); the scheduled jobs use
 both, a staff broadcast one of them (`bot.services.broadcasts.staff_audience`). Opted-out phones
 are always excluded and each address gets one message even when a household shares a phone. With
-a programme filter only beneficiaries of those programmes are included (subscriptions carry no
-programme).
+a programme or payment-status filter only beneficiaries of those programmes / registry statuses
+are included (subscriptions carry neither).
 
 Each recipient carries the language its texts are written in: a Telegram subscriber's own choice
 (/idioma), a phone's known contact's choice (see `phone_locales`), else None, the default locale.
@@ -28,6 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.channels import PHONE_CHANNELS
 from bot.domain.quiet_hours import next_allowed
 from bot.domain.sms_text import prepare_sms, segment_info
 from bot.i18n import normalise_locale
@@ -58,12 +59,16 @@ class Audience:
 
     `sources` says where recipients come from (registry mobiles, subscribers or both); `topic`
     narrows subscribers to one topic (None: every topic); `channels` the channels reached.
+    `payment_statuses` keeps only beneficiaries whose registry status is one of them (e.g. only
+    «activo», so a payment-date notice never reaches a suspended beneficiary); like a programme
+    filter it leaves subscribers out, since a subscription carries no registry status.
     """
 
     parish_codes: tuple[str, ...] = ()
     canton_codes: tuple[str, ...] = ()
     district_codes: tuple[str, ...] = ()
     programmes: tuple[str, ...] = ()
+    payment_statuses: tuple[str, ...] = ()
     topic: str | None = None
     national: bool = False
     channels: tuple[str, ...] = ("sms",)
@@ -81,6 +86,7 @@ class Audience:
             canton_codes=tuple(data.get("canton_codes", ())),
             district_codes=tuple(data.get("district_codes", ())),
             programmes=tuple(data.get("programmes", ())),
+            payment_statuses=tuple(data.get("payment_statuses", ())),
             topic=data.get("topic"),
             national=bool(data.get("national", False)),
             channels=tuple(data.get("channels", ("sms",))),
@@ -172,10 +178,13 @@ async def audience_recipients(
         )
         if audience.programmes:
             query = query.where(Beneficiary.programme.in_(audience.programmes))
+        if audience.payment_statuses:
+            query = query.where(Beneficiary.status.in_(audience.payment_statuses))
         query = _place_filter(query, Beneficiary.parish_code, audience).order_by(Beneficiary.id)
         for phone, parish in (await session.execute(query)).all():
             found.setdefault(("sms", phone), Recipient("sms", phone, parish))
-    if SOURCE_SUBSCRIBERS in audience.sources and not audience.programmes:
+    registry_only = audience.programmes or audience.payment_statuses
+    if SOURCE_SUBSCRIBERS in audience.sources and not registry_only:
         subscribers: Any = (
             select(
                 Subscription.channel, Subscription.address, Subscription.parish_code, Contact.locale
@@ -204,7 +213,9 @@ async def audience_recipients(
     # The opt-out list is far smaller than a national audience: filter in memory, never with a
     # 100,000-item IN (…) (PostgreSQL's driver caps a statement at 32,767 parameters).
     opted_out = set(await session.scalars(select(OptOut.phone)))
-    recipients = [r for r in found.values() if not (r.channel == "sms" and r.address in opted_out)]
+    recipients = [
+        r for r in found.values() if not (r.channel in PHONE_CHANNELS and r.address in opted_out)
+    ]
     return recipients, len(found) - len(recipients)
 
 

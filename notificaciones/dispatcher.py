@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -29,12 +30,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.config import Settings
+from bot.domain.channels import ANSWER_KINDS, PHONE_CHANNELS
 from bot.domain.clock import Clock, utc_now
 from bot.domain.quiet_hours import next_allowed, zones_quiet_now
 from bot.storage.db import SessionFactory
 from bot.storage.models import OutboxMessage
 from notificaciones import outbox, outbox_states
+from notificaciones.budgets import SharedBudgets
+from notificaciones.fallback import fall_back_to_sms, unreachable_chats
 from notificaciones.gateways.sms import (
     LookupResult,
     ProviderMessage,
@@ -42,14 +47,17 @@ from notificaciones.gateways.sms import (
     SendResult,
     SmsGateway,
 )
-from notificaciones.gateways.telegram import TelegramSender
+from notificaciones.gateways.telegram import PaidBroadcastSender, TelegramSender
+from notificaciones.gateways.whatsapp import WhatsAppGateway
 from notificaciones.time_zones import phone_zones
+from notificaciones.whatsapp_window import WhatsAppPlan, whatsapp_plans
 
 log = logging.getLogger(__name__)
 
 Checkpoint = Callable[[str, int], Awaitable[None]]
 # Provider statuses that mean the message failed after it was accepted.
 FAILED_PROVIDER_STATUSES = frozenset({"failed", "undelivered", "canceled"})
+BROADCAST_KIND = "broadcast"  # bot.services.broadcasts.KIND (a floor above: not imported)
 
 
 async def _no_checkpoint(_point: str, _row_id: int) -> None:
@@ -57,8 +65,12 @@ async def _no_checkpoint(_point: str, _row_id: int) -> None:
 
 
 def default_worker_name() -> str:
-    """A name for this dispatcher: host and process id (recorded in `claimed_by`)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    """A name for this dispatcher: host, process id and a random part (recorded in `claimed_by`).
+
+    It is also the holder of the dispatcher's lease (notificaciones/leases.py): the random part
+    makes a restarted process (same host, same pid in a container) a new holder.
+    """
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)
@@ -74,14 +86,23 @@ class DispatchReport:
     unconfirmed: int = 0
 
 
+@dataclass(frozen=True)
+class _Plans:
+    """What the claim transaction learnt about how to send the claimed rows."""
+
+    whatsapp: dict[int, WhatsAppPlan] = field(default_factory=dict)
+    unreachable: frozenset[str] = frozenset()  # Telegram chats known to refuse the bot
+
+
 @dataclass
 class Dispatcher:
-    """Sends due outbox rows through the SMS gateway and the Telegram sender."""
+    """Sends due outbox rows through the SMS gateway, the Telegram sender and WhatsApp."""
 
     session_factory: SessionFactory
     settings: Settings
     gateway: SmsGateway
     telegram: TelegramSender | None = None
+    whatsapp: WhatsAppGateway | None = None
     clock: Clock = utc_now
     rate_per_second: float | None = None
     batch_size: int = 200
@@ -91,6 +112,8 @@ class Dispatcher:
     checkpoint: Checkpoint = _no_checkpoint
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
+    # Shared with every replica on PostgreSQL (notificaciones/budgets.py); None: paced here.
+    budgets: SharedBudgets | None = None
     _next_slot: float = 0.0
 
     @classmethod
@@ -101,6 +124,7 @@ class Dispatcher:
         gateway: SmsGateway,
         *,
         telegram: TelegramSender | None = None,
+        whatsapp: WhatsAppGateway | None = None,
         clock: Clock,
     ) -> Dispatcher:
         """Builds a dispatcher sending at `settings.sms_rate_per_second`."""
@@ -111,6 +135,7 @@ class Dispatcher:
             settings,
             gateway,
             telegram=telegram,
+            whatsapp=whatsapp,
             clock=clock,
             rate_per_second=rate,
             batch_size=batch,
@@ -119,7 +144,8 @@ class Dispatcher:
     @property
     def channels(self) -> tuple[str, ...]:
         """The channels this dispatcher can deliver."""
-        return ("sms", "telegram") if self.telegram is not None else ("sms",)
+        channels = ("sms", "telegram") if self.telegram is not None else ("sms",)
+        return (*channels, "whatsapp") if self.whatsapp is not None else channels
 
     async def run_once(self) -> DispatchReport:
         """Reconciles stale sends, then claims and sends one batch of due rows."""
@@ -130,9 +156,10 @@ class Dispatcher:
                 session, now=now, worker=self.worker, limit=self.batch_size, channels=self.channels
             )
             claimed, deferred = await self._defer_quiet(session, claimed, now)
+            plans = await self._plans(session, claimed, now)
         if not claimed:
             return DispatchReport(deferred=deferred)
-        outcomes = await self._send_all(claimed)
+        outcomes = await self._send_all(claimed, plans)
         report = await self._store(claimed, outcomes)
         return DispatchReport(
             claimed=len(claimed),
@@ -142,6 +169,39 @@ class Dispatcher:
             opted_out=report.opted_out,
             deferred=deferred,
             unconfirmed=report.unconfirmed,
+        )
+
+    async def send_now(self, ids: list[int]) -> None:
+        """Sends these rows at once if they are still pending: a conversation's replies.
+
+        No quiet-hours deferral: the person has just written to us and waits for the answer.
+        A row another dispatcher already claimed is left to it.
+        """
+        if not ids:
+            return
+        now = self.clock()
+        async with self.session_factory() as session, session.begin():
+            claimed = await outbox_states.claim_due(
+                session,
+                now=now,
+                worker=self.worker,
+                limit=len(ids),
+                channels=self.channels,
+                ids=ids,
+            )
+            plans = await self._plans(session, claimed, now)
+        if claimed:
+            await self._store(claimed, await self._send_all(claimed, plans))
+
+    async def _plans(
+        self, session: AsyncSession, claimed: list[outbox_states.ClaimedMessage], now: datetime
+    ) -> _Plans:
+        """WhatsApp rows' window or template, and Telegram chats known to refuse the bot."""
+        whatsapp = [(m.id, m.body) for m in claimed if m.channel == "whatsapp"]
+        chats = [m.address for m in claimed if m.channel == "telegram"]
+        return _Plans(
+            whatsapp=await whatsapp_plans(session, self.settings, whatsapp, now),
+            unreachable=frozenset(await unreachable_chats(session, chats)),
         )
 
     async def run_until_idle(self, max_batches: int = 1_000_000) -> DispatchReport:
@@ -169,7 +229,22 @@ class Dispatcher:
 
     # --- sending ---------------------------------------------------------------------------
 
-    async def _pace(self) -> None:
+    def _paid(self, message: outbox_states.ClaimedMessage) -> bool:
+        """A Telegram notice of a broadcast, when paid broadcasts are allowed."""
+        return (
+            message.channel == "telegram"
+            and message.kind == BROADCAST_KIND
+            and self.settings.telegram_allow_paid_broadcast
+        )
+
+    async def _pace(self, message: outbox_states.ClaimedMessage) -> None:
+        if self.budgets is not None:
+            wait = await self.budgets.wait_for(
+                message.channel, message.address, paid=self._paid(message)
+            )
+            if wait > 0:
+                await self.sleep(wait)
+            return
         if not self.rate_per_second:
             return
         now = self.monotonic()
@@ -178,14 +253,18 @@ class Dispatcher:
             await self.sleep(wait)
         self._next_slot = max(now, self._next_slot) + 1.0 / self.rate_per_second
 
-    async def _send_all(self, claimed: list[outbox_states.ClaimedMessage]) -> list[SendOutcome]:
+    async def _send_all(
+        self, claimed: list[outbox_states.ClaimedMessage], plans: _Plans | None = None
+    ) -> list[SendOutcome]:
+        plans = plans or _Plans()
         slots = asyncio.Semaphore(max(1, self.concurrency))
         tasks: list[asyncio.Task[SendOutcome]] = []
 
         async def one(message: outbox_states.ClaimedMessage) -> SendOutcome:
             try:
                 await self.checkpoint("before_send", message.id)
-                outcome = await self._send_one(message)
+                outcome = await self._send_one(message, plans)
+                metrics.provider_result(message.channel, outcome.result.value)
                 await self.checkpoint("after_send", message.id)
                 return outcome
             finally:
@@ -193,7 +272,7 @@ class Dispatcher:
 
         try:
             for message in claimed:
-                await self._pace()
+                await self._pace(message)
                 await slots.acquire()
                 tasks.append(asyncio.create_task(one(message)))
             return list(await asyncio.gather(*tasks))
@@ -202,10 +281,21 @@ class Dispatcher:
                 task.cancel()
             raise
 
-    async def _send_one(self, message: outbox_states.ClaimedMessage) -> SendOutcome:
+    async def _send_one(self, message: outbox_states.ClaimedMessage, plans: _Plans) -> SendOutcome:
         try:
+            if message.channel == "telegram" and message.address in plans.unreachable:
+                return SendOutcome(SendResult.UNREACHABLE, reason="telegram: chat unreachable")
             if message.channel == "telegram" and self.telegram is not None:
+                if self._paid(message) and isinstance(self.telegram, PaidBroadcastSender):
+                    return await self.telegram.send_paid_broadcast(message.address, message.body)
                 return await self.telegram.send_text(message.address, message.body, message.buttons)
+            if message.channel == "whatsapp" and self.whatsapp is not None:
+                plan = plans.whatsapp.get(message.id, WhatsAppPlan())
+                if plan.refused is not None:
+                    return SendOutcome(SendResult.PERMANENT, reason=plan.refused)
+                return await self.whatsapp.send(
+                    message.address, message.body, reference=str(message.id), template=plan.template
+                )
             return await self.gateway.send(message.address, message.body, reference=str(message.id))
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             raise
@@ -228,8 +318,14 @@ class Dispatcher:
                 result = outcome.result
                 if result is SendResult.TRANSIENT and settlement.status == outbox_states.FAILED:
                     result = SendResult.PERMANENT  # attempts used up: counted as failed
+                if result is SendResult.UNREACHABLE:
+                    result = SendResult.PERMANENT  # counted as failed; the person may get an SMS
+                    if message.channel == "telegram":
+                        await fall_back_to_sms(
+                            session, self.settings, message.id, message.address, now=now
+                        )
                 counts[result] += 1
-                if message.channel == "sms" and result is SendResult.OPTED_OUT:
+                if message.channel in PHONE_CHANNELS and result is SendResult.OPTED_OUT:
                     await outbox.add_opt_out(
                         session, message.address, now=now, source="provider_21610"
                     )
@@ -294,7 +390,7 @@ class Dispatcher:
     ) -> tuple[list[outbox_states.ClaimedMessage], int]:
         """Puts back SMS rows whose recipient is in quiet hours now (in the claim transaction)."""
         start, end = self.settings.quiet_hours_start, self.settings.quiet_hours_end
-        sms = [m for m in claimed if m.channel == "sms"]
+        sms = [m for m in claimed if _quiet_applies(m)]
         if not sms:
             return claimed, 0
         candidate_zones = {self.settings.timezone, *QUIET_CHECK_ZONES}
@@ -305,9 +401,9 @@ class Dispatcher:
         deferred = 0
         for message in claimed:
             allowed = (
-                now
-                if message.channel != "sms"
-                else next_allowed(now, zones[message.address], start, end)
+                next_allowed(now, zones[message.address], start, end)
+                if _quiet_applies(message)
+                else now
             )
             if allowed == now:
                 keep.append(message)
@@ -321,8 +417,9 @@ class Dispatcher:
     async def reconcile_stale(self) -> int:
         """Settles sends of unknown outcome: found → SENT, provably never received → re-queued.
 
-        Those are SENDING rows whose dispatcher died (lease expired) and UNCONFIRMED rows whose
-        next check is due.
+        Those are SENDING rows whose dispatcher is known dead (its lease in `dispatcher_leases`
+        expired) or claimed longer ago than `lease` (the fallback for a dispatcher without a
+        lease row), and UNCONFIRMED rows whose next check is due.
         """
         now = self.clock()
         async with self.session_factory() as session:
@@ -335,11 +432,13 @@ class Dispatcher:
     async def _reconcile_row(self, row: OutboxMessage, now: datetime) -> int:
         found: ProviderMessage | None = None
         verdict = LookupResult.UNKNOWN
-        if row.provider_sid and row.channel == "sms":
+        # WhatsApp messages live in the same Twilio account: the SMS gateway can look them up.
+        to = f"whatsapp:{row.address}" if row.channel == "whatsapp" else row.address
+        if row.provider_sid and row.channel in PHONE_CHANNELS:
             found = await self.gateway.fetch(row.provider_sid)
             verdict = LookupResult.FOUND if found else LookupResult.UNAVAILABLE
-        elif row.channel == "sms":
-            lookup = await self.gateway.find_sent(row.address, row.body, row.claimed_at or now)
+        elif row.channel in PHONE_CHANNELS:
+            lookup = await self.gateway.find_sent(to, row.body, row.claimed_at or now)
             verdict, found = lookup.result, lookup.message
         values = outbox_states.reconciliation(
             row, verdict, found, now=now, max_attempts=self.settings.sms_max_attempts
@@ -375,6 +474,12 @@ def settlement_for(
 
 # Every zone an Ecuadorian recipient can be in: if it is daytime in all, skip per-phone lookups.
 QUIET_CHECK_ZONES = (ZoneInfo("America/Guayaquil"), ZoneInfo("Pacific/Galapagos"))
+
+
+def _quiet_applies(message: outbox_states.ClaimedMessage) -> bool:
+    """Whether quiet hours hold this row back: notices by SMS or WhatsApp, not answers (the
+    person has just written and waits for them)."""
+    return message.channel in PHONE_CHANNELS and message.kind not in ANSWER_KINDS
 
 
 def _add(a: DispatchReport, b: DispatchReport) -> DispatchReport:

@@ -28,6 +28,7 @@ from notificaciones.audiences import (
     enqueue_to_recipients,
     group_by_locale,
 )
+from notificaciones.condition_reminders import materialise_visit_reminders
 from notificaciones.time_zones import parish_zones
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class JobReport:
     commitment_reminders: int = 0
     cancelled: int = 0
     conversations_purged: int = 0
+    visit_reminders: int = 0
 
 
 def announcement_time(starts_at: datetime, offset_minutes: int, zone: ZoneInfo) -> datetime:
@@ -111,7 +113,9 @@ async def materialise_event_announcements(
         recipients, _ = await audience_recipients(
             session,
             Audience(
-                parish_codes=(event.parish_code,), topic=TOPIC_EVENTS, channels=("sms", "telegram")
+                parish_codes=(event.parish_code,),
+                topic=TOPIC_EVENTS,
+                channels=("sms", "telegram", "whatsapp"),
             ),
         )
         for locale, group in group_by_locale(recipients, settings.default_locale).items():
@@ -163,7 +167,7 @@ async def materialise_commitment_reminders(
             Audience(
                 parish_codes=(commitment.parish_code,),
                 topic=TOPIC_COMMITMENTS,
-                channels=("sms", "telegram"),
+                channels=("sms", "telegram", "whatsapp"),
             ),
         )
         for locale, group in group_by_locale(recipients, settings.default_locale).items():
@@ -205,6 +209,9 @@ async def run_jobs(session: AsyncSession, settings: Settings, now: datetime) -> 
         cancelled=await cancel_for_cancelled_events(session, now),
         # Conversations left half-way keep nothing personal once they expire (LOPDP).
         conversations_purged=await purge_expired_conversations(session, now),
+        # Home visits are few and near: every tick. Corresponsabilidad reminders scan the
+        # registry, so the scheduler runs them hourly (`NotificationScheduler.tick_conditions`).
+        visit_reminders=await materialise_visit_reminders(session, settings, now),
     )
     if report.announcements or report.commitment_reminders or report.cancelled:
         log.info(

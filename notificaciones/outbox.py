@@ -1,20 +1,23 @@
 """The outbox: every outgoing message is first a row with a unique dedupe key.
 
 Enqueueing twice with the same key is a no-op, so jobs that materialise reminders can run any
-number of times. Opted-out phones are never enqueued for SMS. What happens to a row once queued
-(claimed, sent, retried, withdrawn…) is `notificaciones.outbox_states`, its only writer.
+number of times. Opted-out phones are never enqueued for SMS or WhatsApp. What happens to a row
+once queued (claimed, sent, retried, withdrawn…) is `notificaciones.outbox_states`, its only
+writer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.channels import PHONE_CHANNELS
 from bot.storage.models import OptOut, OutboxMessage
 from bot.storage.upsert import insert_ignore_statement
 from notificaciones.outbox_states import PENDING, REPLY, reply_due
@@ -34,9 +37,18 @@ async def enqueue(
     now: datetime,
     segments: int = 1,
     broadcast_id: int | None = None,
+    cost_usd: Decimal | None = None,
+    even_if_opted_out: bool = False,
 ) -> OutboxMessage | None:
-    """Adds a message unless its dedupe key exists or the phone opted out; returns the new row."""
-    if channel == "sms" and await session.get(OptOut, address) is not None:
+    """Adds a message unless its dedupe key exists or the phone opted out; returns the new row.
+
+    `even_if_opted_out` is only for the one confirmation of a BAJA itself.
+    """
+    if (
+        channel in PHONE_CHANNELS
+        and not even_if_opted_out
+        and await session.get(OptOut, address) is not None
+    ):
         return None
     if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
@@ -48,6 +60,7 @@ async def enqueue(
         kind=kind,
         broadcast_id=broadcast_id,
         segments=segments,
+        cost_usd=cost_usd,
         status=PENDING,
         attempts=0,
         next_attempt_at=due_at,

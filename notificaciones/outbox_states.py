@@ -32,9 +32,11 @@ from sqlalchemy import String, Table, Update, bindparam, cast, func, literal, or
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.domain.channels import OPT_OUT_CONFIRMATION, PHONE_CHANNELS
 from bot.storage.models import Conversation, OptOut, OutboxMessage
 from bot.storage.types import UtcDateTime
 from notificaciones.gateways.sms import LookupResult, ProviderMessage
+from notificaciones.leases import dead_holders
 
 PENDING = "pending"
 SENDING = "sending"  # claimed and handed (or about to be handed) to the provider
@@ -116,6 +118,7 @@ class ClaimedMessage:
     body: str
     attempts: int
     claimed_at: datetime
+    kind: str = ""  # e.g. "broadcast": Telegram notices of a broadcast may go as paid broadcast
     buttons: dict[str, Any] | None = None
 
 
@@ -126,22 +129,26 @@ async def claim_due(
     worker: str,
     limit: int,
     channels: tuple[str, ...] = ("sms", "telegram"),
+    ids: list[int] | None = None,
 ) -> list[ClaimedMessage]:
     """Atomically marks up to `limit` due rows as SENDING for `worker` and returns them.
 
     One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) statement: on PostgreSQL any number
     of dispatchers claim disjoint rows without waiting; on SQLite the single statement holds the
     database's write lock, which is just as exclusive. Claimed rows withdrawn in flight (erasure)
-    or bound for an opted-out phone are settled at once and not returned.
+    or bound for an opted-out phone are settled at once and not returned (except the one
+    confirmation of a BAJA). With `ids`, only those rows (a turn's replies, sent at once by the
+    webhook that wrote them) are claimed.
     """
+    due = select(OutboxMessage.id).where(
+        OutboxMessage.status == PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.channel.in_(channels),
+    )
+    if ids is not None:
+        due = due.where(OutboxMessage.id.in_(ids))
     due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.channel.in_(channels),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        due.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -162,20 +169,30 @@ async def claim_due(
             OutboxMessage.body,
             OutboxMessage.attempts,
             OutboxMessage.dedupe_key,
+            OutboxMessage.kind,
             OutboxMessage.buttons,
         )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
-    sms = sorted({r[2] for r in rows if r[1] == "sms"})
-    opted_out = set(await session.scalars(select(OptOut.phone).where(OptOut.phone.in_(sms))))
+    phones = sorted({r[2] for r in rows if r[1] in PHONE_CHANNELS})
+    opted_out = set(await session.scalars(select(OptOut.phone).where(OptOut.phone.in_(phones))))
     withdrawn = [r[0] for r in rows if r[5].startswith(WITHDRAWN_KEY)]
-    stopped = [r[0] for r in rows if r[1] == "sms" and r[2] in opted_out and r[0] not in withdrawn]
+    stopped = [
+        r[0]
+        for r in rows
+        if r[1] in PHONE_CHANNELS
+        and r[2] in opted_out
+        and r[6] != OPT_OUT_CONFIRMATION
+        and r[0] not in withdrawn
+    ]
     await _settle_claimed(session, withdrawn, CANCELLED, "withdrawn: erased", now)
     await _settle_claimed(session, stopped, OPTED_OUT, "opt-out", now)
     gone = {*withdrawn, *stopped}
     claimed = [
-        ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, r[6]) for r in rows if r[0] not in gone
+        ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, r[6], r[7])
+        for r in rows
+        if r[0] not in gone
     ]
     claimed.sort(key=lambda message: message.id)
     return claimed
@@ -270,7 +287,7 @@ async def claim_chat_replies(
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
-    claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, r[5]) for r in rows]
+    claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, REPLY, r[5]) for r in rows]
     claimed.sort(key=lambda message: message.id)
     return claimed
 
@@ -413,13 +430,21 @@ async def store_settlements(
 async def stale_sends(
     session: AsyncSession, *, now: datetime, lease: timedelta, limit: int = 500
 ) -> list[OutboxMessage]:
-    """Sends of unknown outcome: SENDING past its lease (a dead dispatcher), UNCONFIRMED due."""
+    """Sends of unknown outcome: SENDING of a dead dispatcher, UNCONFIRMED due.
+
+    A dispatcher is known dead once its lease row expired (notificaciones/leases.py); `lease`
+    is the fallback for a claim with no lease row (its age alone).
+    """
     return list(
         await session.scalars(
             select(OutboxMessage)
             .where(
                 or_(
-                    (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < now - lease),
+                    (OutboxMessage.status == SENDING)
+                    & or_(
+                        OutboxMessage.claimed_at < now - lease,
+                        OutboxMessage.claimed_by.in_(dead_holders(now)),
+                    ),
                     (OutboxMessage.status == UNCONFIRMED) & (OutboxMessage.next_attempt_at <= now),
                 )
             )
@@ -570,11 +595,11 @@ async def _cancel(
 
 
 async def cancel_pending_for(session: AsyncSession, phone: str, *, now: datetime) -> int:
-    """Stops every queued SMS to an opted-out phone; returns how many rows were stopped."""
+    """Stops every queued SMS or WhatsApp message to an opted-out phone; returns how many."""
     statement = (
         update(OutboxMessage)
         .where(
-            OutboxMessage.channel == "sms",
+            OutboxMessage.channel.in_(PHONE_CHANNELS),
             OutboxMessage.address == phone,
             OutboxMessage.status == PENDING,
         )

@@ -19,6 +19,22 @@ from tests.support.database import build_template, fresh_database
 # Tests run like a configured deployment (PostgreSQL needs the key); tests of the generated key
 # pass `audit_pseudonym_key=None` explicitly.
 os.environ.setdefault("AUDIT_PSEUDONYM_KEY", "tests-only-audit-pseudonym-key")
+os.environ.setdefault("PANEL_SESSION_KEY", "tests-only-panel-session-key")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Builds the intent model when missing or older than the corpus (as `make install` does),
+    so `pytest` alone runs against the corpus as it is."""
+    from bot.nlu.corpus import MODEL_FILE, corpus_digest, load_corpus, load_settings
+    from bot.nlu.model import IntentModel, ModelMissing
+    from bot.nlu.training import train
+
+    try:
+        current = IntentModel.load().digest == corpus_digest()
+    except ModelMissing:
+        current = False
+    if not current:
+        train(load_corpus(), load_settings(), corpus_digest()).save(MODEL_FILE)
 
 
 @pytest.fixture(scope="session")

@@ -81,6 +81,8 @@ def rows(count: int, parishes: list[str]) -> Iterator[tuple[object, ...]]:
             last,
             last + timedelta(days=30) if status == "activo" else None,
             "BanEcuador",
+            None,  # children_birth_dates
+            None,  # pending_conditions
             hashlib.sha1(f"{i}|{status}".encode(), usedforsecurity=False).hexdigest(),
             UPDATED_AT,
         )

@@ -10,11 +10,13 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.acompanamiento import acompanamiento_app, attendance_app
 from bot.cli.common import SettingsError, fail, load_settings, setup_logging
 from bot.cli.data import data_app
 from bot.cli.db import db_app
 from bot.cli.dialogues import dialogues_app
 from bot.cli.exports import export_app
+from bot.cli.nlu import nlu_app
 from bot.cli.offices import import_offices_command as _registers_import_offices  # noqa: F401
 from bot.cli.registry import import_app
 from bot.cli.reports import reports_app
@@ -34,6 +36,9 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(dialogues_app, name="dialogues")
 app.add_typer(reports_app, name="reports")
 app.add_typer(export_app, name="export")
+app.add_typer(acompanamiento_app, name="acompanamiento")
+app.add_typer(attendance_app, name="asistencia")
+app.add_typer(nlu_app, name="nlu")
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.log_format import log_handler
 
 
 class SettingsError(Exception):
@@ -27,11 +28,10 @@ def load_settings() -> Settings:
 
 
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
-    """Configures logging to stderr; the console chat only shows warnings."""
+    """Configures logging to stderr (text or JSON lines: LOG_FORMAT); the console chat only
+    shows warnings. The library floors of bot/log_privacy.py apply either way."""
     level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=level, handlers=[log_handler(settings.log_format, sys.stderr)])
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 

@@ -78,6 +78,7 @@ def open_command(
     parish: Annotated[str, typer.Option(help="parroquia: nombre o código INEC")],
     title: Annotated[str, typer.Option(help="p. ej. «Diálogo Ciudadano Tacamoros 2024-11-21»")],
     held_on: Annotated[str | None, typer.Option(help="fecha del diálogo, AAAA-MM-DD")] = None,
+    event: Annotated[int | None, typer.Option(help="evento (brigada) donde se realizó")] = None,
     staff_id: StaffOption = None,
 ) -> None:
     """Opens a dialogue session: citizens' answers in that parish belong to it until closed."""
@@ -86,7 +87,13 @@ def open_command(
     async def action(services: Services, session: AsyncSession, scope: StaffScope) -> str:
         code = _parish_code(services, parish)
         view = await dialogues.open_session(
-            session, scope, parish_code=code, title=title, held_on=day, now=services.clock()
+            session,
+            scope,
+            parish_code=code,
+            title=title,
+            held_on=day,
+            now=services.clock(),
+            event_id=event,
         )
         return f"Diálogo {view.id} abierto: {view.title} (parroquia {code})."
 

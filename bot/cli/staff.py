@@ -13,6 +13,7 @@ from bot.domain.clock import utc_now
 from bot.domain.staff import Role
 from bot.i18n import SOURCE_LOCALE, Translator
 from bot.runtime.composition import audited_session_factory
+from bot.services.panel_auth import SignInError, enable_totp, end_sessions_of, set_password
 from bot.services.staff import (
     LINK_CODE_TTL,
     StaffError,
@@ -56,8 +57,8 @@ def _echo_code(staff_id: int, code: str) -> None:
 @staff_app.command("add")
 def add(
     name: Annotated[str, typer.Option(help="nombre completo")],
-    role: Annotated[Role, typer.Option(help="admin, zonal, distrital o auditor")],
-    district: Annotated[str | None, typer.Option(help="código de distrito (distrital)")] = None,
+    role: Annotated[Role, typer.Option(help="admin, zonal, distrital, auditor o tecnico")],
+    district: Annotated[str | None, typer.Option(help="distrito (distrital, tecnico)")] = None,
     zone: Annotated[str | None, typer.Option(help="código de zona (zonal)")] = None,
 ) -> None:
     """Creates a staff account and prints its one-time Telegram link code."""
@@ -129,3 +130,57 @@ def list_command() -> None:
 
     for line in asyncio.run(go()):
         typer.echo(line)
+
+
+@staff_app.command("set-password")
+def set_password_command(
+    staff_id: Annotated[int, typer.Argument(help="número de la cuenta")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="Contraseña nueva",
+            hide_input=True,
+            confirmation_prompt=True,
+            help="al menos 10 caracteres (se pide sin mostrarla si no se da)",
+        ),
+    ],
+) -> None:
+    """Sets the web panel password of an account (stored as an argon2 hash)."""
+    settings = load_settings()
+
+    async def go() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with audited_session_factory(engine, settings)() as session, session.begin():
+                now = utc_now()
+                await set_password(session, staff_id, password, now)
+                await end_sessions_of(session, staff_id, now)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(go())
+    except SignInError as error:
+        fail(_tr.t(error.template, **error.params))
+    typer.echo(f"Contraseña del panel de la cuenta {staff_id} guardada; sus sesiones se cerraron.")
+
+
+@staff_app.command("totp")
+def totp_command(staff_id: Annotated[int, typer.Argument(help="número de la cuenta")]) -> None:
+    """Turns on the TOTP second factor of an account and prints the otpauth:// URI for its app."""
+    settings = load_settings()
+
+    async def go() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with audited_session_factory(engine, settings)() as session, session.begin():
+                return await enable_totp(session, staff_id, utc_now())
+        finally:
+            await engine.dispose()
+
+    try:
+        uri = asyncio.run(go())
+    except SignInError as error:
+        fail(_tr.t(error.template, **error.params))
+    typer.echo("Agregue esta cuenta en su aplicación de autenticación (Google Authenticator…):")
+    typer.echo(uri)

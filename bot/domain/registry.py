@@ -113,4 +113,8 @@ REGISTRY_COLUMNS = (
     "last_payment_date",
     "next_payment_date",
     "collection_point",
+    # Corresponsabilidad (bot/domain/corresponsabilidad.py): the household's children's birth
+    # dates and the conditions still to be met, with their due dates when the ministry has them.
+    "children_birth_dates",
+    "pending_conditions",
 )

@@ -20,6 +20,12 @@ from typing import Any
 
 import phonenumbers
 
+from bot.domain.corresponsabilidad import (
+    InvalidConditions,
+    format_pending_conditions,
+    parse_birth_dates,
+    parse_pending_conditions,
+)
 from bot.domain.errors import N_, InvalidCedula, InvalidPhone
 from bot.domain.identity import VALID_PROVINCES, parse_cedula, parse_phone
 from bot.domain.registry import REGISTRY_COLUMNS, PaymentStatus, Programme, is_known_reason
@@ -202,6 +208,18 @@ def validate_row(
         if len(cell["collection_point"]) > 160:
             fail("collection_point", N_("punto de cobro de más de 160 caracteres"))
         values["collection_point"] = cell["collection_point"]
+    try:  # corresponsabilidad: stored in canonical form, so the row hash ignores spelling
+        if cell["children_birth_dates"]:
+            children = parse_birth_dates(cell["children_birth_dates"], today)
+            values["children_birth_dates"] = ";".join(d.isoformat() for d in children) or None
+    except InvalidConditions as error:
+        fail("children_birth_dates", error.reason)
+    try:
+        if cell["pending_conditions"]:
+            pending = parse_pending_conditions(cell["pending_conditions"])
+            values["pending_conditions"] = format_pending_conditions(pending) or None
+    except InvalidConditions as error:
+        fail("pending_conditions", error.reason)
     if errors:
         return None, errors
     return values, []

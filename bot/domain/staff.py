@@ -13,6 +13,9 @@ class Role(StrEnum):
     ZONAL = "zonal"  # coordinador zonal: districts of one zone
     DISTRICT = "distrital"  # analista distrital: one district directorate
     AUDITOR = "auditor"  # read-only, national
+    # técnico de acompañamiento familiar: one district, and only the parishes and families
+    # assigned to them (`technician_assignments`)
+    TECHNICIAN = "tecnico"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.channels import CHANNELS as CHANNELS  # re-exported for flows and handlers
+from bot.domain.channels import PHONE_CHANNELS as PHONE_CHANNELS
 from bot.i18n import Translator
 
 if TYPE_CHECKING:
@@ -23,24 +25,32 @@ if TYPE_CHECKING:
     from bot.services.container import Services
     from bot.storage.models import Contact
 
-CHANNELS = ("telegram", "sms", "console")
 MAX_TEXT_CHARS = 4000
 
 
 @dataclass(frozen=True)
 class Option:
-    """A choice offered to the user: a stable key and the label they read."""
+    """A choice offered to the user: a stable key and the label they read.
+
+    `short` is a label of a word or two for channels that pay by length (SMS: «1 Mi pago»).
+    """
 
     key: str
     label: str
+    short: str | None = None
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to the user, with the options that may be chosen after it."""
+    """One message to the user, with the options that may be chosen after it.
+
+    `brief` is an optional shorter wording of `text` for channels that pay per segment (SMS):
+    what matters most, in a few lines. A renderer that must shorten uses it before cutting.
+    """
 
     text: str
     options: tuple[Option, ...] = ()
+    brief: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class Answer:
 
     text: str
     option: str | None = None
+    original_length: int | None = None  # set when the engine kept only the first characters
 
     @property
     def value(self) -> str:
@@ -109,6 +120,7 @@ class Outcome:
     step: str | None = None
     state: object | None = None
     switch_to: str | None = None
+    switch_args: str = ""  # the started flow's `Opening.args` (the citizen's words, say)
 
 
 @dataclass
@@ -122,6 +134,9 @@ class FlowContext:
     now: datetime
     channel: str
     address: str
+    # Set when a step told the citizen that only part of their long answer was kept, so the
+    # engine does not say it a second time.
+    told_kept: bool = False
 
     @property
     def settings(self) -> Settings:

@@ -22,17 +22,21 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.domain.errors import DomainError
+from bot.domain.long_text import keep_up_to
 from bot.domain.text import fold, name_key
+from bot.domain.yes_no import read_yes_no
 from bot.flows import turns
 from bot.flows.base import (
     MAX_TEXT_CHARS,
+    PHONE_CHANNELS,
     Answer,
     Flow,
     FlowContext,
@@ -42,13 +46,17 @@ from bot.flows.base import (
     Outcome,
     Reply,
 )
+from bot.flows.long_answers import kept_note
 from bot.flows.media import caption_note, media_reply
 from bot.flows.saved_state import (
     UnreadableState,
     dump_state,
     envelope,
+    held_options,
+    hold_options,
     last_question,
     load_state,
+    without_held_options,
 )
 from bot.flows.turn_replies import outbox_replies
 from bot.i18n import Translator, normalise_locale
@@ -77,6 +85,13 @@ START_WORDS = {
     *("good morning", "good afternoon", "good evening"),
 }
 MAX_STEPS_PER_MESSAGE = 8
+# Option keys the engine answers itself, whatever the flow: «go:<flow>» opens that flow, «stay»
+# goes back to the question the citizen was answering.
+GO = "go:"
+STAY = "stay"
+# A typed yes/no picks the one offered option that reads the same («si» → «Sí, avísenme»), in
+# answers this short; a longer text is the citizen's own words for the flow.
+YES_NO_MAX_WORDS = 4
 # `contacts.last_seen_at` is rewritten only when it is older than this, not on every message:
 # one UPDATE less per message in a conversation, and "last seen" stays exact to 5 minutes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -114,8 +129,26 @@ class Delivery:
 
     replies: list[Reply]
     turn: int
+    locale: str | None = None  # the contact's language, for a channel's own words around them
     queued: bool = False
     redelivered: bool = False
+
+
+class TurnRecorder(Protocol):
+    """Lets a channel act inside the turn's own transaction (SMS: exactly once, replies queued).
+
+    `admit` runs first (False: the message was handled before; nothing runs, no replies);
+    `record` runs last with the replies, before the commit, so the turn, the message's id and
+    the replies as outbox rows are saved together or not at all.
+    """
+
+    async def admit(self, session: AsyncSession) -> bool:
+        """Records the inbound message; False when it is a replay."""
+        ...
+
+    async def record(self, session: AsyncSession, delivery: Delivery) -> None:
+        """Stores what the turn answered (e.g. as outbox rows)."""
+        ...
 
 
 class FlowEngine:
@@ -140,25 +173,35 @@ class FlowEngine:
             for command in flow.commands:
                 self.commands[command] = flow.name
 
-    async def handle(self, incoming: Incoming, *, retry_later: bool = False) -> Delivery:
+    @metrics.observed_turn
+    async def handle(
+        self,
+        incoming: Incoming,
+        *,
+        retry_later: bool = False,
+        recorder: TurnRecorder | None = None,
+    ) -> Delivery:
         """Handles one message and returns the replies; never raises for user input.
 
         With `retry_later`, a database that cannot be reached raises `StorageUnavailable`
-        (nothing was saved), so the channel can keep the message and bring it back.
+        (nothing was saved), so the channel can keep the message and bring it back. A
+        `recorder` acts inside the turn's transaction (see `TurnRecorder`).
         """
         try:
-            if incoming.message_key is not None:
+            if incoming.message_key is not None and recorder is None:
                 return await self._handle_once(incoming)
-            return await self._handle(incoming)
+            return await self._handle(incoming, recorder)
         except Exception as error:
             if retry_later and is_unavailable(error):
                 raise StorageUnavailable from error
             log.exception("flow failure on channel %s", incoming.channel)
-            return await self._recover(incoming)
+            return await self._recover(incoming, recorder)
 
-    async def _handle(self, incoming: Incoming) -> Delivery:
+    async def _handle(self, incoming: Incoming, recorder: TurnRecorder | None) -> Delivery:
         now = self.services.clock()
         async with self.services.session_factory() as session, session.begin():
+            if recorder is not None and not await recorder.admit(session):
+                return Delivery([], 0)
             conv, contact = await _conversation_and_contact(session, incoming, now)
             tr = Translator(normalise_locale(contact.locale))
             ctx = FlowContext(
@@ -178,7 +221,19 @@ class FlowEngine:
             )
             if now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
                 contact.last_seen_at = now
-            return Delivery(replies, conv.turn)
+            if incoming.channel in PHONE_CHANNELS and (
+                contact.last_inbound_at is None
+                or now - contact.last_inbound_at >= LAST_SEEN_RESOLUTION
+            ):
+                # WhatsApp's 24-hour window starts here; kept to 5 minutes (an earlier time
+                # only closes the window sooner), so not every message rewrites the row.
+                contact.last_inbound_at = now
+            if contact.unreachable_at is not None:
+                contact.unreachable_at = None  # the person wrote again: reachable here
+            delivery = Delivery(replies, conv.turn, contact.locale)
+            if recorder is not None:
+                await recorder.record(session, delivery)
+            return delivery
 
     async def record(self, incoming: Incoming) -> None:
         """Records a keyed message as waiting, in a short transaction of its own.
@@ -280,6 +335,8 @@ class FlowEngine:
         )
         if ctx.now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
             contact.last_seen_at = ctx.now
+        if contact.unreachable_at is not None:
+            contact.unreachable_at = None  # the person wrote again: reachable here
         await enqueue_replies(
             ctx.session,
             channel=incoming.channel,
@@ -290,7 +347,14 @@ class FlowEngine:
         )
         return replies
 
-    async def _route(self, ctx: FlowContext, conv: Conversation, incoming: Incoming) -> list[Reply]:
+    async def _route(
+        self,
+        ctx: FlowContext,
+        conv: Conversation,
+        incoming: Incoming,
+        *,
+        original_length: int | None = None,
+    ) -> list[Reply]:
         text = incoming.text or ""
         folded = fold(text)
         expired = conv.expires_at < ctx.now
@@ -310,16 +374,16 @@ class FlowEngine:
                 note = Reply(caption_note(ctx.tr))
                 return [note, *await self._route(ctx, conv, replace(incoming, media=None))]
             return [Reply(media_reply(ctx.tr, incoming.media)), *self._repeat(ctx, conv)]
-        if len(text) > MAX_TEXT_CHARS:
-            note = Reply(
-                ctx.t(
-                    "Su mensaje es muy largo ({count} caracteres). Escriba hasta {limit} "
-                    "caracteres, por favor.",
-                    count=len(text),
-                    limit=MAX_TEXT_CHARS,
-                )
-            )
-            return [note, *self._repeat(ctx, conv)]
+        if len(text) > MAX_TEXT_CHARS and incoming.option_key is None:
+            # Kept up to the limit, never refused whole: the citizen is told what was kept
+            # (by the step when it keeps less, else here).
+            kept = keep_up_to(text, MAX_TEXT_CHARS)
+            shorter = replace(incoming, text=kept.text)
+            replies = await self._route(ctx, conv, shorter, original_length=len(text))
+            if ctx.told_kept:
+                return replies
+            told = kept_note(ctx, len(text), MAX_TEXT_CHARS, kept.ending)
+            return [Reply(told), *replies]
         if incoming.option_key is None and not text.strip():
             note = Reply(ctx.t("No recibí ningún texto. Escriba su respuesta o elija una opción."))
             return [note, *self._repeat(ctx, conv)]
@@ -333,6 +397,8 @@ class FlowEngine:
                 )
                 return [note, *await self._open(ctx, conv, MENU)]
             if command in MENU_WORDS:
+                if self._has_answers(conv):
+                    return self._ask_before_leaving(ctx, conv)
                 return await self._open(ctx, conv, MENU)
             name, _, _ = command.partition(" ")
             target = self.commands.get(name)
@@ -343,6 +409,17 @@ class FlowEngine:
                 target = self.commands.get("/start", MENU)
                 return await self._open(ctx, conv, target)
         answer = self._answer(conv, incoming)
+        if answer is not None and answer.option is not None:
+            if answer.option == STAY:
+                conv.options = held_options(conv.data)
+                conv.data = without_held_options(conv.data)
+                return self._repeat(ctx, conv)
+            if answer.option.startswith(GO):
+                # «go:<flow>» options open a flow from any step (the menu after «menú» in a
+                # flow with answers, a question asked while the flow expected something else).
+                return await self._open(ctx, conv, answer.option.removeprefix(GO))
+        if answer is not None and original_length is not None:
+            answer = replace(answer, original_length=original_length)
         if answer is None:
             note = Reply(ctx.t("Ese botón es de un mensaje anterior. Sigamos desde aquí:"))
             return [note, *self._repeat(ctx, conv)]
@@ -378,7 +455,7 @@ class FlowEngine:
         return await self._run(ctx, conv, handler(ctx, state, answer))
 
     def _answer(self, conv: Conversation, incoming: Incoming) -> Answer | None:
-        offered = [Option(str(o["key"]), str(o["label"])) for o in conv.options or []]
+        offered = _offered(conv)
         if incoming.option_key is not None:
             if incoming.turn is not None and incoming.turn != conv.turn:
                 return None
@@ -391,9 +468,38 @@ class FlowEngine:
             return Answer(chosen.label, chosen.key)
         folded = fold(text)
         for option in offered:
-            if folded and folded == fold(option.label):
+            if folded and (folded == fold(option.label) or folded == fold(option.short or "")):
                 return Answer(option.label, option.key)
+        said = read_yes_no(text) if offered and len(text.split()) <= YES_NO_MAX_WORDS else None
+        if said is not None:
+            same = [o for o in offered if read_yes_no(o.label) is said]
+            if len(same) == 1:
+                return Answer(same[0].label, same[0].key)
         return Answer(text)
+
+    def _has_answers(self, conv: Conversation) -> bool:
+        """Whether the citizen is in a flow that collects several answers and has given some."""
+        flow = self.flows.get(conv.flow)
+        if flow is None or not getattr(flow, "asks_before_leaving", False):
+            return False
+        try:
+            state = load_state(flow.state_type, conv.data)
+        except UnreadableState:
+            return False
+        return bool(state != flow.state_type())
+
+    def _ask_before_leaving(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:
+        """«menú» with answers typed: asks before throwing them away; the flow stays as it was."""
+        options = (
+            Option(GO + MENU, ctx.t("Sí, ir al menú y borrarlas")),
+            Option(STAY, ctx.t("No, seguir con mis respuestas")),
+        )
+        text = ctx.t(
+            "Tiene respuestas que aún no envió. Si va al menú, se borrarán. ¿Quiere ir al menú?"
+        )
+        conv.data = hold_options(conv.data, conv.options or [])
+        conv.options = [{"key": o.key, "label": o.label} for o in options]
+        return [Reply(text, options)]
 
     def _flow(self, name: str) -> Flow:
         return self.flows.get(name) or self.flows[MENU]
@@ -432,7 +538,7 @@ class FlowEngine:
             if outcome.switch_to is not None:
                 flow = self._flow(outcome.switch_to)
                 current = flow.name
-                outcome = await flow.start(ctx, Opening())
+                outcome = await flow.start(ctx, Opening(args=outcome.switch_args))
                 continue
             if outcome.step is None:
                 if current != MENU:
@@ -452,17 +558,18 @@ class FlowEngine:
         last = replies[-1] if replies else Reply("")
         saved = dump_state(self._flow(current).state_type, state)
         conv.flow, conv.step = current, step
-        conv.options = [{"key": o.key, "label": o.label} for o in last.options]
+        conv.options = [_stored_option(o) for o in last.options]
         conv.data = envelope(saved, last.text if question is None else question)
         return replies
 
     def _repeat(self, ctx: FlowContext, conv: Conversation) -> list[Reply]:
         """Shows again the last question with its options, so the user can go on."""
-        options = tuple(Option(str(o["key"]), str(o["label"])) for o in conv.options or [])
+        options = tuple(_offered(conv))
         text = last_question(conv.data) or ctx.t("¿En qué le puedo ayudar?")
         return [Reply(text, options)]
 
-    async def _recover(self, incoming: Incoming) -> Delivery:
+    @metrics.recovery
+    async def _recover(self, incoming: Incoming, recorder: TurnRecorder | None = None) -> Delivery:
         """After an unexpected error: resets the conversation to the menu and apologises."""
         tr = Translator(normalise_locale(incoming.locale))
         text = tr.t(
@@ -472,10 +579,15 @@ class FlowEngine:
         )
         try:
             async with self.services.session_factory() as session, session.begin():
+                if recorder is not None and not await recorder.admit(session):
+                    return Delivery([], 0)
                 conv = await _conversation(session, incoming, self.services.clock())
                 conv.flow, conv.step, conv.data, conv.options = MENU, "choosing", {}, []
                 conv.turn += 1
                 turn = conv.turn
+                replies = [Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))]
+                if recorder is not None:
+                    await recorder.record(session, Delivery(replies, turn, incoming.locale))
         except Exception:
             log.exception("could not reset the conversation after a failure")
             # Nothing changed: the apology must not promise a fresh start at the menu.
@@ -485,7 +597,22 @@ class FlowEngine:
                 phone=self.services.settings.call_centre,
             )
             return Delivery([Reply(text)], 0)
-        return Delivery([Reply(text + "\n" + tr.t("Escriba «menú» para ver las opciones."))], turn)
+        return Delivery(replies, turn)
+
+
+def _stored_option(option: Option) -> dict[str, str]:
+    stored = {"key": option.key, "label": option.label}
+    if option.short:
+        stored["short"] = option.short
+    return stored
+
+
+def _offered(conv: Conversation) -> list[Option]:
+    """The options the conversation's last reply offered, as saved."""
+    return [
+        Option(str(o["key"]), str(o["label"]), str(o["short"]) if o.get("short") else None)
+        for o in conv.options or []
+    ]
 
 
 def _key_of(incoming: Incoming) -> tuple[str, str, str]:
@@ -496,7 +623,7 @@ def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:
     """Puts the menu's options on the flow's last reply instead of sending one more message."""
     options = menu.replies[-1].options if menu.replies else ()
     if replies and not replies[-1].options:
-        return [*replies[:-1], Reply(replies[-1].text, options)]
+        return [*replies[:-1], replace(replies[-1], options=options)]
     return replies + menu.replies
 
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.flows.base import Answer, FlowContext, Option, Outcome, Reply
+from bot.flows.understanding import other_question, ways_out
 from bot.services.territory import Place
 
 PREFIX = "place:"
@@ -81,7 +82,8 @@ def resolve_parish(ctx: FlowContext, answer: Answer) -> ParishAnswer:
                 "No encontré ninguna parroquia con el nombre «{name}». Revise cómo se escribe "
                 "e intente otra vez.",
                 name=answer.text.strip()[:60],
-            )
+            ),
+            ways_out(ctx),
         ),
     )
 
@@ -97,11 +99,23 @@ async def parish_step(
     state: object,
     answer: Answer,
     chosen: Callable[[Place], Awaitable[Outcome]],
+    current_flow: str = "",
 ) -> Outcome:
-    """The shared «asking_parish» step: asks again on a miss, else goes on with the parish."""
+    """The shared «asking_parish» step: asks again on a miss (offering to go to another flow when
+    the answer is clearly another question), else goes on with the parish."""
     found = resolve_parish(ctx, answer)
     if found.place is None:
         assert found.reply is not None
-        return Outcome([found.reply], step=ASKING_PARISH, state=state)
+        reply = found.reply
+        other = None if answer.option else other_question(ctx, answer.text, current_flow)
+        if other is not None:
+            # «mi hijo tiene discapacidad, hay bono?» while asked for the parish: a question,
+            # not a place. The citizen may go there, or choose or type the parish.
+            text = ctx.t(
+                "Parece que me pregunta otra cosa. Puede ir a esa opción, o escribir el nombre "
+                "de su parroquia para seguir."
+            )
+            reply = Reply(text, (other, *reply.options))
+        return Outcome([reply], step=ASKING_PARISH, state=state)
     remember_parish(ctx, found.place)
     return await chosen(found.place)

@@ -87,3 +87,29 @@ def last_question(data: dict[str, Any] | None) -> str | None:
         last = data.get("_last")
         text = last.get("text") if isinstance(last, dict) else None
     return str(text) if text else None
+
+
+def hold_options(data: dict[str, Any] | None, options: list[dict[str, Any]]) -> dict[str, Any]:
+    """`data` with the options of the question being answered kept aside (while the engine asks
+    something else, e.g. whether to leave), the flow's state untouched."""
+    data = dict(data or {})
+    if not _is_envelope(data):
+        last = last_question(data) or ""
+        data = envelope({k: v for k, v in data.items() if k not in _OLD_ENGINE_KEYS}, last)
+    data[ENGINE] = {**data[ENGINE], "held_options": list(options)}
+    return data
+
+
+def held_options(data: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The options `hold_options` kept aside (none when nothing was held)."""
+    data = data or {}
+    held = data.get(ENGINE, {}).get("held_options") if _is_envelope(data) else None
+    return list(held) if isinstance(held, list) else []
+
+
+def without_held_options(data: dict[str, Any] | None) -> dict[str, Any]:
+    """`data` without the held options."""
+    data = dict(data or {})
+    if _is_envelope(data):
+        data[ENGINE] = {k: v for k, v in data[ENGINE].items() if k != "held_options"}
+    return data

@@ -1,7 +1,7 @@
 """The composition root: builds the services and the notification adapters from `Settings`.
 
-The one place that picks adapters (Twilio or the console for SMS, python-telegram-bot or the
-console for Telegram notices) and opens the database.
+The one place that picks adapters (Twilio or the console for SMS and WhatsApp, python-telegram-bot
+or the console for Telegram notices) and opens the database.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.services.territory import TerritoryDirectory
 from bot.storage.db import SessionFactory, create_engine, create_session_factory
 from notificaciones.gateways.sms import ConsoleSmsGateway, SmsGateway
 from notificaciones.gateways.telegram import ConsoleTelegramSender, TelegramSender
+from notificaciones.gateways.whatsapp import ConsoleWhatsAppGateway, WhatsAppGateway
 
 
 def audited_session_factory(engine: AsyncEngine, settings: Settings) -> SessionFactory:
@@ -65,3 +66,16 @@ def build_telegram_sender(
 
         return PtbTelegramSender(settings)
     return ConsoleTelegramSender(write=write)
+
+
+def build_whatsapp_gateway(
+    settings: Settings, write: Callable[[str], None] = print
+) -> WhatsAppGateway | None:
+    """Twilio's WhatsApp sender when configured; the console one with Twilio off; else None."""
+    if not settings.uses_whatsapp:
+        return None
+    if settings.uses_twilio:
+        from notificaciones.gateways.twilio import TwilioWhatsAppGateway
+
+        return TwilioWhatsAppGateway(settings)
+    return ConsoleWhatsAppGateway(write=write)

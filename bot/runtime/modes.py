@@ -11,8 +11,9 @@ from bot.config import Settings
 from bot.flows.engine import FlowEngine
 from bot.flows.registry import build_flows
 from bot.handlers.console import run_console
-from bot.runtime.composition import build_services
+from bot.runtime.composition import build_services, build_sms_gateway, build_whatsapp_gateway
 from bot.runtime.notifications import notifications_running
+from bot.runtime.panel import local_panel
 
 if TYPE_CHECKING:
     from bot.handlers.telegram.application import BotRequest
@@ -23,8 +24,9 @@ async def run_console_chat(settings: Settings) -> None:
     services = await build_services(settings)
     try:
         engine = FlowEngine(services, build_flows())
-        # Outgoing SMS and Telegram notices are printed by the console adapters.
-        async with notifications_running(services):
+        # Outgoing SMS and Telegram notices are printed by the console adapters; the staff
+        # panel is served beside the chat with a demo account (bot/runtime/panel.py).
+        async with notifications_running(services), local_panel(services):
             await run_console(engine)
     finally:
         await services.close()
@@ -104,11 +106,14 @@ async def serve_webhooks(settings: Settings) -> None:
         try:
             await application.start()
             await register_webhook(application)
-            app = build_app(services, extra_routes=telegram_routes(application))
-            config = uvicorn.Config(
-                app, host=settings.web_host, port=settings.web_port, proxy_headers=True
-            )
-            async with notifications_running(services):
+            async with notifications_running(services) as dispatcher:
+                # Answers to SMS/WhatsApp leave at once through this process's dispatcher.
+                app = build_app(
+                    services, extra_routes=telegram_routes(application), replies=dispatcher
+                )
+                config = uvicorn.Config(
+                    app, host=settings.web_host, port=settings.web_port, proxy_headers=True
+                )
                 await uvicorn.Server(config).serve()
         finally:
             if application.running:
@@ -134,16 +139,32 @@ async def serve_notifications(settings: Settings) -> None:
 
 
 async def serve_twilio_webhooks(settings: Settings) -> None:
-    """Serves the Twilio webhooks alone (no Telegram) on WEB_HOST:WEB_PORT until stopped."""
+    """Serves the Twilio webhooks alone (no Telegram) on WEB_HOST:WEB_PORT until stopped.
+
+    The answers to inbound SMS/WhatsApp are sent at once from here; notices and retries are
+    left to the `scheduler` process's dispatcher loop.
+    """
     import uvicorn
 
     from bot.handlers.web import build_app
+    from notificaciones.dispatcher import Dispatcher
 
     services = await build_services(settings)
+    gateway = build_sms_gateway(settings)
+    whatsapp = build_whatsapp_gateway(settings)
     try:
+        replies = Dispatcher.from_settings(
+            services.session_factory, settings, gateway, whatsapp=whatsapp, clock=services.clock
+        )
         config = uvicorn.Config(
-            build_app(services), host=settings.web_host, port=settings.web_port, proxy_headers=True
+            build_app(services, replies=replies),
+            host=settings.web_host,
+            port=settings.web_port,
+            proxy_headers=True,
         )
         await uvicorn.Server(config).serve()
     finally:
+        await gateway.close()
+        if whatsapp is not None:
+            await whatsapp.close()
         await services.close()

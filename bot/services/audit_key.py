@@ -15,6 +15,7 @@ import os
 import secrets
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from bot.config import MissingSetting, Settings
@@ -29,35 +30,50 @@ _PURPOSE = (
 )
 
 
-def key_file_for(database_url: str) -> Path | None:
+def key_file_for(database_url: str, suffix: str = KEY_FILE_SUFFIX) -> Path | None:
     """Where a local SQLite database keeps its generated key (None: in-memory or not SQLite)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return Path(url.database + KEY_FILE_SUFFIX)
+    return Path(url.database + suffix)
 
 
 def load_audit_key(settings: Settings) -> bytes:
     """The pseudonym key: the configured one, or (local SQLite only) the generated one."""
-    if settings.audit_pseudonym_key is not None:
-        key = settings.audit_pseudonym_key.get_secret_value().strip()
+    return load_secret(
+        settings,
+        settings.audit_pseudonym_key,
+        setting="AUDIT_PSEUDONYM_KEY",
+        purpose=_PURPOSE,
+        suffix=KEY_FILE_SUFFIX,
+    )
+
+
+def load_secret(
+    settings: Settings, configured: SecretStr | None, *, setting: str, purpose: str, suffix: str
+) -> bytes:
+    """A secret key setting, or on a local SQLite try one generated beside the database file.
+
+    The same rule for every product secret (the audit pseudonyms, the panel's session key):
+    production must configure it; a local try gets `<database><suffix>` (0600, git-ignored).
+    """
+    if configured is not None:
+        key = configured.get_secret_value().strip()
         if len(key) < MIN_KEY_LENGTH:
-            raise MissingSetting(
-                "AUDIT_PSEUDONYM_KEY", f"al menos {MIN_KEY_LENGTH} caracteres; {_PURPOSE}"
-            )
+            raise MissingSetting(setting, f"al menos {MIN_KEY_LENGTH} caracteres; {purpose}")
         return key.encode()
     if settings.is_production:
-        raise MissingSetting("AUDIT_PSEUDONYM_KEY", _PURPOSE)
-    path = key_file_for(settings.database_url)
+        raise MissingSetting(setting, purpose)
+    path = key_file_for(settings.database_url, suffix)
     if path is None:
         return secrets.token_urlsafe(32).encode()
-    return _read_or_create(path)
+    return _read_or_create(path, setting, purpose)
 
 
-def _read_or_create(path: Path) -> bytes:
+def _read_or_create(path: Path, setting: str, purpose: str) -> bytes:
     """Reads the key file, or creates it atomically (0600) when absent."""
     try:
-        return _read(path)
+        return _read(path, setting, purpose)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,18 +88,16 @@ def _read_or_create(path: Path) -> bytes:
             os.fsync(handle.fileno())
         try:
             os.link(temporary, path)
-            log.info("generated the local audit pseudonym key %s", path)
+            log.info("generated the local secret key %s", path)
         except FileExistsError:
             pass
     finally:
         temporary.unlink(missing_ok=True)
-    return _read(path)
+    return _read(path, setting, purpose)
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, setting: str, purpose: str) -> bytes:
     key = path.read_text(encoding="ascii").strip()
     if len(key) < MIN_KEY_LENGTH:
-        raise MissingSetting(
-            "AUDIT_PSEUDONYM_KEY", f"el archivo {path} está vacío o dañado; {_PURPOSE}"
-        )
+        raise MissingSetting(setting, f"el archivo {path} está vacío o dañado; {purpose}")
     return key.encode()

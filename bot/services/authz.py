@@ -27,6 +27,8 @@ class Action(StrEnum):
     UPDATE_CASE = "actualizar_caso"
     VIEW_COMMITMENTS = "ver_compromisos"
     UPDATE_COMMITMENT = "actualizar_compromiso"
+    VIEW_DIALOGUES = "ver_dialogos"
+    EDIT_DIALOGUE = "editar_dialogo"
     CREATE_EVENT = "crear_evento"
     BROADCAST = "difundir"
     BROADCAST_NATIONAL = "difundir_nacional"
@@ -34,6 +36,13 @@ class Action(StrEnum):
     IMPORT_REGISTRY = "importar_registro"
     EXPORT_REPORTS = "exportar_reportes"
     EXPORT_CONTACTS = "exportar_contactos_completos"
+    # Acompañamiento Familiar (a technician also needs the parish or family assigned)
+    VIEW_FAMILIES = "ver_familias"
+    PRINT_FIELD_LIST = "imprimir_lista_de_campo"
+    RECORD_IN_PERSON = "registrar_informado_en_persona"
+    PLAN_VISIT = "planificar_visita"
+    ASSIGN_FAMILIES = "asignar_familias"
+    RECORD_ATTENDANCE = "registrar_asistencia"
 
 
 class Territory(StrEnum):
@@ -54,6 +63,7 @@ class Permission:
 _READERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT, Role.AUDITOR})
 _WRITERS = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT})
 _ADMIN = frozenset({Role.ADMIN})
+_FIELD = frozenset({Role.ADMIN, Role.ZONAL, Role.DISTRICT, Role.TECHNICIAN})
 
 # Reads: a refusal names the role, never "read-only".
 READ_ACTIONS = frozenset(
@@ -61,8 +71,11 @@ READ_ACTIONS = frozenset(
         Action.VIEW_STATS,
         Action.VIEW_CASES,
         Action.VIEW_COMMITMENTS,
+        Action.VIEW_DIALOGUES,
         Action.EXPORT_REPORTS,
         Action.EXPORT_CONTACTS,
+        Action.VIEW_FAMILIES,
+        Action.PRINT_FIELD_LIST,
     }
 )
 
@@ -72,6 +85,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.UPDATE_CASE: Permission(_WRITERS, Territory.DISTRICT),
     Action.VIEW_COMMITMENTS: Permission(_READERS, Territory.DISTRICT),
     Action.UPDATE_COMMITMENT: Permission(_WRITERS, Territory.DISTRICT),
+    Action.VIEW_DIALOGUES: Permission(_READERS, Territory.DISTRICT),
+    Action.EDIT_DIALOGUE: Permission(_WRITERS, Territory.DISTRICT),
     Action.CREATE_EVENT: Permission(_WRITERS, Territory.DISTRICT),
     Action.BROADCAST: Permission(_WRITERS, Territory.DISTRICT),
     Action.BROADCAST_NATIONAL: Permission(_ADMIN, Territory.NONE),
@@ -79,6 +94,12 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.IMPORT_REGISTRY: Permission(_ADMIN, Territory.NONE),
     Action.EXPORT_REPORTS: Permission(frozenset({Role.ADMIN, Role.AUDITOR}), Territory.NONE),
     Action.EXPORT_CONTACTS: Permission(_ADMIN, Territory.NONE),
+    Action.VIEW_FAMILIES: Permission(_FIELD | {Role.AUDITOR}, Territory.DISTRICT),
+    Action.PRINT_FIELD_LIST: Permission(_FIELD, Territory.DISTRICT),
+    Action.RECORD_IN_PERSON: Permission(_FIELD, Territory.DISTRICT),
+    Action.PLAN_VISIT: Permission(_FIELD, Territory.DISTRICT),
+    Action.ASSIGN_FAMILIES: Permission(_WRITERS, Territory.DISTRICT),
+    Action.RECORD_ATTENDANCE: Permission(_FIELD, Territory.DISTRICT),
 }
 
 
@@ -114,12 +135,13 @@ ROLE_LABELS = {
     Role.ZONAL: N_("coordinación zonal"),
     Role.DISTRICT: N_("análisis distrital"),
     Role.AUDITOR: N_("auditoría"),
+    Role.TECHNICIAN: N_("técnico de acompañamiento familiar"),
 }
 
 
 def scope_label(scope: StaffScope) -> str:
     """The territory a scope covers, as staff read it ('distrito 11D06', 'zona 7', 'nacional')."""
-    if scope.role is Role.DISTRICT:
+    if scope.role in (Role.DISTRICT, Role.TECHNICIAN):
         return f"distrito {scope.district_code}"
     if scope.role is Role.ZONAL:
         return f"zona {scope.zone_code}"
@@ -135,7 +157,7 @@ async def district_in_scope(session: AsyncSession, scope: StaffScope, district_c
     """True when `district_code` lies inside the territory of `scope`."""
     if scope.role in (Role.ADMIN, Role.AUDITOR):
         return True
-    if scope.role is Role.DISTRICT:
+    if scope.role in (Role.DISTRICT, Role.TECHNICIAN):
         return district_code == scope.district_code
     district = await session.get(District, district_code)
     return district is not None and district.zone_code == scope.zone_code
@@ -189,3 +211,16 @@ async def authorize(
     )
     assert error is not None
     raise error
+
+
+async def authorize_listing(
+    session: AsyncSession, scope: StaffScope | None, action: Action, *, now: datetime
+) -> StaffScope:
+    """Allows a list page of `action` when the role may do it somewhere; else audits and raises.
+
+    The rows of the list are then filtered to the scope's territory (`bot.services.cases.
+    districts_in_scope`), so a list never needs one district to be named.
+    """
+    if scope is not None and scope.role in PERMISSIONS[action].roles:
+        return scope
+    return await authorize(session, scope, action, now=now)

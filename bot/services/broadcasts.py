@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.errors import N_, DomainError
+from bot.domain.registry import PaymentStatus
 from bot.domain.sms_text import estimated_cost, prepare_sms, segment_info
 from bot.domain.staff import StaffScope
 from bot.services.audit import record
@@ -91,12 +92,17 @@ class Preview:
 
 
 def staff_audience(
-    source: str, territory_kind: str, territory_code: str | None, programme: str | None = None
+    source: str,
+    territory_kind: str,
+    territory_code: str | None,
+    programme: str | None = None,
+    payment_status: str | None = None,
 ) -> Audience:
     """The audience of a staff member's choices: source, territory (or national), programme.
 
-    Registry beneficiaries are reached by SMS at their mobile on record (one programme or all);
-    subscribers on the channel they subscribed with, whatever their topic.
+    Registry beneficiaries are reached by SMS at their mobile on record (one programme or all,
+    one registry payment status or all); subscribers on the channel they subscribed with,
+    whatever their topic.
     """
     if source not in SOURCE_CHOICES:
         raise ValueError(f"unknown broadcast source {source!r}")
@@ -105,12 +111,15 @@ def staff_audience(
     if not national and (territory_code is None or territory_kind not in _TERRITORY_KINDS):
         raise ValueError(f"unknown territory {territory_kind!r}")
     codes = (territory_code,) if territory_code is not None and not national else ()
+    if payment_status is not None and payment_status not in {s.value for s in PaymentStatus}:
+        raise ValueError(f"unknown payment status {payment_status!r}")
     return Audience(
         parish_codes=codes if territory_kind == "parish" else (),
         canton_codes=codes if territory_kind == "canton" else (),
         district_codes=codes if territory_kind == "district" else (),
         national=national,
         programmes=(programme,) if registry and programme else (),
+        payment_statuses=(payment_status,) if registry and payment_status else (),
         sources=(SOURCE_CHOICES[source],),
         channels=("sms",) if registry else ("sms", "telegram"),
     )

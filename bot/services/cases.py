@@ -13,25 +13,29 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.case_reference import CaseReference
 from bot.domain.dialogue import CASE_STATUS_LABELS, CASE_TRANSITIONS, can_move_case
 from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
 from bot.domain.staff import Role, StaffScope
 from bot.i18n import translator
 from bot.services import audit
+from bot.services.authz import Action, authorize
 from bot.storage.models import Case, CaseUpdate, Contact, District
 from notificaciones import outbox_states
 from notificaciones.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
-CASE_KINDS = ("excluido", "verificacion")
+CASE_KINDS = ("excluido", "verificacion", "fraude")
 CASE_STATUSES = ("nuevo", "en_verificacion", "incluido", "no_califica", "no_localizado")
 CLOSED_STATUSES = ("incluido", "no_califica", "no_localizado")
 DEFAULT_DUE_DAYS = 15
-NOTIFY_CHANNELS = ("telegram", "sms")
+# A fraud report (someone charging for a bono) is reviewed first: due in this many days.
+PRIORITY_DUE_DAYS = 2
+NOTIFY_CHANNELS = ("telegram", "sms", "whatsapp")
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ async def open_citizen_case(
     cedula: str | None = None,
     reporter_contact_id: int | None = None,
     reporter_consent: bool = False,
+    due_days: int = DEFAULT_DUE_DAYS,
 ) -> Case:
     """A case a citizen asked for, opened and audited in one call (`actor`: channel:address).
 
@@ -170,6 +175,7 @@ async def open_citizen_case(
         cedula=cedula,
         reporter_contact_id=reporter_contact_id,
         reporter_consent=reporter_consent,
+        due_days=due_days,
     )
     await audit.record(
         session,
@@ -181,6 +187,30 @@ async def open_citizen_case(
         outcome=audit_outcome,
     )
     return case
+
+
+async def cases_of_reporter(session: AsyncSession, contact_id: int) -> list[CaseView]:
+    """The cases a contact reported (with consent to follow them), newest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.reporter_contact_id == contact_id)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    )
+    return [_view(case) for case in rows]
+
+
+async def reporter_case(
+    session: AsyncSession, contact_id: int, reference: CaseReference
+) -> CaseView | None:
+    """The contact's own case that `reference` names, or None (also when it is someone else's:
+    the two read the same, so trying numbers tells nothing about other people's cases)."""
+    query = select(Case).where(Case.reporter_contact_id == contact_id)
+    if reference.number is not None:
+        query = query.where(Case.number == reference.number)
+    else:
+        query = query.where(Case.id == reference.serial)
+    case = await session.scalar(query)
+    return None if case is None else _view(case)
 
 
 async def count_cases(session: AsyncSession, district_code: str) -> int:
@@ -227,8 +257,12 @@ async def list_cases(
     kind: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    national_queue: bool = False,
 ) -> list[CaseView]:
-    """Cases visible to `scope`, oldest due first; filter by status and kind."""
+    """Cases visible to `scope`, oldest due first; filter by status and kind.
+
+    `national_queue` lists only the cases of places without a district (national roles only).
+    """
     if status is not None and status not in CASE_STATUSES:
         raise InvalidTransition(N_("Estado de caso desconocido: {status}."), status=status)
     query = select(Case)
@@ -236,7 +270,10 @@ async def list_cases(
         query = query.where(Case.status == status)
     if kind is not None:
         query = query.where(Case.kind == kind)
-    query = _scoped(query, await districts_in_scope(session, scope))
+    allowed = await districts_in_scope(session, scope)
+    if national_queue:
+        query = query.where(Case.district_code.is_(None) if allowed is None else false())
+    query = _scoped(query, allowed)
     query = query.order_by(Case.due_on, Case.id).limit(limit).offset(offset)
     return [_view(c) for c in await session.scalars(query)]
 
@@ -374,3 +411,77 @@ async def unlink_reporter(session: AsyncSession, contact_id: int) -> list[str]:
         )
     await session.flush()
     return [case.number for case in cases]
+
+
+async def assign_case_district(
+    session: AsyncSession,
+    scope: StaffScope,
+    number: str,
+    district_code: str,
+    *,
+    now: datetime,
+    note: str = "",
+) -> CaseView:
+    """Hands a case (often one of the national queue) to a district directorate.
+
+    The staff member must be allowed to update cases both where the case is now (the national
+    queue: national roles only) and in the district it goes to; the move is a dated update in the
+    case's history and audited. The reporter is not notified: the case's status did not change.
+    """
+    case = await session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    if case is None:
+        raise NotFound(N_("No existe el caso {number}."), number=number)
+    await authorize(session, scope, Action.UPDATE_CASE, now=now, district_code=case.district_code)
+    target = await session.get(District, district_code.strip().upper())
+    if target is None:
+        raise NotFound(N_("La dirección distrital {code} no existe."), code=district_code)
+    await authorize(session, scope, Action.UPDATE_CASE, now=now, district_code=target.code)
+    previous = case.district_code
+    case.district_code = target.code
+    case.updated_at = now
+    text = note.strip() or f"→ {target.code}"
+    session.add(
+        CaseUpdate(
+            case_id=case.id,
+            status=case.status,
+            note=text,
+            staff_id=scope.staff_id or None,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor=f"staff:{scope.staff_id}",
+        action="case_assigned",
+        target=case.number,
+        outcome=target.code,
+        detail={"from": previous},
+    )
+    return _view(case)
+
+
+async def authorize_case(
+    session: AsyncSession, scope: StaffScope, number: str, action: Action, *, now: datetime
+) -> CaseView:
+    """The case with `number` when the role × territory table allows `action` on it.
+
+    Raises `NotFound` for an unknown number and `PermissionDenied` (audited) otherwise; the
+    national queue (no district) is for national roles only.
+    """
+    case = await session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    if case is None:
+        raise NotFound(N_("No existe el caso {number}."), number=number)
+    await authorize(session, scope, action, now=now, district_code=case.district_code)
+    return _view(case)
+
+
+async def district_choices(session: AsyncSession, scope: StaffScope) -> list[tuple[str, str]]:
+    """(code, name) of the district directorates `scope` may hand cases to."""
+    allowed = await districts_in_scope(session, scope)
+    query = select(District.code, District.name).order_by(District.code)
+    if allowed is not None:
+        query = query.where(District.code.in_(allowed))
+    return [(code, name) for code, name in await session.execute(query)]

@@ -11,13 +11,15 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.dialogue import MAX_ANSWER_CHARS, QUESTIONS, check_length
 from bot.domain.errors import N_, InvalidTransition, NotAllowed, NotFound
 from bot.domain.staff import StaffScope
-from bot.services.cases import in_scope
+from bot.services import audit
+from bot.services.authz import Action, authorize
+from bot.services.cases import districts_in_scope, in_scope
 from bot.storage.models import Canton, DialogueAnswer, DialogueSession, Parish
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,20 @@ class AnswerInput:
     text: str
     choice: str | None = None
     observations: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One answer in a dialogue's four-question matrix, with its «observaciones adicionales»."""
+
+    id: int
+    question: int
+    text: str
+    observations: str
+    created_at: datetime
+
+
+MAX_OBSERVATION_CHARS = 1000
 
 
 def _view(row: DialogueSession) -> DialogueView:
@@ -168,3 +184,115 @@ async def delete_answers_of(session: AsyncSession, contact_id: int) -> int:
         delete(DialogueAnswer).where(DialogueAnswer.contact_id == contact_id)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def list_sessions(
+    session: AsyncSession, scope: StaffScope, *, limit: int = 100
+) -> list[DialogueView]:
+    """The dialogue sessions of parishes in `scope`'s territory, newest first."""
+    query = select(DialogueSession).order_by(
+        DialogueSession.created_at.desc(), DialogueSession.id.desc()
+    )
+    allowed = await districts_in_scope(session, scope)
+    if allowed is not None:
+        served = (
+            select(Parish.code)
+            .join(Canton, Canton.code == Parish.canton_code)
+            .where(Canton.district_code.in_(allowed))
+        )
+        query = query.where(DialogueSession.parish_code.in_(served))
+    return [_view(r) for r in await session.scalars(query.limit(limit))]
+
+
+async def _authorized_session(
+    session: AsyncSession, scope: StaffScope, session_id: int, action: Action, now: datetime
+) -> DialogueSession:
+    row = await session.get(DialogueSession, session_id)
+    if row is None:
+        raise NotFound(N_("No existe el diálogo {id}."), id=session_id)
+    district = await district_of_parish(session, row.parish_code)
+    await authorize(session, scope, action, now=now, district_code=district)
+    return row
+
+
+async def session_matrix(
+    session: AsyncSession, scope: StaffScope, session_id: int, *, now: datetime
+) -> tuple[DialogueView, list[AnswerView]]:
+    """A dialogue and its answers in question order (the *Matriz de alertas y sugerencias*)."""
+    row = await _authorized_session(session, scope, session_id, Action.VIEW_DIALOGUES, now)
+    answers = await session.scalars(
+        select(DialogueAnswer)
+        .where(DialogueAnswer.session_id == session_id)
+        .order_by(DialogueAnswer.question, DialogueAnswer.created_at, DialogueAnswer.id)
+    )
+    return _view(row), [
+        AnswerView(a.id, a.question, a.answer_text, a.observations or "", a.created_at)
+        for a in answers
+    ]
+
+
+async def edit_observations(
+    session: AsyncSession, scope: StaffScope, answer_id: int, text: str, *, now: datetime
+) -> AnswerView:
+    """Writes the «observaciones adicionales» of one answer (staff's note beside the citizen's)."""
+    answer = await session.get(DialogueAnswer, answer_id)
+    if answer is None:
+        raise NotFound(N_("No existe esa respuesta."))
+    district = await district_of_parish(session, answer.parish_code)
+    await authorize(session, scope, Action.EDIT_DIALOGUE, now=now, district_code=district)
+    answer.observations = check_length(text, MAX_OBSERVATION_CHARS) or None
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor=f"staff:{scope.staff_id}",
+        action="dialogue.observations",
+        target=f"answer:{answer.id}",
+        outcome="ok",
+    )
+    return AnswerView(
+        answer.id,
+        answer.question,
+        answer.answer_text,
+        answer.observations or "",
+        answer.created_at,
+    )
+
+
+async def year_round_parishes(session: AsyncSession, scope: StaffScope) -> list[tuple[str, int]]:
+    """Parishes of `scope`'s territory with answers given outside any session, and how many."""
+    query = (
+        select(DialogueAnswer.parish_code, func.count())
+        .where(DialogueAnswer.session_id.is_(None))
+        .group_by(DialogueAnswer.parish_code)
+        .order_by(DialogueAnswer.parish_code)
+    )
+    allowed = await districts_in_scope(session, scope)
+    if allowed is not None:
+        served = (
+            select(Parish.code)
+            .join(Canton, Canton.code == Parish.canton_code)
+            .where(Canton.district_code.in_(allowed))
+        )
+        query = query.where(DialogueAnswer.parish_code.in_(served))
+    return [(code, int(count)) for code, count in await session.execute(query)]
+
+
+async def parish_matrix(
+    session: AsyncSession, scope: StaffScope, parish_code: str, *, now: datetime
+) -> list[AnswerView]:
+    """A parish's year-round answers (given with no session open), in question order."""
+    if await session.get(Parish, parish_code) is None:
+        raise NotFound(N_("No existe la parroquia con código {code}."), code=parish_code)
+    district = await district_of_parish(session, parish_code)
+    await authorize(session, scope, Action.VIEW_DIALOGUES, now=now, district_code=district)
+    answers = await session.scalars(
+        select(DialogueAnswer)
+        .where(DialogueAnswer.parish_code == parish_code, DialogueAnswer.session_id.is_(None))
+        .order_by(DialogueAnswer.question, DialogueAnswer.created_at, DialogueAnswer.id)
+    )
+    return [
+        AnswerView(a.id, a.question, a.answer_text, a.observations or "", a.created_at)
+        for a in answers
+    ]

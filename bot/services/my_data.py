@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit, cases, dialogues, subscriptions
+from bot.services import audit, cases, dialogues, reminder_consents, subscriptions
 from bot.storage.models import (
     Case,
     Contact,
@@ -192,6 +192,7 @@ async def erase_contact_data(session: AsyncSession, contact: Contact, now: datet
     # On a shared phone this withdraws only what this contact's own subscriptions queued.
     removed = await subscriptions.unsubscribe(session, contact, now=now, topic=None)
     answers = await dialogues.delete_answers_of(session, contact.id)
+    await reminder_consents.delete_of_contact(session, contact)
     unlinked = await cases.unlink_reporter(session, contact.id)
     contact.phone = None
     contact.parish_code = None

@@ -69,7 +69,10 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "reminders",
-        N_("si pide recordatorios: su celular, sus suscripciones y la fecha de su consentimiento;"),
+        N_(
+            "si pide recordatorios: su celular, sus suscripciones y la fecha de su "
+            "consentimiento, y su cédula si pide los recordatorios de lo que le falta cumplir;"
+        ),
     ),
     Kind(
         "dialogue",
@@ -143,6 +146,9 @@ PERSONAL_COLUMNS: dict[str, PersonalColumn] = {
     "subscriptions.parish_code": PersonalColumn("reminders", _E),
     "subscriptions.consent_at": PersonalColumn("reminders", _E),
     "opt_outs.phone": PersonalColumn("opt_out", _K),
+    "reminder_consents.cedula": PersonalColumn("reminders", _E),
+    "reminder_consents.address": PersonalColumn("reminders", _E),
+    "reminder_consents.contact_id": PersonalColumn("reminders", _E),
     # what the citizen contributed
     "dialogue_answers.contact_id": PersonalColumn("dialogue", _E),
     "dialogue_answers.answer_text": PersonalColumn("dialogue", _E),
@@ -168,6 +174,11 @@ PERSONAL_COLUMNS: dict[str, PersonalColumn] = {
     "beneficiaries.names": PersonalColumn(None, _N),
     "beneficiaries.birth_date": PersonalColumn(None, _N),
     "beneficiaries.fingerprint_code": PersonalColumn(None, _N),
+    "beneficiaries.children_birth_dates": PersonalColumn(None, _N),
+    # Acompañamiento Familiar: the ministry's planning of its technicians' work with families
+    "technician_assignments.cedula": PersonalColumn(None, _N),
+    "home_visits.cedula": PersonalColumn(None, _N),
+    "in_person_notices.cedula": PersonalColumn(None, _N),
     "staff.telegram_user_id": PersonalColumn(None, _N),  # staff accounts
     "districts.phone": PersonalColumn(None, _N),  # an office's public phone
     "districts.address": PersonalColumn(None, _N),  # an office's street address

@@ -5,11 +5,13 @@ quoted value; `;` only when asked for). A registry row never holds a line break,
 parsed one physical line at a time: a stray quote spoils only its own line, which is reported with
 its real number, and never swallows the lines after it. The file is read in batches (never whole
 in memory); each valid row is upserted with a dialect-specific
-`INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`, so re-importing the
-same file changes nothing. A cédula + programme repeated anywhere in the file is reported and the
-first row kept, so a re-import stays a no-op. Broken rows are written to an error report (line,
-column, reason) as they are found and the rest is imported. What a line must hold, and why a
-value is refused, is `bot.domain.registry_rows`; this module reads, batches and writes.
+`INSERT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs` (on PostgreSQL the
+batch is COPied into a staging table and merged by one such statement: registry_copy.py), so
+re-importing the same file changes nothing. A cédula + programme repeated anywhere in the file
+is reported and the first row kept, so a re-import stays a no-op. Broken rows are written to an
+error report (line, column, reason) as they are found and the rest is imported. What a line
+must hold, and why a value is refused, is `bot.domain.registry_rows`; this module reads,
+batches and writes.
 
 Failure policy: **roll back**. All data rows of one import are written in ONE transaction; if
 anything unexpected fails (database down, disk full), the transaction is rolled back and the
@@ -46,6 +48,7 @@ from bot.domain.registry_rows import (
     validate_row,
     well_formed,
 )
+from bot.services.registry_copy import merging
 from bot.storage.models import Beneficiary, ImportRun, Parish
 from bot.storage.upsert import dialect_insert
 
@@ -56,7 +59,7 @@ REQUIRED_COLUMNS = REQUIRED_VALUES
 DELIMITERS = (",", ";")
 ERROR_COLUMNS = ("linea", "columna", "motivo")
 DEFAULT_BATCH_ROWS = 5000
-# One multi-row INSERT per chunk: 14 bound values a row stays under SQLite's 32,766 and
+# One multi-row INSERT per chunk: 16 bound values a row stays under SQLite's 32,766 and
 # asyncpg's 32,767 parameter limits.
 STATEMENT_ROWS = 1000
 
@@ -319,7 +322,8 @@ async def import_registry(
             writer = csv.writer(report)
             writer.writerow(ERROR_COLUMNS)
             try:
-                async with engine.begin() as conn:
+                # On PostgreSQL a batch is COPied and merged (registry_copy.py), else upserted.
+                async with engine.begin() as conn, merging(conn, enabled=not dry_run) as merger:
                     batches = _batches(
                         raw, header, parishes, batch_rows, delimiter=delimiter, today=today
                     )
@@ -333,10 +337,14 @@ async def import_registry(
                             writer.writerow((error.line, error.column, error.reason))
                             if len(summary.first_errors) < 20:
                                 summary.first_errors.append(error)
-                        if not dry_run and rows:
+                        if merger is not None:
+                            summary.rows_changed += await merger.submit(rows, now)
+                        elif not dry_run and rows:
                             summary.rows_changed += await _upsert(conn, rows, now)
                         if progress is not None:
                             progress(raw.tell())
+                    if merger is not None:
+                        summary.rows_changed += await merger.finish()
             except Exception as error:
                 if summary.run_id is not None:
                     await finish_run(

@@ -37,15 +37,18 @@ from bot.domain.dialogue import (
 )
 from bot.domain.errors import N_, NotAllowed, NotFound
 from bot.domain.staff import StaffScope
+from bot.services.attendance import EventAttendanceView, attendance_of, summary_lines
 from bot.services.cases import districts_in_scope
 from bot.services.cells import CellValue, csv_text, xlsx_cell
 from bot.services.cells import csv_safe as csv_safe  # re-exported: the reports' formula rule
+from bot.services.reach import Reach, reach_by_parish
 from bot.storage.models import (
     Canton,
     Commitment,
     DialogueAnswer,
     DialogueSession,
     District,
+    Event,
     Parish,
     Province,
 )
@@ -54,6 +57,8 @@ MINISTRY_FULL_NAMES = {
     "MIES": "Ministerio de Inclusión Económica y Social",
     "MDH": "Ministerio de Desarrollo Humano",
 }
+# Event dates in a dialogue's export are read on the mainland (Galápagos events are rare here).
+REPORT_ZONE = ZoneInfo("America/Guayaquil")
 ALERTS_FIRST_COLUMN = "PREGUNTAS GENERADORAS"
 OBSERVATIONS = "OBSERVACIONES ADICIONALES"
 COMMITMENT_COLUMNS = (
@@ -119,6 +124,8 @@ class ReportData:
     answers: list[AnswerRow] = field(default_factory=list)
     commitments: list[CommitmentRow] = field(default_factory=list)
     parishes: dict[str, ParishName] = field(default_factory=dict)
+    attendance: list[EventAttendanceView] = field(default_factory=list)
+    reach: list[Reach] = field(default_factory=list)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -164,6 +171,8 @@ async def dialogue_report(session: AsyncSession, scope: StaffScope, session_id: 
     data = ReportData(title=dialogue.title)
     _fill(data, list(answers), list(commitments))
     data.parishes = await _parish_names(session, {dialogue.parish_code})
+    event = await session.get(Event, dialogue.event_id) if dialogue.event_id else None
+    data.attendance = await attendance_of(session, [event] if event else [], REPORT_ZONE)
     return data
 
 
@@ -234,7 +243,21 @@ async def period_report(
     label = territory_code.strip().upper() or "Nacional"
     data = ReportData(title=f"Diálogo Ciudadano {label} {since.isoformat()} a {until.isoformat()}")
     _fill(data, list(answers), list(commitments))
+    event_query = select(Event).where(Event.starts_at >= start, Event.starts_at < end)
+    if parishes is not None:
+        event_query = event_query.where(Event.parish_code.in_(parishes))
+    if allowed is not None:
+        event_query = event_query.where(Event.parish_code.in_(visible))
+    events = list(await session.scalars(event_query.order_by(Event.starts_at, Event.id)))
+    data.attendance = await attendance_of(session, events, tz)
     codes = {a.parish_code for a in data.answers} | {c.parish_code for c in data.commitments}
+    # How each parish was reached in the period: SMS, Telegram and in person (the technicians).
+    in_view = parishes if parishes is not None else list(await session.scalars(select(Parish.code)))
+    if allowed is not None:
+        inside = set(await session.scalars(visible))
+        in_view = [c for c in in_view if c in inside]
+    data.reach = await reach_by_parish(session, in_view, start, end)
+    codes |= {a.parish_code for a in data.attendance} | {r.parish_code for r in data.reach}
     data.parishes = await _parish_names(session, codes)
     return data
 
@@ -360,6 +383,72 @@ def counts_table(data: ReportData) -> Table:
     return table
 
 
+ATTENDANCE_COLUMNS = (
+    "Evento",
+    "Fecha",
+    "Parroquia",
+    "Participantes",
+    "Institución",
+    "Servicio",
+    "Atenciones",
+    "Detalle",
+)
+
+
+def attendance_table(data: ReportData, ministry: str = "MIES") -> Table:
+    """Each event's participants and attentions per institution and service, then the report's
+    sentences («Los servicios MIES, atendieron a: …»)."""
+    table: Table = [list(ATTENDANCE_COLUMNS)]
+    for view in data.attendance:
+        parish = _parish_label(data, view.parish_code)
+        table.append([view.title, view.held_on, parish, view.participants or 0, "", "", "", ""])
+        for line in view.lines:
+            table.append(["", "", "", "", line.institution, line.service, line.people, line.detail])
+        table.append(
+            _pad(["TOTAL ATENCIONES", "", "", "", "", "", sum(x.people for x in view.lines)], 8)
+        )
+    for view in data.attendance:
+        table.append(_pad([], 8))
+        table.append(_pad([view.title], 8))
+        table.extend(_pad([line], 8) for line in summary_lines(view, ministry))
+    return table
+
+
+REACH_COLUMNS = (
+    "Parroquia",
+    "Código",
+    "SMS enviados",
+    "Telegram enviados",
+    "Informados en persona",
+)
+
+
+def reach_table(data: ReportData) -> Table:
+    """Per parish: SMS and Telegram sent, families a technician informed in person; a total."""
+    table: Table = [list(REACH_COLUMNS)]
+    for row in sorted(data.reach, key=lambda r: _parish_label(data, r.parish_code)):
+        name = data.parishes.get(row.parish_code)
+        table.append(
+            [
+                name.name if name else row.parish_code,
+                row.parish_code,
+                row.sms,
+                row.telegram,
+                row.in_person,
+            ]
+        )
+    table.append(
+        [
+            "TOTAL",
+            "",
+            sum(r.sms for r in data.reach),
+            sum(r.telegram for r in data.reach),
+            sum(r.in_person for r in data.reach),
+        ]
+    )
+    return table
+
+
 def _pad(row: list[CellValue], width: int) -> list[CellValue]:
     return row + [""] * (width - len(row))
 
@@ -407,12 +496,17 @@ def write_xlsx(sheets: dict[str, Table], path: Path) -> None:
 
 
 def report_sheets(data: ReportData, ministry: str = "MIES") -> dict[str, Table]:
-    """The three tables of an export, by sheet name."""
-    return {
+    """The tables of an export, by sheet name (attendance only when some was recorded)."""
+    sheets = {
         "Alertas y sugerencias": alerts_matrix(data),
         "Compromisos": commitments_matrix(data, ministry),
         "Resumen": counts_table(data),
     }
+    if data.attendance:
+        sheets["Asistencia"] = attendance_table(data, ministry)
+    if data.reach:
+        sheets["Difusión"] = reach_table(data)
+    return sheets
 
 
 def export(data: ReportData, directory: Path, stem: str, fmt: str, ministry: str) -> list[Path]:
@@ -429,6 +523,8 @@ def export(data: ReportData, directory: Path, stem: str, fmt: str, ministry: str
         "Alertas y sugerencias": "matriz_alertas",
         "Compromisos": "matriz_compromisos",
         "Resumen": "resumen",
+        "Asistencia": "asistencia",
+        "Difusión": "difusion",
     }
     paths = []
     for title, table in sheets.items():

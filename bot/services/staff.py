@@ -52,7 +52,7 @@ async def create_staff(
     """Creates an account; district analysts need a district, zonal coordinators a zone."""
     if not name.strip():
         raise StaffError(N_("El nombre no puede estar vacío."))
-    if role is Role.DISTRICT:
+    if role in (Role.DISTRICT, Role.TECHNICIAN):
         district = await session.get(District, district_code or "")
         if district is None:
             raise StaffError(

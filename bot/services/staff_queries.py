@@ -20,6 +20,7 @@ from bot.storage.models import (
     Commitment,
     Contact,
     Conversation,
+    InPersonNotice,
     OutboxMessage,
     Parish,
     Subscription,
@@ -88,6 +89,9 @@ class DistrictStats:
     sms_sent: int
     sms_delivered: int
     sms_failed: int
+    # Beside SMS: Telegram messages sent, and families a technician informed in person.
+    telegram_sent: int = 0
+    in_person: int = 0
 
 
 async def _count(session: AsyncSession, query: object) -> int:
@@ -176,6 +180,41 @@ async def district_stats(
         session,
         sms.where(or_(OutboxMessage.status.in_(FAILED), OutboxMessage.provider_status.in_(FAILED))),
     )
+    telegram_chats = select(Contact.address).where(
+        Contact.channel == "telegram", Contact.parish_code.in_(parishes)
+    )
+    telegram_subscribers = select(Subscription.address).where(
+        Subscription.channel == "telegram", Subscription.parish_code.in_(parishes)
+    )
+    telegram = await _count(
+        session,
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.channel == "telegram",
+            OutboxMessage.created_at >= since,
+            OutboxMessage.status.in_(SENT),
+            or_(
+                OutboxMessage.address.in_(telegram_chats),
+                OutboxMessage.address.in_(telegram_subscribers),
+            ),
+        ),
+    )
+    in_person = await _count(
+        session,
+        select(func.count())
+        .select_from(InPersonNotice)
+        .where(InPersonNotice.parish_code.in_(parishes), InPersonNotice.informed_at >= since),
+    )
     return DistrictStats(
-        since, conversations, lookups, cases_open, cases_total, sent, delivered, failed
+        since,
+        conversations,
+        lookups,
+        cases_open,
+        cases_total,
+        sent,
+        delivered,
+        failed,
+        telegram_sent=telegram,
+        in_person=in_person,
     )

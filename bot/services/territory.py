@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.place_text import place_readings
 from bot.domain.text import name_key
 from bot.storage.models import Canton, District, Parish, ParishDistrict, Province, Zone
 
@@ -320,6 +321,17 @@ class TerritoryDirectory:
         exact = self._exact(key, kinds)
         if where_key:
             exact = [p for p in exact if _in_place(p, where_key)]
+        if not exact:
+            # «Tacamoros Sozoranga», «vivo en San José de Chambo»: a parish, then its canton.
+            for reading in place_readings(text):
+                found = [
+                    p
+                    for p in self._exact(reading.name, kinds)
+                    if not reading.where or _in_place(p, reading.where)
+                ]
+                if found:
+                    exact = found
+                    break
         if exact:
             return Match(tuple(exact[:MAX_CHOICES]), (), len(exact) > MAX_CHOICES)
         return self._fuzzy(key, kinds, limit)

@@ -7,6 +7,12 @@ Failures are counted per chat AND per cédula (keys are keyed hashes, never the 
 `verification_lock_max_minutes`; a successful check of the cédula starts over. So guessing a
 birth date costs a day per 3 tries once the cap is reached, across chats and restarts.
 
+By SMS or WhatsApp the sender's phone is known: when it is the registry's mobile for the cédula,
+the phone is one factor and the birth date (or código dactilar) the second. From any other phone
+a matching second factor is not enough: a one-time code goes to the registry's phone and only
+that code shows the payment (`CodeSent` with `because="other_phone"`), so no payment detail ever
+reaches a phone that is not the registry's.
+
 Whoever knows a cédula can lock it, so its owner keeps a way in: a one-time code sent by SMS
 to the phone the registry holds for that cédula (through the outbox; the phone is never shown).
 An unknown cédula, a cédula with no phone and a wrong second factor answer exactly the same, so
@@ -27,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.channels import PHONE_CHANNELS
 from bot.domain.identity import Cedula
 from bot.domain.quiet_hours import next_allowed
 from bot.domain.second_factor import SecondFactor, normalise_fingerprint
@@ -84,6 +91,7 @@ class CodeSent:
 
     sends_from: datetime
     expires_at: datetime
+    because: Literal["locked", "other_phone"] = "locked"
 
 
 @dataclass(frozen=True)
@@ -194,10 +202,12 @@ async def verify(
     cedula: Cedula,
     factor: SecondFactor,
     now: datetime,
-) -> Verified | NotVerified | Locked:
+) -> Verified | NotVerified | Locked | CodeSent | CodeRefused:
     """Checks the locks, looks the cédula up, compares the factor, counts failures and audits.
 
-    Returns `Locked` (audited) when the chat or the cédula is locked.
+    Returns `Locked` (audited) when the chat or the cédula is locked; on a phone channel whose
+    phone is not the registry's, a match sends a one-time code instead (`CodeSent`, or
+    `CodeRefused("too_many")` when enough codes went out today).
     """
     actor = f"{channel}:{address}"
     target = audit.session_pseudonym(session, cedula.value)
@@ -213,6 +223,16 @@ async def verify(
         return locked
     records = await _records(session, cedula)
     matched = bool(records) and any(_matches(r, factor) for r in records)
+    if matched and channel in PHONE_CHANNELS and not any(r.mobile == address for r in records):
+        # Right data from a phone that is not the registry's: the code decides, not the data.
+        await audit.record(
+            session, at=now, actor_kind="citizen", actor=actor, action=ACTION,
+            target=target, outcome="match_needs_code", detail={"factor": factor.kind},
+        )  # fmt: skip
+        return await _issue_code(
+            session, settings, chat_row, cedula_row, cedula=cedula, actor=actor, now=now,
+            because="other_phone",
+        )  # fmt: skip
     if matched:
         _start_over(cedula_row)
         await audit.record(
@@ -262,6 +282,24 @@ async def send_code(
     if cedula_row is None or not _is_locked(cedula_row, now):
         return CodeRefused("not_locked")
     chat_row = await _lock_row(session, chat_key(session, channel, address), now)
+    return await _issue_code(
+        session, settings, chat_row, cedula_row, cedula=cedula, actor=f"{channel}:{address}",
+        now=now, because="locked",
+    )  # fmt: skip
+
+
+async def _issue_code(
+    session: AsyncSession,
+    settings: Settings,
+    chat_row: VerificationLock,
+    cedula_row: VerificationLock,
+    *,
+    cedula: Cedula,
+    actor: str,
+    now: datetime,
+    because: Literal["locked", "other_phone"],
+) -> CodeSent | CodeRefused:
+    """Queues a new code to the registry's phone, within the daily number of codes."""
     for row in (chat_row, cedula_row):
         start = row.codes_window_started_at
         if start is None or start + CODES_WINDOW <= now:
@@ -299,12 +337,12 @@ async def send_code(
     cedula_row.code_expires_at = expires_at
     cedula_row.code_attempts = 0
     await audit.record(
-        session, at=now, actor_kind="citizen", actor=f"{channel}:{address}",
+        session, at=now, actor_kind="citizen", actor=actor,
         action=CODE_ACTION, target=audit.session_pseudonym(session, cedula.value),
         outcome="requested",
-        detail={"sent": phone is not None},
+        detail={"sent": phone is not None, "because": because},
     )  # fmt: skip
-    return CodeSent(sends_from=sends_from, expires_at=sends_from + CODE_VALID_FOR)
+    return CodeSent(sends_from=sends_from, expires_at=sends_from + CODE_VALID_FOR, because=because)
 
 
 async def verify_code(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.corresponsabilidad import birthday
 from bot.domain.identity import complete_cedula
 from bot.storage.models import Beneficiary, Commitment, DialogueSession, Event
 
@@ -87,11 +88,26 @@ def _hash(*parts: object) -> str:
     return hashlib.sha1("|".join(str(p) for p in parts).encode(), usedforsecurity=False).hexdigest()
 
 
+def _household(person: DemoPerson, today: date) -> tuple[str | None, str | None]:
+    """Children's birth dates and pending conditions of the demo households (for /cumplir).
+
+    María Rosa's youngest turns 5 in 40 days with no check-up recorded; Luz Elena, suspended
+    for school enrolment, has a daughter of school age.
+    """
+    if person.cedula == complete_cedula("110000001"):
+        youngest = birthday(today, -5) + timedelta(days=40)
+        return f"2017-06-01;{youngest.isoformat()}", "control_menor5"
+    if person.cedula == complete_cedula("110000002"):
+        return "2014-03-01", "matricula"
+    return None, None
+
+
 async def load_demo_data(session: AsyncSession, now: datetime) -> int:
     """Adds the demo rows unless present; returns how many rows were added."""
     added = 0
     today = now.astimezone(LOJA_TZ).date()
     for person in DEMO_PEOPLE:
+        children, pending = _household(person, today)
         exists = await session.scalar(
             select(Beneficiary.id).where(
                 Beneficiary.cedula == person.cedula, Beneficiary.programme == person.programme
@@ -114,6 +130,8 @@ async def load_demo_data(session: AsyncSession, now: datetime) -> int:
                 last_payment_date=today.replace(day=1) - timedelta(days=20),
                 next_payment_date=None,
                 collection_point="BanEcuador Sozoranga",
+                children_birth_dates=children,
+                pending_conditions=pending,
                 row_hash=_hash(person),
                 updated_at=now,
             )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -149,6 +150,9 @@ class Beneficiary(Base):
     last_payment_date: Mapped[date | None] = mapped_column(Date)
     next_payment_date: Mapped[date | None] = mapped_column(Date)
     collection_point: Mapped[str | None] = mapped_column(String(160))
+    # Canonical `AAAA-MM-DD;…` and `code[:AAAA-MM-DD];…` (bot/domain/corresponsabilidad.py).
+    children_birth_dates: Mapped[str | None] = mapped_column(String(200))
+    pending_conditions: Mapped[str | None] = mapped_column(String(300))
     row_hash: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime]
 
@@ -189,6 +193,12 @@ class Contact(Base):
     consent_version: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # The last message this address sent us (SMS, WhatsApp): WhatsApp allows free-form replies
+    # only within 24 hours of it; outside that window a notice needs an approved template.
+    last_inbound_at: Mapped[datetime | None]
+    # Set when Telegram refused a notice to this chat (bot blocked, chat gone); cleared when the
+    # person writes again. Notices then fall back to SMS where the person consented to it.
+    unreachable_at: Mapped[datetime | None]
 
 
 class Conversation(Base):
@@ -275,6 +285,23 @@ class Event(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # How many people took part, as staff counted them (the seed report's «200 ciudadanos»).
+    participants: Mapped[int | None] = mapped_column(Integer)
+
+
+class EventAttendance(Base):
+    """People attended at an event by one institution's service (seed 000's «atenciones»)."""
+
+    __tablename__ = "event_attendance"
+    __table_args__ = (UniqueConstraint("event_id", "institution", "service"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    institution: Mapped[str] = mapped_column(String(80))
+    service: Mapped[str] = mapped_column(String(120))
+    people: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime]
 
 
 class DialogueSession(Base):
@@ -391,6 +418,111 @@ class Staff(Base):
     created_at: Mapped[datetime]
 
 
+# --- acompañamiento familiar -------------------------------------------------------------------
+
+
+class TechnicianAssignment(Base):
+    """A parish, or one family of it (by the registry's cédula), assigned to a technician.
+
+    A row without `cedula` assigns the whole parish; rows with one assign single families.
+    """
+
+    __tablename__ = "technician_assignments"
+    __table_args__ = (UniqueConstraint("staff_id", "parish_code", "cedula"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    cedula: Mapped[str | None] = mapped_column(String(10), index=True)
+    created_at: Mapped[datetime]
+
+
+class HomeVisit(Base):
+    """A planned home visit of a technician to a family: only the visit's time window."""
+
+    __tablename__ = "home_visits"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    window_end: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ReminderConsent(Base):
+    """A household's consent to reminders of one topic on one channel address.
+
+    Topics: `corresponsabilidad` (pending conditions) and `visita` (a planned home visit).
+    Given by the citizen after verifying their identity (`contact_id` set), or recorded in
+    person by a technician (`staff_id` set). Withdrawn consent keeps its row with `withdrawn_at`.
+    """
+
+    __tablename__ = "reminder_consents"
+    __table_args__ = (UniqueConstraint("cedula", "topic", "channel", "address"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    consent_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+class InPersonNotice(Base):
+    """A technician informed a household in person (the seed's channel where there is no signal).
+
+    `topic` is `evento`, `compromiso`, `condicion`, `visita` or `general`; `ref` names what was
+    told (`event:12`, `commitment:3`, `condition:matricula`).
+    """
+
+    __tablename__ = "in_person_notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    parish_code: Mapped[str] = mapped_column(ForeignKey("parishes.code"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    topic: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str | None] = mapped_column(String(40))
+    informed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class StaffCredential(Base):
+    """How a staff account signs in to the web panel: password, TOTP, one-time code, lockout.
+
+    Kept apart from `Staff` so the Telegram side never loads a password hash. The password is an
+    argon2id hash (argon2-cffi); the TOTP secret is base32; the one-time sign-in code sent to the
+    linked Telegram chat is stored as its SHA-256 only.
+    """
+
+    __tablename__ = "staff_credentials"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class PanelSession(Base):
+    """A signed-in panel session: the cookie carries a random token, only its hash is stored.
+
+    Server-side, so signing out or revoking the account ends it at once, and `expires_at` moves
+    forward with each request (idle expiry) but never past `absolute_expires_at`.
+    """
+
+    __tablename__ = "panel_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    absolute_expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
 # --- notifications ----------------------------------------------------------------------------
 
 
@@ -428,7 +560,12 @@ class OutboxMessage(Base):
     """A message to send (SMS or Telegram), first stored, then claimed and sent by a dispatcher."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Per-phone reply limits and the daily spend of conversation replies.
+        Index("ix_outbox_address_created", "address", "created_at"),
+        Index("ix_outbox_kind_created", "kind", "created_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -437,6 +574,9 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(24))
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
     segments: Mapped[int] = mapped_column(Integer, default=1)
+    # What the message costs (USD) as priced when it was written: conversation replies carry it,
+    # so delivery reports and the daily spend cap count them.
+    cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
@@ -493,6 +633,9 @@ class InboundSms(Base):
     __tablename__ = "inbound_sms"
     message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+    # What was done with it (a word, never the text): "turn", "opt_out", "limited",
+    # "refused_foreign"… so a message refused or limited is accounted for, not lost.
+    outcome: Mapped[str | None] = mapped_column(String(24))
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -510,3 +653,36 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(80))
     outcome: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- operations (several replicas on one database) --------------------------------------------
+
+
+class DispatcherLease(Base):
+    """A running dispatcher's heartbeat: while `expires_at` is ahead, its claimed rows are its own.
+
+    `holder` is the dispatcher's worker name (host, pid and a random part, so a restarted process
+    is a new holder) and is what `outbox.claimed_by` records; once `expires_at` has passed, the
+    dispatcher is known dead and its SENDING rows are reconciled at once.
+    """
+
+    __tablename__ = "dispatcher_leases"
+    holder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SendBudget(Base):
+    """A token bucket shared by every process: the SMS rate, Telegram's global and per-chat limits.
+
+    Times are the database's clock in epoch seconds (`refilled_at`), so replicas whose clocks
+    differ still share one budget; see notificaciones/budgets.py.
+    """
+
+    __tablename__ = "send_budgets"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[float] = mapped_column(Float)
+    rate: Mapped[float] = mapped_column(Float)
+    refilled_at: Mapped[float] = mapped_column(Float)

@@ -50,6 +50,8 @@ def sample_row(n: int, *, status_shift: int = 0) -> dict[str, str]:
         "last_payment_date": "2026-10-15",
         "next_payment_date": "2026-11-15" if status == "activo" else "",
         "collection_point": "BanEcuador Sozoranga",
+        "children_birth_dates": "",
+        "pending_conditions": "",
     }
 
 

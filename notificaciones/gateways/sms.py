@@ -24,6 +24,7 @@ class SendResult(StrEnum):
     TRANSIENT = "transient"
     PERMANENT = "permanent"
     OPTED_OUT = "opted_out"
+    UNREACHABLE = "unreachable"  # the chat refuses the bot (blocked, gone): try another channel
     UNKNOWN = "unknown"  # the provider may hold it (e.g. dropped after the request was written)
 
 

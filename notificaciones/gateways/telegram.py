@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.config import Settings
 from notificaciones.gateways.sms import SendOutcome, SendResult
@@ -34,6 +34,15 @@ class TelegramSender(Protocol):
 def callback_data(turn: int, key: str) -> str:
     """A button's callback data: the turn it belongs to and the option key ('turn|key')."""
     return f"{turn}|{key}"[:64]
+
+
+@runtime_checkable
+class PaidBroadcastSender(Protocol):
+    """A sender that can send with Telegram's `allow_paid_broadcast` (up to 1,000/s, paid)."""
+
+    async def send_paid_broadcast(self, chat_id: str, text: str) -> SendOutcome:
+        """Sends `text` to `chat_id` as a paid broadcast and says what happened."""
+        ...
 
 
 @dataclass
@@ -66,11 +75,20 @@ class PtbTelegramSender:
     async def send_text(
         self, chat_id: str, text: str, buttons: Buttons | None = None
     ) -> SendOutcome:
-        """Sends the message; blocked or unknown chats are permanent, throttling is transient.
+        """Sends the message; blocked or vanished chats are unreachable, throttling is transient.
 
         Links never unfold into a preview (a citizen's words may hold one); a conversation
         reply's options become one inline button per row.
         """
+        return await self._send(chat_id, text, paid=False, buttons=buttons)
+
+    async def send_paid_broadcast(self, chat_id: str, text: str) -> SendOutcome:
+        """Sends with `allow_paid_broadcast` (TELEGRAM_ALLOW_PAID_BROADCAST: broadcasts only)."""
+        return await self._send(chat_id, text, paid=True)
+
+    async def _send(
+        self, chat_id: str, text: str, *, paid: bool, buttons: Buttons | None = None
+    ) -> SendOutcome:
         from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
         from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -92,11 +110,15 @@ class PtbTelegramSender:
                 text=text,
                 reply_markup=markup,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_paid_broadcast=paid or None,
             )
         except Forbidden:
-            return SendOutcome(SendResult.PERMANENT, reason="telegram: bot blocked")
+            return SendOutcome(SendResult.UNREACHABLE, reason="telegram: bot blocked")
         except BadRequest as error:
-            return SendOutcome(SendResult.PERMANENT, reason=f"telegram: {error.message[:80]}")
+            # «Chat not found»: the chat no longer exists (or never did): unreachable like a block.
+            gone = "chat not found" in error.message.lower()
+            result = SendResult.UNREACHABLE if gone else SendResult.PERMANENT
+            return SendOutcome(result, reason=f"telegram: {error.message[:80]}")
         except (RetryAfter, NetworkError):
             return SendOutcome(SendResult.TRANSIENT, reason="telegram: throttled or network")
         except TelegramError:

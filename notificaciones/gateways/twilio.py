@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 import socket
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from notificaciones.gateways.sms import (
     SendOutcome,
     SendResult,
 )
+from notificaciones.gateways.whatsapp import Template
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +221,10 @@ class TwilioSmsGateway:
             kwargs["messaging_service_sid"] = self._messaging_service_sid
         else:
             kwargs["from_"] = self._from
+        return await self._create(kwargs, reference)
+
+    async def _create(self, kwargs: dict[str, Any], reference: str) -> SendOutcome:
+        """Creates a message with `kwargs`, classifying whatever happens (never raises)."""
         if self._callback:
             kwargs["status_callback"] = f"{self._callback}?{urlencode({'ref': reference})}"
         attempt = _Attempt(on_the_wire=False if self._reports_writes else None)
@@ -282,6 +288,42 @@ class TwilioSmsGateway:
     async def close(self) -> None:
         """Closes the HTTP session."""
         await self._http.close()
+
+
+class TwilioWhatsAppGateway:
+    """Sends WhatsApp messages through the same Messages API (`whatsapp:` on both ends).
+
+    A template is sent by its Content SID with `ContentVariables` (JSON), without a body.
+    Status callbacks come back to the same `/twilio/status` path as SMS.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        http_client: AsyncHttpClient | None = None,
+        *,
+        timeout_seconds: float = 15.0,
+    ) -> None:
+        if settings.whatsapp_sender is None:
+            raise ValueError("TWILIO_WHATSAPP_FROM is not set")
+        self._twilio = TwilioSmsGateway(settings, http_client, timeout_seconds=timeout_seconds)
+        self._from = settings.whatsapp_sender
+
+    async def send(
+        self, to: str, body: str, *, reference: str, template: Template | None = None
+    ) -> SendOutcome:
+        """Sends free-form `body`, or `template` (outside the 24-hour window)."""
+        kwargs: dict[str, Any] = {"to": f"whatsapp:{to}", "from_": self._from}
+        if template is None:
+            kwargs["body"] = body
+        else:
+            kwargs["content_sid"] = template.content_sid
+            kwargs["content_variables"] = json.dumps(template.variables, ensure_ascii=False)
+        return await self._twilio._create(kwargs, reference)
+
+    async def close(self) -> None:
+        """Closes the HTTP session."""
+        await self._twilio.close()
 
 
 def valid_twilio_signature(

@@ -147,6 +147,7 @@ async def test_eligibility_is_reachable_from_the_console(flow_engine: FlowEngine
             "menú",
             option("Califico"),
             "300",
+            "no",
             "70",
             option("Extrema pobreza"),
             option("No, ninguna"),
@@ -155,6 +156,7 @@ async def test_eligibility_is_reachable_from_the_console(flow_engine: FlowEngine
         ],
     )
     assert "¿Cuántos años tiene esa persona?" in screens[1]
-    assert "300" in screens[2] and "¿Cuántos años" in screens[2]  # an age of 300 is refused
+    assert "Entendí 300" in screens[2] and "¿Es correcto?" in screens[2]  # read back, confirmed
+    assert "Escríbalo otra vez" in screens[3]
     assert "Puede corresponderle: Pensión Mis Mejores Años" in screens[-2]
     assert "100,00" in screens[-2]

@@ -206,11 +206,13 @@ async def test_jgl_carer_not_poor_by_the_registro_social_is_sent_to_the_balcon(
     assert bot_api.last_buttons(citizen.chat_id), "the menu comes back with buttons"
 
 
-async def test_age_of_300_gets_its_own_message_and_the_question_stays(
+async def test_age_of_300_is_read_back_and_can_be_typed_again(
     citizen: TelegramUser,
 ) -> None:
     await citizen.say("/califico")
     replies = await citizen.say("300")
-    assert "Una edad de 300 años no es posible" in replies[0]
+    assert "Entendí 300, y esperaba un número de 0 a 120. ¿Es correcto?" in replies[0]
+    replies = await citizen.say("no")  # typed: picks «No, lo escribo otra vez»
+    assert "Escríbalo otra vez" in replies[0]
     replies = await citizen.say("70")
     assert "Registro Social" in replies[-1]

@@ -114,14 +114,14 @@ async def test_a_photo_with_a_caption_is_answered_by_its_caption(citizen: Telegr
     assert "cédula" in replies[-1]  # the payment-status flow asks for the cédula
 
 
-async def test_a_very_long_text_is_refused_with_its_length_and_the_question_again(
+async def test_a_very_long_text_is_kept_up_to_the_limit_and_the_citizen_told(
     citizen: TelegramUser,
 ) -> None:
     await citizen.say("/oficina")
     replies = await citizen.say("Tacamoros " * 409)  # 4,090 characters: Telegram allows 4,096
-    assert "Su mensaje es muy largo (4090 caracteres)" in replies[0]
-    assert "Escriba hasta 4000 caracteres" in replies[0]
-    assert "Escriba el nombre de su parroquia o cantón" in replies[-1]
+    assert "Su mensaje era muy largo (4090 caracteres). Guardé los primeros 4000" in replies[0]
+    assert "Tacamoros" in replies[0]  # where the kept part ends
+    assert citizen.api.last_buttons(citizen.chat_id)  # and a way on: a person, the menu
 
 
 async def test_media_at_the_menu_gets_the_menu_again_with_its_buttons(

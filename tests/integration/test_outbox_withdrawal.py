@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.flows.engine import FlowEngine
-from bot.handlers.sms.inbound import handle_inbound_sms
+from bot.handlers.sms.inbound import keyword_reply
 from bot.services.container import Services
 from bot.storage.models import OutboxMessage
 from notificaciones import outbox_states
@@ -95,8 +95,8 @@ async def test_a_send_caught_in_flight_by_a_baja_is_never_sent_after_reconciliat
     _chat, api, gateway = await _sends_dropped_for(services, flow_engine, clock)
 
     async with services.session_factory() as session, session.begin():
-        reply = await handle_inbound_sms(session, services.settings, PHONE, "BAJA", clock())
-    assert reply.text
+        reply = await keyword_reply(session, services.settings, PHONE, "BAJA", clock())
+    assert reply is not None and reply.text
     await _reconcile_and_dispatch(services, clock, gateway)
 
     assert api.sent_to(PHONE) == []

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.flows.engine import FlowEngine
 from bot.services.container import Services
+from bot.services.registry_copy import BatchMerger
 from bot.services.registry_import import (
     REGISTRY_COLUMNS,
     ImportFileError,
@@ -157,6 +158,17 @@ async def test_a_failure_midway_rolls_back_every_batch(
         return await real(conn, rows, now)
 
     monkeypatch.setattr(module, "_upsert", failing)
+    # PostgreSQL's path COPies and merges each batch (registry_copy.py): it fails the same way.
+    real_submit = BatchMerger.submit
+
+    async def failing_submit(merger, rows, now):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("disk full")
+        return await real_submit(merger, rows, now)
+
+    monkeypatch.setattr(BatchMerger, "submit", failing_submit)
     with pytest.raises(ImportRolledBack) as raised:
         await import_registry(services.engine, path, now=services.clock(), batch_rows=1000)
 

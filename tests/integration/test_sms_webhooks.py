@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
 from bot.handlers.sms.inbound import keyword_of
 from bot.handlers.web import build_app
@@ -18,51 +14,28 @@ from bot.services.container import Services
 from bot.storage.models import Beneficiary, Contact, Event, InboundSms, OptOut, OutboxMessage
 from notificaciones import outbox, outbox_states
 from tests.support.clock import FakeClock
+from tests.support.phone_line import PUBLIC, Answer, PhoneLine, configure_twilio
 
-TOKEN = "test-auth-token"
-PUBLIC = "https://mies.example.org"
 PHONE = "+593991234567"
 
 
 @pytest.fixture
 def web_services(services: Services) -> Services:
-    services.settings = services.settings.model_copy(
-        update={"twilio_auth_token": SecretStr(TOKEN), "public_base_url": PUBLIC}
-    )
+    configure_twilio(services)
     return services
 
 
 async def _post(
     services: Services, path: str, form: dict[str, str], *, sign_url: str | None = None
 ) -> httpx.Response:
-    url = sign_url or PUBLIC + path
-    signature = RequestValidator(TOKEN).compute_signature(url, form)
-    transport = httpx.ASGITransport(app=build_app(services))
-    # The app sees an internal host (as behind a proxy); the signature is over the public URL.
-    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8080") as client:
-        return await client.post(
-            path,
-            content=urlencode(form),
-            headers={
-                "X-Twilio-Signature": signature,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
-
-
-_SIDS = itertools.count(1)
+    return await PhoneLine(services).post(path, form, sign_url=sign_url)
 
 
 async def _sms(
     services: Services, body: str, phone: str = PHONE, *, sid: str | None = None
-) -> httpx.Response:
-    form = {
-        "MessageSid": sid or f"SM{next(_SIDS):032d}",
-        "From": phone,
-        "Body": body,
-        "To": "+1500",
-    }
-    return await _post(services, "/twilio/inbound", form)
+) -> Answer:
+    """One signed inbound SMS; the answer holds what Twilio was asked to send back."""
+    return await PhoneLine(services).send(body, phone, sid=sid)
 
 
 async def _status(services: Services, row_id: int, sid: str, status: str) -> httpx.Response:
@@ -131,19 +104,23 @@ async def test_baja_opts_out_confirms_once_and_stops_queued_sms(
     after = await _sms(web_services, "ayuda")
 
     assert response.status_code == 200
-    assert "<Message>" in response.text and "ALTA" in response.text
-    assert "<Message>" not in after.text  # no more SMS after the confirmation
+    assert "ALTA" in response.text and len(response.sent) == 1
+    assert after.text == ""  # no more SMS after the confirmation
     async with web_services.session_factory() as session:
         opt_out = await session.get(OptOut, PHONE)
-        rows = list(await session.scalars(select(OutboxMessage)))
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     assert opt_out is not None and opt_out.source == "sms_keyword"
-    assert [r.status for r in rows] == [outbox_states.OPTED_OUT]
+    assert [(r.kind, r.status) for r in rows] == [
+        ("test", outbox_states.OPTED_OUT),
+        ("opt_out_confirmation", outbox_states.SENT),  # the one last SMS, a row with its cost
+    ]
+    assert rows[1].cost_usd is not None and rows[1].cost_usd > 0
 
 
 async def test_stop_and_parar_also_opt_out_and_alta_opts_back_in(web_services: Services) -> None:
     await _sms(web_services, "STOP")
     await _sms(web_services, "parar", phone="+593991234568")
-    reply = await _sms(web_services, "Inicio")
+    reply = await _sms(web_services, "START")
 
     async with web_services.session_factory() as session:
         remaining = list(await session.scalars(select(OptOut.phone)))
@@ -219,16 +196,17 @@ async def test_a_known_english_contact_is_answered_in_english(
 
     assert "MIES events: Nov 25, 10:00 AM: Feria de servicios, Parque central" in events.text
     assert english_word.text == events.text
-    assert "MIES: I did not understand your message. Reply AYUDA, EVENTOS or BAJA." in (
-        unknown.text
-    )
-    assert "MIES: no entendi su mensaje." in stranger.text  # unknown sender: the default
+    # Not a keyword: a conversation, in the language the phone is known by.
+    assert "Hello, I am the MIES assistant" in unknown.text and "1 My payment" in unknown.text
+    assert "Hola, soy el asistente de MIES" in stranger.text  # unknown sender: the default
     assert "MIES: done, you will not receive any more SMS." in stop.text
 
 
-async def test_anything_else_gets_a_short_help_text(web_services: Services) -> None:
+async def test_anything_else_is_a_conversation_turn_answered_with_options(
+    web_services: Services,
+) -> None:
     reply = await _sms(web_services, "hola quiero saber de mi bono")
-    assert "AYUDA" in reply.text and "1800-002-002" in reply.text
+    assert len(reply.sent) == 1 and "1 Mi pago 2 Califico" in reply.text
 
 
 async def test_status_callback_settles_a_crashed_send_and_records_the_status(
@@ -289,7 +267,7 @@ async def test_a_replayed_alta_after_baja_leaves_the_phone_opted_out(
     replay = await _sms(web_services, "ALTA", sid=alta)  # the same signed request, again
 
     assert replay.status_code == 200
-    assert "<Message>" not in replay.text  # no second action, no second answer
+    assert replay.text == ""  # no second action, no second answer
     async with web_services.session_factory() as session:
         opt_out = await session.get(OptOut, PHONE)
         seen = list(await session.scalars(select(InboundSms.message_sid)))

@@ -2,7 +2,8 @@
 
 The Bot API answers errors as JSON with an HTTP status (403 blocked, 400 chat not found, 429 with
 `retry_after`); PTB turns them into exceptions and the sender into the outcomes the dispatcher
-stores: blocked and unknown chats fail for good, throttling is retried later.
+stores: blocked and vanished chats are unreachable (they fail for good and fall back to SMS where
+the person consented to it, see test_telegram_sms_fallback.py), throttling is retried later.
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ async def test_telegram_errors_become_the_outcomes_the_dispatcher_stores(
     busy = await sender.send_text(str(BUSY), "Aviso")
     not_a_chat = await sender.send_text("+593991234567x", "Aviso")
 
-    assert blocked == SendOutcome(SendResult.PERMANENT, reason="telegram: bot blocked")
-    assert gone == SendOutcome(SendResult.PERMANENT, reason="telegram: Chat not found")
+    assert blocked == SendOutcome(SendResult.UNREACHABLE, reason="telegram: bot blocked")
+    assert gone == SendOutcome(SendResult.UNREACHABLE, reason="telegram: Chat not found")
     assert busy == SendOutcome(SendResult.TRANSIENT, reason="telegram: throttled or network")
     assert not_a_chat == SendOutcome(SendResult.PERMANENT, reason="telegram: bad chat id")
 

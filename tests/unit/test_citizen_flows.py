@@ -35,11 +35,14 @@ async def test_free_text_lands_in_the_right_flow(
     assert conv is not None and (conv.flow, conv.step) == (flow, step)
 
 
-async def test_unknown_free_text_gets_the_menu(flow_engine: FlowEngine) -> None:
+async def test_unknown_free_text_gets_guesses_a_person_and_the_menu(
+    flow_engine: FlowEngine,
+) -> None:
     chat = Chat(flow_engine)
     await chat.say("menú")
     replies = await chat.say("asdfgh qwerty")
-    assert "No entendí" in replies[-1].text and replies[-1].options
+    assert "No entendí" not in replies[-1].text and "No estoy seguro" in replies[-1].text
+    assert [o.key for o in replies[-1].options][-2:] == ["persona", "menu"]
 
 
 async def test_start_shows_the_privacy_notice_and_the_menu(flow_engine: FlowEngine) -> None:

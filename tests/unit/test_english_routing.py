@@ -96,7 +96,8 @@ async def test_unrelated_english_text_at_the_menu_starts_no_flow(
     chat = Chat(flow_engine, locale="en")
     await chat.say("menu")
     await chat.say("my cat is sick")
-    assert "I did not understand your message." in chat.text
+    assert "I am not sure I understood you." in chat.text
+    assert chat.last is not None and chat.last.replies[-1].options[-1].key == "menu"
     assert await _state(services) == ("menu", "choosing")
 
 

@@ -55,7 +55,7 @@ class CommitmentsFlow:
         async def chosen(place: Place) -> Outcome:
             return await self._list(ctx, CommitmentsState(place.code, place.label))
 
-        return await parish_step(ctx, state, answer, chosen)
+        return await parish_step(ctx, state, answer, chosen, self.name)
 
     async def _notices(self, ctx: FlowContext, state: CommitmentsState, answer: Answer) -> Outcome:
         """Subscribes or unsubscribes; anything else lists the commitments again."""
@@ -121,6 +121,8 @@ class CommitmentsFlow:
         return "\n".join(
             [
                 f"{index}. {row.proposal}",
+                # Both columns of the matrix: what the citizens took on, beside the ministry.
+                ctx.t("Compromiso de la ciudadanía: {text}", text=row.citizen_commitment),
                 ctx.t("Compromiso institucional: {text}", text=row.institution_commitment),
                 ctx.t("Plazo: {deadline} · Estado: {status}", deadline=deadline, status=status),
             ]

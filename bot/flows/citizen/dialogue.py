@@ -1,9 +1,10 @@
 """«Diálogo Ciudadano»: the four generating questions, tied to the citizen's parish.
 
 The citizen names their parish; if staff opened a dialogue session there, the answers belong to
-it, else the dialogue stands open all year. Questions 1–3 take short free text (refused, never
-cut, over `MAX_ANSWER_CHARS`); question 4 is a choice of channel with its reason. Nothing is
-stored until the citizen confirms.
+it, else the dialogue stands open all year. Questions 1–3 take short free text (kept up to
+`MAX_ANSWER_CHARS`, the citizen told what was kept); question 4 is a choice of channel with its
+reason. Nothing is stored until the citizen confirms; «menú» before that asks whether to discard
+the answers.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from bot.domain.dialogue import (
     CHANNEL_CHOICES,
     MAX_ANSWER_CHARS,
     channel_answer,
-    check_length,
     question,
 )
+from bot.domain.long_text import keep_up_to
 from bot.flows.base import (
     Answer,
     FlowContext,
@@ -27,6 +28,7 @@ from bot.flows.base import (
     Reply,
     StepHandler,
 )
+from bot.flows.long_answers import keep_up_to_limit
 from bot.flows.parish_choice import ASKING_PARISH, parish_question, parish_step
 from bot.services import dialogues
 from bot.services.dialogues import AnswerInput
@@ -79,6 +81,7 @@ class DialogueFlow:
         "mejorar el servicio",
     )
     state_type = DialogueState
+    asks_before_leaving = True  # «menú» with answers typed asks before discarding them
 
     def title(self, ctx: FlowContext) -> str:
         """Menu label."""
@@ -107,21 +110,25 @@ class DialogueFlow:
         """The step of question `number` (1–3): a short free text, or «Omitir»."""
 
         async def step(ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
+            notes: tuple[str, ...] = ()
             if answer.option != SKIP:
-                text = check_length(answer.text, MAX_ANSWER_CHARS)
-                state = state.answered(number, DialogueAnswer(text, None))
-            return self._ask(ctx, NEXT_STEP[number], state)
+                kept = keep_up_to_limit(ctx, answer, MAX_ANSWER_CHARS)
+                notes = kept.notes
+                state = state.answered(number, DialogueAnswer(kept.text, None))
+            return _with_notes(notes, self._ask(ctx, NEXT_STEP[number], state))
 
         return step
 
     async def _reason(self, ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
         """Why the chosen channel (or «Omitir»): completes question 4."""
-        reason = "" if answer.option == SKIP else check_length(answer.text, MAX_ANSWER_CHARS)
-        text = check_length(channel_answer(state.channel_label or "", reason), MAX_ANSWER_CHARS)
-        state = replace(state, channel_label=None, channel_choice=None).answered(
-            4, DialogueAnswer(text, state.channel_choice)
+        kept = keep_up_to_limit(
+            ctx, Answer("") if answer.option == SKIP else answer, MAX_ANSWER_CHARS
         )
-        return self._confirm(ctx, state)
+        text = keep_up_to(channel_answer(state.channel_label or "", kept.text), MAX_ANSWER_CHARS)
+        state = replace(state, channel_label=None, channel_choice=None).answered(
+            4, DialogueAnswer(text.text, state.channel_choice)
+        )
+        return _with_notes(kept.notes, self._confirm(ctx, state))
 
     async def _parish(self, ctx: FlowContext, state: DialogueState, answer: Answer) -> Outcome:
         async def chosen(place: Place) -> Outcome:
@@ -142,7 +149,7 @@ class DialogueFlow:
             outcome = self._ask(ctx, "asking_alerts", fresh)
             return Outcome([Reply(note), *outcome.replies], step=outcome.step, state=outcome.state)
 
-        return await parish_step(ctx, state, answer, chosen)
+        return await parish_step(ctx, state, answer, chosen, self.name)
 
     def _ask(self, ctx: FlowContext, step: str, state: DialogueState) -> Outcome:
         if step == "asking_channel":
@@ -172,8 +179,10 @@ class DialogueFlow:
             )
             reply = Reply(ctx.t("¿Por qué prefiere ese medio?"), (Option(SKIP, ctx.t("Omitir")),))
             return Outcome([reply], step="asking_reason", state=state)
-        text = check_length(answer.text, MAX_ANSWER_CHARS)
-        return self._confirm(ctx, state.answered(4, DialogueAnswer(text, "otro")))
+        kept = keep_up_to_limit(ctx, answer, MAX_ANSWER_CHARS)
+        return _with_notes(
+            kept.notes, self._confirm(ctx, state.answered(4, DialogueAnswer(kept.text, "otro")))
+        )
 
     def _confirm(self, ctx: FlowContext, state: DialogueState) -> Outcome:
         answers = state.answers
@@ -219,3 +228,11 @@ class DialogueFlow:
                 )
             ]
         )
+
+
+def _with_notes(notes: tuple[str, ...], outcome: Outcome) -> Outcome:
+    """`outcome` with the notes about a shortened answer shown before its question."""
+    if not notes:
+        return outcome
+    replies = [Reply("\n".join(notes)), *outcome.replies]
+    return Outcome(replies, step=outcome.step, state=outcome.state)

@@ -7,7 +7,8 @@ ministry's. Transfers that cannot be combined are shown as alternatives with the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -28,11 +29,24 @@ from bot.domain.eligibility import (
     rs_level_from_score,
 )
 from bot.domain.errors import N_, DomainError
+from bot.domain.numbers_in_text import AGE_UNITS, PERCENT_UNITS, NumberReading, read_number
 from bot.domain.programmes import programme_name
-from bot.flows.answers import parse_int
+from bot.domain.yes_no import YesNo, read_yes_no
 from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
 
 MAX_CHILDREN = 20
+_DECIMAL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+@dataclass(frozen=True)
+class NumberQuestion:
+    """A question answered with a number: the range it expects, the units that may follow the
+    number («años», «%»), and what the flow does with the value."""
+
+    low: int
+    high: int
+    units: tuple[str, ...]
+    apply: Callable[[FlowContext, EligibilityState, int], Awaitable[Outcome]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,9 @@ class EligibilityState:
     disability: int | None = None
     care: str | None = None
     care_percent: int | None = None
+    # A number read out of the range its question expects, awaiting the citizen's «Sí».
+    pending_value: int | None = None
+    pending_for: str | None = None
 
 
 class EligibilityFlow:
@@ -97,7 +114,7 @@ class EligibilityFlow:
         return Outcome([Reply(intro), self._ask_age(ctx)], step="asking_age")
 
     def _ask_age(self, ctx: FlowContext) -> Reply:
-        return Reply(ctx.t("¿Cuántos años tiene esa persona? Escriba solo el número."))
+        return Reply(ctx.t("¿Cuántos años tiene esa persona?"))
 
     def steps(self) -> Mapping[str, StepHandler[EligibilityState]]:
         """Each step records its answer and asks the next needed question."""
@@ -113,22 +130,94 @@ class EligibilityFlow:
             "asking_disability_percent": self._asking_disability_percent,
             "asking_care": self._asking_care,
             "asking_care_percent": self._asking_care_percent,
+            "confirming_number": self._confirming_number,
         }
+
+    def _numbers(self) -> dict[str, NumberQuestion]:
+        """The questions answered with a number: range, units and what the value does."""
+        return {
+            "asking_age": NumberQuestion(0, MAX_AGE, AGE_UNITS, self._with_age),
+            "asking_under5": NumberQuestion(0, MAX_CHILDREN, (), self._with_under5),
+            "asking_5to18": NumberQuestion(0, MAX_CHILDREN, (), self._with_5to18),
+            "asking_disability_percent": NumberQuestion(
+                1, 100, PERCENT_UNITS, self._with_disability
+            ),
+            "asking_care_percent": NumberQuestion(1, 100, PERCENT_UNITS, self._with_care_percent),
+        }
+
+    async def _number_step(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer, step: str
+    ) -> Outcome:
+        """Reads the number inside the answer («72 añitos», «tiene 80», «el 45 por ciento»);
+        one out of range is read back and confirmed, never refused or used unseen."""
+        question = self._numbers()[step]
+        reading = read_number(
+            answer.text, low=question.low, high=question.high, units=question.units
+        )
+        if reading is None:
+            said = read_yes_no(answer.text)
+            if question.units is not PERCENT_UNITS and said is YesNo.NO:
+                reading = NumberReading(0, question.low == 0)  # «ninguno», «no»: no children
+            elif question.units is PERCENT_UNITS and said is YesNo.UNKNOWN:
+                return await self._percent_unknown(ctx, state, step)
+            else:
+                raise DomainError(
+                    N_("Escriba el número, por ejemplo {example}."), example=question.low + 2
+                )
+        if reading.in_range:
+            return await question.apply(ctx, state, reading.value)
+        text = ctx.t(
+            "Entendí {value}, y esperaba un número de {low} a {high}. ¿Es correcto?",
+            value=reading.value,
+            low=question.low,
+            high=question.high,
+        )
+        options = (
+            Option("si", ctx.t("Sí, es {value}", value=reading.value)),
+            Option("no", ctx.t("No, lo escribo otra vez")),
+        )
+        pending = replace(state, pending_value=reading.value, pending_for=step)
+        return Outcome([Reply(text, options)], step="confirming_number", state=pending)
+
+    async def _confirming_number(
+        self, ctx: FlowContext, state: EligibilityState, answer: Answer
+    ) -> Outcome:
+        step = state.pending_for or "asking_age"
+        question = self._numbers().get(step, self._numbers()["asking_age"])
+        value = state.pending_value or 0
+        state = replace(state, pending_value=None, pending_for=None)
+        if answer.option == "si":
+            # Confirmed: the nearest value the rules know («tiene 130» is a very old person).
+            return await question.apply(ctx, state, min(max(value, question.low), question.high))
+        if answer.option != "no":
+            raise DomainError(N_("Responda «Sí» o «No», por favor."))
+        again = ctx.t("Está bien. Escríbalo otra vez, por favor.")
+        return Outcome([Reply(again)], step=step, state=state)
+
+    async def _percent_unknown(
+        self, ctx: FlowContext, state: EligibilityState, step: str
+    ) -> Outcome:
+        """«No sé» the percentage: where to find it, and the orientation goes on without it."""
+        note = Reply(
+            ctx.t(
+                "El porcentaje está en el carné de discapacidad o en el certificado del "
+                "Ministerio de Salud. Sigo sin él: revise los programas por discapacidad "
+                "cuando lo tenga."
+            )
+        )
+        if step == "asking_care_percent":
+            outcome = self._result(ctx, replace(state, care_percent=None))
+        else:
+            outcome = self._ask_care(ctx, replace(state, disability=None))
+        return Outcome([note, *outcome.replies], step=outcome.step, state=outcome.state)
 
     async def _asking_age(
         self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
-        age = parse_int(
-            answer.text,
-            low=0,
-            high=MAX_AGE,
-            out_of_range=N_(
-                "Una edad de {value} años no es posible. Escriba la edad en años, "
-                "entre {low} y {high}."
-            ),
-        )
-        state = replace(state, age=age)
-        return self._ask_rs(ctx, state)
+        return await self._number_step(ctx, state, answer, "asking_age")
+
+    async def _with_age(self, ctx: FlowContext, state: EligibilityState, age: int) -> Outcome:
+        return self._ask_rs(ctx, replace(state, age=age))
 
     def _ask_rs(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         text = ctx.t(
@@ -215,15 +304,19 @@ class EligibilityFlow:
     async def _asking_under5(
         self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
-        state = replace(state, under5=_children(answer.text))
+        return await self._number_step(ctx, state, answer, "asking_under5")
+
+    async def _with_under5(self, ctx: FlowContext, state: EligibilityState, count: int) -> Outcome:
         text = ctx.t("¿Y cuántos hijos de 5 a 17 años? Escriba 0 si ninguno.")
-        return Outcome([Reply(text)], step="asking_5to18", state=state)
+        return Outcome([Reply(text)], step="asking_5to18", state=replace(state, under5=count))
 
     async def _asking_5to18(
         self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
-        state = replace(state, age5to18=_children(answer.text))
-        return self._ask_disability(ctx, state)
+        return await self._number_step(ctx, state, answer, "asking_5to18")
+
+    async def _with_5to18(self, ctx: FlowContext, state: EligibilityState, count: int) -> Outcome:
+        return self._ask_disability(ctx, replace(state, age5to18=count))
 
     def _ask_disability(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         text = ctx.t("¿La persona tiene una discapacidad con carné o certificado?")
@@ -244,8 +337,12 @@ class EligibilityFlow:
     async def _asking_disability_percent(
         self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
-        state = replace(state, disability=_percent(answer.text))
-        return self._ask_care(ctx, state)
+        return await self._number_step(ctx, state, answer, "asking_disability_percent")
+
+    async def _with_disability(
+        self, ctx: FlowContext, state: EligibilityState, percent: int
+    ) -> Outcome:
+        return self._ask_care(ctx, replace(state, disability=percent))
 
     def _ask_care(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         text = ctx.t(
@@ -275,8 +372,12 @@ class EligibilityFlow:
     async def _asking_care_percent(
         self, ctx: FlowContext, state: EligibilityState, answer: Answer
     ) -> Outcome:
-        state = replace(state, care_percent=_percent(answer.text))
-        return self._result(ctx, state)
+        return await self._number_step(ctx, state, answer, "asking_care_percent")
+
+    async def _with_care_percent(
+        self, ctx: FlowContext, state: EligibilityState, percent: int
+    ) -> Outcome:
+        return self._result(ctx, replace(state, care_percent=percent))
 
     def _result(self, ctx: FlowContext, state: EligibilityState) -> Outcome:
         rules = load_rules()
@@ -380,7 +481,8 @@ def render_verdict(ctx: FlowContext, verdict: Verdict, label: str | None = None)
 
 
 def _score(text: str) -> Decimal:
-    raw = (text or "").strip().replace(",", ".")
+    found = _DECIMAL.search(text or "")  # «mi puntaje es 25,3»
+    raw = (found.group(0) if found else (text or "").strip()).replace(",", ".")
     try:
         score = Decimal(raw)
     except InvalidOperation:
@@ -390,21 +492,3 @@ def _score(text: str) -> Decimal:
     if not score.is_finite() or not 0 <= score <= 100:
         raise DomainError(N_("El puntaje del Registro Social va de 0 a 100."))
     return score
-
-
-def _children(text: str) -> int:
-    return parse_int(
-        text,
-        low=0,
-        high=MAX_CHILDREN,
-        out_of_range=N_("Escriba un número de hijos entre {low} y {high}."),
-    )
-
-
-def _percent(text: str) -> int:
-    return parse_int(
-        text.replace("%", ""),
-        low=1,
-        high=100,
-        out_of_range=N_("El porcentaje va de {low} a {high}; usted escribió {value}."),
-    )

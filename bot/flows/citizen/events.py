@@ -33,6 +33,7 @@ from bot.services.events import upcoming_events
 from bot.services.subscriptions import (
     CHANNEL_SMS,
     CHANNEL_TELEGRAM,
+    CHANNEL_WHATSAPP,
     SubscriptionView,
     mask_phone,
 )
@@ -43,6 +44,7 @@ MAX_LISTED = 5
 
 SUB_TELEGRAM = "sub_telegram"
 SUB_SMS = "sub_sms"
+SUB_WHATSAPP = "sub_whatsapp"
 UNSUBSCRIBE = "unsubscribe"
 DONE = "done"
 ACCEPT = "accept"
@@ -135,7 +137,7 @@ class EventsFlow:
                 ),
             )
 
-        return await parish_step(ctx, state, answer, chosen)
+        return await parish_step(ctx, state, answer, chosen, self.name)
 
     # --- listing -------------------------------------------------------------------------------
 
@@ -170,6 +172,8 @@ class EventsFlow:
         options: list[Option] = []
         if ctx.channel == CHANNEL_TELEGRAM and CHANNEL_TELEGRAM not in channels:
             options.append(Option(SUB_TELEGRAM, ctx.t("Avisarme por Telegram")))
+        if ctx.channel == CHANNEL_WHATSAPP and CHANNEL_WHATSAPP not in channels:
+            options.append(Option(SUB_WHATSAPP, ctx.t("Avisarme por WhatsApp")))
         if CHANNEL_SMS not in channels:
             options.append(Option(SUB_SMS, ctx.t("Avisarme por SMS")))
         if current:
@@ -183,6 +187,8 @@ class EventsFlow:
         parish = state.parish
         if answer.option == SUB_TELEGRAM and ctx.channel == CHANNEL_TELEGRAM:
             return self._ask_consent(ctx, replace(state, channel=CHANNEL_TELEGRAM))
+        if answer.option == SUB_WHATSAPP and ctx.channel == CHANNEL_WHATSAPP:
+            return self._ask_consent(ctx, replace(state, channel=CHANNEL_WHATSAPP))
         if answer.option == SUB_SMS:
             if ctx.channel == CHANNEL_SMS:
                 return self._ask_consent(
@@ -381,4 +387,6 @@ class UnsubscribeEventsFlow:
         parish = place.name if place else sub.parish_code
         if sub.channel == CHANNEL_SMS:
             return ctx.t("{parish}, SMS al {phone}", parish=parish, phone=mask_phone(sub.address))
+        if sub.channel == CHANNEL_WHATSAPP:
+            return ctx.t("{parish}, por WhatsApp", parish=parish)
         return ctx.t("{parish}, por Telegram", parish=parish)

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.domain.dialogue import MAX_ANSWER_CHARS, MAX_CONTACT_CHARS, PERSON_CATEGORIES, check_length
+from bot.domain.dialogue import MAX_ANSWER_CHARS, MAX_CONTACT_CHARS, PERSON_CATEGORIES
 from bot.flows.base import Answer, FlowContext, Opening, Option, Outcome, Reply, StepHandler
+from bot.flows.long_answers import keep_up_to_limit
 from bot.flows.parish_choice import ASKING_PARISH, parish_question, parish_step
 from bot.services.cases import NOTIFY_CHANNELS, open_citizen_case
 from bot.services.territory import Office, Place
@@ -47,6 +48,7 @@ class LeftOutFlow:
         "persona abandonada",
     )
     state_type = LeftOutState
+    asks_before_leaving = True  # «menú» with answers typed asks before discarding them
 
     def title(self, ctx: FlowContext) -> str:
         """Menu label."""
@@ -92,20 +94,24 @@ class LeftOutFlow:
                 [Reply(text)], step="asking_situation", state=replace(state, parish=place.code)
             )
 
-        return await parish_step(ctx, state, answer, chosen)
+        return await parish_step(ctx, state, answer, chosen, self.name)
 
     async def _situation(self, ctx: FlowContext, state: LeftOutState, answer: Answer) -> Outcome:
-        state = replace(state, situation=check_length(answer.text, MAX_ANSWER_CHARS))
+        kept = keep_up_to_limit(ctx, answer, MAX_ANSWER_CHARS)
+        state = replace(state, situation=kept.text)
         text = ctx.t(
             "¿Cómo la podemos ubicar? Escriba el sector o comunidad, una referencia de la "
             "casa o un teléfono (hasta {limit} caracteres).",
             limit=MAX_CONTACT_CHARS,
         )
-        return Outcome([Reply(text)], step="asking_whereabouts", state=state)
+        replies = [Reply(note) for note in kept.notes] + [Reply(text)]
+        return Outcome(replies, step="asking_whereabouts", state=state)
 
     async def _whereabouts(self, ctx: FlowContext, state: LeftOutState, answer: Answer) -> Outcome:
-        state = replace(state, whereabouts=check_length(answer.text, MAX_CONTACT_CHARS))
-        return self._consent(ctx, state)
+        kept = keep_up_to_limit(ctx, answer, MAX_CONTACT_CHARS)
+        outcome = self._consent(ctx, replace(state, whereabouts=kept.text))
+        notes = [Reply(note) for note in kept.notes]
+        return Outcome([*notes, *outcome.replies], step=outcome.step, state=outcome.state)
 
     async def _consent_answer(
         self, ctx: FlowContext, state: LeftOutState, answer: Answer

@@ -1,9 +1,15 @@
-"""The main menu: lists the citizen flows and routes free text to the right one."""
+"""The main menu: lists the citizen flows and routes free text to the right one.
+
+Free text is understood by `bot.flows.understanding` (the intent model, a greeting in front
+split off). When the recogniser is unsure, the citizen gets its two best guesses, a person and
+the whole menu as options, never a bare «No entendí».
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from bot.domain.errors import N_
 from bot.flows.base import (
     Answer,
     Flow,
@@ -15,13 +21,28 @@ from bot.flows.base import (
     Reply,
     StepHandler,
 )
-from bot.flows.intents import match_intent
+from bot.flows.understanding import INTENT_FLOWS, READS_WORDS, understand
+
+PERSON = "persona"
+MENU = "menu"
+
+# One or two words per entry, for SMS («1 Mi pago 2 Califico …»): three segments must hold the
+# answer and the options.
+SHORT_TITLES = {
+    "pago": N_("Mi pago"),
+    "califico": N_("Califico"),
+    "oficina": N_("Mi oficina"),
+    "eventos": N_("Eventos"),
+    "dialogo": N_("Diálogo Ciudadano"),
+    "excluido": N_("Alguien sin bono"),
+    "compromisos": N_("Compromisos"),
+}
 
 
 class MenuFlow:
-    """Shows the options and starts the chosen flow; free text goes through intent matching."""
+    """Shows the options and starts the chosen flow; free text goes through the recogniser."""
 
-    name = "menu"
+    name = MENU
     in_menu = False
     commands = ("/menu",)
     keywords: tuple[str, ...] = ()
@@ -38,7 +59,14 @@ class MenuFlow:
         return [f for f in self._flows() if f.in_menu]
 
     def _menu(self, ctx: FlowContext, text: str) -> Outcome:
-        options = tuple(Option(f.name, f.title(ctx)) for f in self._entries())
+        options = tuple(
+            Option(
+                f.name,
+                f.title(ctx),
+                ctx.t(SHORT_TITLES[f.name]) if f.name in SHORT_TITLES else None,
+            )
+            for f in self._entries()
+        )
         return Outcome([Reply(text, options)], step="choosing")
 
     async def start(self, ctx: FlowContext, opening: Opening) -> Outcome:
@@ -52,11 +80,42 @@ class MenuFlow:
         return {"choosing": self._choosing}
 
     async def _choosing(self, ctx: FlowContext, state: NoState, answer: Answer) -> Outcome:
-        """Starts the chosen flow, or guesses it from free text."""
-        names = {f.name for f in self._entries()}
-        if answer.option in names:
+        """Starts the chosen flow, or understands the free text."""
+        flows = {f.name: f for f in self._flows()}
+        if answer.option == MENU:
+            return self._menu(ctx, ctx.t("Estas son todas las opciones:"))
+        if answer.option in flows:
             return Outcome([], switch_to=answer.option)
-        guess = match_intent(answer.text, self._flows())
-        if guess is not None:
-            return Outcome([], switch_to=guess)
-        return self._menu(ctx, ctx.t("No entendí su mensaje. Elija una de estas opciones:"))
+        understood = understand(answer.text, self._flows())
+        if understood.flow == MENU:
+            return self._menu(ctx, ctx.t("Estas son todas las opciones:"))
+        if understood.flow is not None:
+            replies = []
+            if understood.intent == "monto_bajo":
+                replies.append(
+                    Reply(
+                        ctx.t(
+                            "Si el valor de su bono bajó, la causa suele estar en su registro "
+                            "(por ejemplo, un hijo que cumplió 18 años o un cambio en el "
+                            "Registro Social). Revisemos el estado de su pago."
+                        )
+                    )
+                )
+            words = understood.question if understood.flow in READS_WORDS else ""
+            return Outcome(replies, switch_to=understood.flow, switch_args=words)
+        options = [
+            Option(name, flows[name].title(ctx))
+            for name in (INTENT_FLOWS[g.intent] for g in understood.guesses)
+            if name in flows and name not in (PERSON, MENU)
+        ]
+        if PERSON in flows:
+            options.append(Option(PERSON, flows[PERSON].title(ctx)))
+        options.append(Option(MENU, ctx.t("Ver todas las opciones")))
+        if len(options) > 2:
+            text = ctx.t("No estoy seguro de haberle entendido. ¿Quiso decir alguna de estas?")
+        else:
+            text = ctx.t(
+                "No estoy seguro de haberle entendido. Puede hablar con una persona, ver todas "
+                "las opciones o escribirme su pregunta con otras palabras."
+            )
+        return Outcome([Reply(text, tuple(options))], step="choosing")

@@ -18,6 +18,7 @@ from bot.flows.base import (
     Reply,
     StepHandler,
 )
+from bot.flows.understanding import ways_out
 from bot.services.territory import Match, Office, OfficeAnswer, Place
 
 
@@ -75,7 +76,8 @@ class OfficeFlow:
                 ctx.t(
                     "No encontré ninguna parroquia ni cantón con ese nombre. "
                     "Revise cómo se escribe e intente otra vez."
-                )
+                ),
+                ways_out(ctx),
             )
         if match.places:
             lines = [ctx.t("Hay varios lugares con ese nombre. ¿Cuál es el suyo?")]

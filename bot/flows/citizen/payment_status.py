@@ -144,6 +144,10 @@ class PaymentStatusFlow:
             return _locked_outcome(ctx, result.until, cedula)
         if isinstance(result, NotVerified):
             return self._not_found(ctx, cedula, result)
+        if isinstance(result, CodeSent):  # by SMS/WhatsApp from a phone not the registry's
+            return _code_sent_outcome(ctx, result, cedula)
+        if isinstance(result, CodeRefused):
+            return await _code_refused_outcome(ctx, result, cedula)
         return await self._show(ctx, cedula, result)
 
     async def _show(self, ctx: FlowContext, cedula: Cedula, result: Verified) -> Outcome:
@@ -370,7 +374,14 @@ class PaymentStatusFlow:
         if info.status is PaymentStatus.SUSPENDED and record.parish_code:
             lines.append(await self._next_session(ctx, record.parish_code))
         lines.append(self._office(ctx, record.parish_code))
-        return Reply("\n".join(lines))
+        # For SMS: who, the status, why and what to do; the rest is on Telegram or at the office.
+        brief = [lines[0], ctx.t(info.title)]
+        if info.reason:
+            brief.append(ctx.t("Motivo: {reason}", reason=ctx.t(info.reason)))
+        brief.append(ctx.t("Qué hacer:"))
+        brief += [f"{n}. {ctx.t(step)}" for n, step in enumerate(info.steps, start=1)]
+        brief.append(ctx.t("Línea gratuita: {phone}.", phone=ctx.settings.call_centre))
+        return Reply("\n".join(lines), brief="\n".join(brief))
 
     async def _next_session(self, ctx: FlowContext, parish_code: str) -> str:
         events = await upcoming_events(
@@ -462,7 +473,15 @@ def _locked_outcome(ctx: FlowContext, until: datetime, cedula: Cedula | None) ->
 
 
 def _code_sent_outcome(ctx: FlowContext, sent: CodeSent, cedula: Cedula) -> Outcome:
-    lines = [
+    lines = []
+    if sent.because == "other_phone":
+        lines.append(
+            ctx.t(
+                "Para cuidar sus datos, por mensaje de texto solo muestro el pago en el celular "
+                "que el registro tiene para su cédula, o con un código enviado a ese celular."
+            )
+        )
+    lines += [
         ctx.t(
             "Si el registro tiene un celular para esta cédula, le enviamos un SMS con un código "
             "de {digits} dígitos. Escríbalo aquí; vale hasta el {when}.",

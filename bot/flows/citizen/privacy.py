@@ -25,6 +25,14 @@ def privacy_notice(ctx: FlowContext) -> str:
     )
 
 
+def privacy_brief(ctx: FlowContext) -> str:
+    """The notice in two sentences, for SMS; the whole one is a /privacidad away."""
+    return ctx.t(
+        "Privacidad: usamos sus mensajes solo para responderle y su cédula no se guarda. "
+        "Detalles: /privacidad",
+    )
+
+
 def full_notice(ctx: FlowContext) -> str:
     """The whole notice: what is stored and why, what erasure removes, and what stays."""
     lines = [

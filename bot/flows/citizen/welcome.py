@@ -21,7 +21,7 @@ from bot.flows.base import (
     Reply,
     StepHandler,
 )
-from bot.flows.citizen.privacy import privacy_notice
+from bot.flows.citizen.privacy import privacy_brief, privacy_notice
 from bot.i18n import Translator
 
 
@@ -46,9 +46,14 @@ class WelcomeFlow:
             "la decisión oficial es del Ministerio. For English: /idioma",
             ministry=ctx.settings.ministry_name,
         )
-        replies = [Reply(hello)]
+        brief = ctx.t(
+            "Hola, soy el asistente de {ministry}: bonos, pagos, oficinas y eventos. Es "
+            "orientación; la decisión oficial es del Ministerio.",
+            ministry=ctx.settings.ministry_name,
+        )
+        replies = [Reply(hello, brief=brief)]
         if ctx.contact.consent_at is None:
-            replies.append(Reply(privacy_notice(ctx)))
+            replies.append(Reply(privacy_notice(ctx), brief=privacy_brief(ctx)))
         return Outcome(replies, switch_to="menu")
 
     def steps(self) -> Mapping[str, StepHandler[NoState]]:

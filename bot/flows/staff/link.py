@@ -14,6 +14,7 @@ STAFF_COMMANDS = {
     Role.ZONAL: "/evento /difundir /casos /compromisos /estadisticas",
     Role.DISTRICT: "/evento /difundir /casos /compromisos /estadisticas",
     Role.AUDITOR: "/casos /compromisos /estadisticas",
+    Role.TECHNICIAN: "/familias /informado",
 }
 
 

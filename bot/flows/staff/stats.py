@@ -61,6 +61,11 @@ class StaffStatsFlow:
                     delivered=stats.sms_delivered,
                     failed=stats.sms_failed,
                 ),
+                ctx.t(
+                    "Telegram enviados: {telegram} · familias informadas en persona: {people}",
+                    telegram=stats.telegram_sent,
+                    people=stats.in_person,
+                ),
             ]
         )
         return Outcome([Reply(text)])

@@ -1,10 +1,18 @@
-"""Inbound SMS keywords (accent- and case-insensitive) and delivery-status callbacks.
+"""Inbound SMS/WhatsApp keywords (accent- and case-insensitive) and delivery-status callbacks.
 
-BAJA / STOP / PARAR opt out (kept forever; one last confirmation SMS), ALTA / INICIO / START opt
-back in, EVENTOS / EVENTS lists the next events in the sender's parish, AYUDA / HELP explains;
-anything else gets a short help text. Replies are returned to the webhook, which answers Twilio
-with TwiML, in the language of the sender's known contact (`phone_locales`), else the default
-locale.
+The keywords are a thin layer in front of the flow engine (`bot/handlers/sms/conversation.py`),
+and win over any conversation (the first word decides):
+
+1. BAJA / STOP / PARAR / STOPALL / UNSUBSCRIBE opt the phone out (kept forever; one last
+   confirmation) and end its conversation, whatever step it was at;
+2. ALTA / START / UNSTOP opt it back in;
+3. an opted-out phone gets nothing else, not even a help text, until it writes ALTA;
+4. EVENTOS / EVENTS lists the next events in the sender's parish, AYUDA / HELP / INFO explains;
+5. anything else is a conversation turn. «cancelar» there cancels the current step, as on
+   Telegram and the console (it never opts out: that is BAJA), «menú» shows the options.
+
+Replies are written in the language of the sender's known contact (`phone_locales`), else the
+default locale.
 """
 
 from __future__ import annotations
@@ -17,11 +25,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.config import Settings
-from bot.domain.sms_text import prepare_sms
 from bot.domain.text import clean_input, name_key
 from bot.i18n import Translator, translator
 from bot.services.events import upcoming_events
+from bot.services.phone_messages import is_opted_out, opt_out
 from bot.storage.models import (
     InboundSms,
     OptOut,
@@ -34,15 +43,15 @@ from notificaciones.time_zones import parish_zones
 
 log = logging.getLogger(__name__)
 
-OPT_OUT_WORDS = frozenset({"baja", "stop", "parar", "stopall", "unsubscribe", "cancelar"})
-OPT_IN_WORDS = frozenset({"alta", "inicio", "start", "unstop"})
+OPT_OUT_WORDS = frozenset({"baja", "stop", "parar", "stopall", "unsubscribe"})
+OPT_IN_WORDS = frozenset({"alta", "start", "unstop"})
 EVENTS_WORDS = frozenset({"eventos", "evento", "events", "event"})
 HELP_WORDS = frozenset({"ayuda", "help", "info"})
 
 
 @dataclass(frozen=True)
 class InboundReply:
-    """What to answer an inbound SMS with (None: answer nothing)."""
+    """What a keyword did and the text to answer with (None: answer nothing)."""
 
     keyword: str
     text: str | None
@@ -54,51 +63,68 @@ def keyword_of(body: str) -> str:
     return words[0] if words else ""
 
 
-async def handle_inbound_sms(
+async def sender_translator(session: AsyncSession, settings: Settings, phone: str) -> Translator:
+    """The translator of the phone's known language, else of the default locale."""
+    return translator((await phone_locales(session, [phone])).get(phone, settings.default_locale))
+
+
+def is_keyword(body: str) -> bool:
+    """True when the message starts with a keyword (BAJA, ALTA, EVENTOS, AYUDA…)."""
+    body = clean_input(body)
+    word = keyword_of(body)
+    if word in OPT_OUT_WORDS or word in OPT_IN_WORDS:
+        return True
+    # «/eventos Tacamoros», «/ayuda»: commands of the flows, as on Telegram.
+    return not _is_command(body) and (word in EVENTS_WORDS or word in HELP_WORDS)
+
+
+def _is_command(body: str) -> bool:
+    return body.lstrip().startswith("/")
+
+
+async def keyword_reply(
     session: AsyncSession, settings: Settings, phone: str, body: str, now: datetime
-) -> InboundReply:
-    """Acts on an inbound SMS keyword and returns the reply text, in the sender's language."""
+) -> InboundReply | None:
+    """Acts on a keyword and returns its reply; None when the message is a conversation turn."""
     body = clean_input(body)  # a NUL or control character never reaches the database or a log
-    t = translator((await phone_locales(session, [phone])).get(phone, settings.default_locale))
     word = keyword_of(body)
     ministry = settings.ministry_name
     if word in OPT_OUT_WORDS:
-        await outbox.add_opt_out(session, phone, now=now, source="sms_keyword")
-        await outbox_states.cancel_pending_for(session, phone, now=now)
+        t = await sender_translator(session, settings, phone)
+        await opt_out(session, phone, now=now, source="sms_keyword")
         text = t.t(
             "{ministry}: listo, no recibirá más SMS. Para volver a recibirlos responda ALTA.",
             ministry=ministry,
         )
-        return InboundReply("opt_out", _sms(text, settings))
+        return InboundReply("opt_out", text)
     if word in OPT_IN_WORDS:
+        t = await sender_translator(session, settings, phone)
         await session.execute(delete(OptOut).where(OptOut.phone == phone))
         text = t.t(
             "{ministry}: listo, volverá a recibir avisos por SMS. Para dejar de recibirlos "
             "responda BAJA.",
             ministry=ministry,
         )
-        return InboundReply("opt_in", _sms(text, settings))
-    if await session.get(OptOut, phone) is not None:
+        return InboundReply("opt_in", text)
+    if await is_opted_out(session, phone):
         # Opted-out numbers get no SMS, not even a help text, until they write ALTA.
         return InboundReply("ignored_opted_out", None)
+    if _is_command(body):
+        return None
     if word in EVENTS_WORDS:
-        return InboundReply(
-            "events", _sms(await _events_text(session, settings, t, phone, now), settings)
-        )
+        t = await sender_translator(session, settings, phone)
+        return InboundReply("events", await _events_text(session, settings, t, phone, now))
     if word in HELP_WORDS:
+        t = await sender_translator(session, settings, phone)
         text = t.t(
-            "{ministry} Conecta: responda EVENTOS para ver los próximos eventos en su parroquia, "
-            "BAJA para no recibir más SMS. Consultas: {phone}.",
+            "{ministry} Conecta: escriba su pregunta (por ejemplo «no me llegó el bono») o MENU "
+            "para ver las opciones; CANCELAR deja lo que estaba haciendo; EVENTOS, los próximos "
+            "eventos en su parroquia; BAJA, no recibir más SMS. Consultas: {phone}.",
             ministry=ministry,
             phone=settings.call_centre,
         )
-        return InboundReply("help", _sms(text, settings))
-    text = t.t(
-        "{ministry}: no entendí su mensaje. Responda AYUDA, EVENTOS o BAJA. Llame al {phone}.",
-        ministry=ministry,
-        phone=settings.call_centre,
-    )
-    return InboundReply("unknown", _sms(text, settings))
+        return InboundReply("help", text)
+    return None
 
 
 async def _events_text(
@@ -129,10 +155,6 @@ async def _events_text(
         for e in events
     ]
     return t.t("{ministry} eventos: ", ministry=settings.ministry_name) + "; ".join(lines)
-
-
-def _sms(text: str, settings: Settings) -> str:
-    return prepare_sms(text, transliterate_accents=settings.sms_transliterate)
 
 
 async def apply_status_callback(
@@ -167,6 +189,9 @@ async def apply_status_callback(
     if status not in outbox_states.STATUS_RANK:
         log.info("Status callback with an unknown status ignored")
         return True
+    handed_over = row.sent_at or row.claimed_at
+    if handed_over is not None:
+        metrics.callback_lag(status, (now - handed_over).total_seconds())
     stored = await outbox_states.record_provider_status(
         session, row.id, status=status, sid=sid, error_code=error_code, now=now
     )
@@ -178,18 +203,18 @@ async def apply_status_callback(
     return True
 
 
-async def first_delivery(session: AsyncSession, message_sid: str, *, now: datetime) -> bool:
+async def first_delivery(
+    session: AsyncSession, message_sid: str, *, now: datetime, outcome: str | None = None
+) -> bool:
     """Records an inbound MessageSid; False when it was seen before (a replay: do nothing).
 
     The primary key decides, so two concurrent deliveries of one SID act once: the second waits
     for the first's transaction and then fails the insert. If handling fails afterwards, the
     transaction rolls back with the SID, so Twilio's own retry is still processed.
     """
-    if await session.get(InboundSms, message_sid) is not None:
-        return False
     try:
         async with session.begin_nested():
-            session.add(InboundSms(message_sid=message_sid, received_at=now))
+            session.add(InboundSms(message_sid=message_sid, received_at=now, outcome=outcome))
     except IntegrityError:
         return False
     return True
