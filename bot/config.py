@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: SecretStr | None = None
     max_concurrent_updates: int = Field(default=32, ge=1, le=1000)
+    # Webhook replicas: how long a message waits, recorded, before its turn runs, so an earlier
+    # message of the same chat that reached another replica a moment before runs first.
+    turn_order_wait_ms: int = Field(default=40, ge=0, le=2000)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

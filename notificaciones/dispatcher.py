@@ -288,7 +288,7 @@ class Dispatcher:
             if message.channel == "telegram" and self.telegram is not None:
                 if self._paid(message) and isinstance(self.telegram, PaidBroadcastSender):
                     return await self.telegram.send_paid_broadcast(message.address, message.body)
-                return await self.telegram.send_text(message.address, message.body)
+                return await self.telegram.send_text(message.address, message.body, message.buttons)
             if message.channel == "whatsapp" and self.whatsapp is not None:
                 plan = plans.whatsapp.get(message.id, WhatsAppPlan())
                 if plan.refused is not None:
@@ -361,22 +361,7 @@ class Dispatcher:
         self, message: outbox_states.ClaimedMessage, outcome: SendOutcome, now: datetime
     ) -> outbox_states.Settlement:
         """The move of the state machine that a send's outcome calls for."""
-        if outcome.result is SendResult.ACCEPTED:
-            return outbox_states.accepted(
-                message, sid=outcome.provider_sid, provider_status=outcome.provider_status, now=now
-            )
-        if outcome.result is SendResult.UNKNOWN:
-            return outbox_states.outcome_unknown(message, reason=outcome.reason, now=now)
-        if outcome.result is SendResult.TRANSIENT:
-            return outbox_states.try_again(
-                message,
-                reason=outcome.reason,
-                now=now,
-                max_attempts=self.settings.sms_max_attempts,
-            )
-        if outcome.result is SendResult.OPTED_OUT:
-            return outbox_states.stopped_by_recipient(message, reason=outcome.reason)
-        return outbox_states.refused(message, reason=outcome.reason)
+        return settlement_for(message, outcome, now, max_attempts=self.settings.sms_max_attempts)
 
     async def _respect_quiet_hours_for_retries(
         self, messages: list[outbox_states.ClaimedMessage]
@@ -462,6 +447,29 @@ class Dispatcher:
             await outbox_states.store_reconciliation(session, row, values)
         log.info("Reconciled outbox row %s: %s", row.id, verdict.value)
         return 1
+
+
+def settlement_for(
+    message: outbox_states.ClaimedMessage,
+    outcome: SendOutcome,
+    now: datetime,
+    *,
+    max_attempts: int,
+) -> outbox_states.Settlement:
+    """The move of the state machine that a send's outcome calls for (any sender of the outbox)."""
+    if outcome.result is SendResult.ACCEPTED:
+        return outbox_states.accepted(
+            message, sid=outcome.provider_sid, provider_status=outcome.provider_status, now=now
+        )
+    if outcome.result is SendResult.UNKNOWN:
+        return outbox_states.outcome_unknown(message, reason=outcome.reason, now=now)
+    if outcome.result is SendResult.TRANSIENT:
+        return outbox_states.try_again(
+            message, reason=outcome.reason, now=now, max_attempts=max_attempts
+        )
+    if outcome.result is SendResult.OPTED_OUT:
+        return outbox_states.stopped_by_recipient(message, reason=outcome.reason)
+    return outbox_states.refused(message, reason=outcome.reason)
 
 
 # Every zone an Ecuadorian recipient can be in: if it is daytime in all, skip per-phone lookups.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.channels import PHONE_CHANNELS
 from bot.storage.models import OptOut, OutboxMessage
 from bot.storage.upsert import insert_ignore_statement
-from notificaciones.outbox_states import PENDING
+from notificaciones.outbox_states import PENDING, REPLY, reply_due
 
 _OUTBOX_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
@@ -139,3 +140,50 @@ async def enqueue_many(
         result = await session.execute(statement, rows[start : start + chunk])
         added += len(result.all())
     return added
+
+
+@dataclass(frozen=True)
+class TurnReply:
+    """One message of a conversation turn's answer, with its buttons (if any)."""
+
+    body: str
+    buttons: dict[str, Any] | None = None
+
+
+async def enqueue_replies(
+    session: AsyncSession,
+    *,
+    channel: str,
+    address: str,
+    turn_key: str,
+    replies: list[TurnReply],
+    now: datetime,
+) -> None:
+    """Queues a turn's replies in the turn's own transaction, keyed by the inbound message.
+
+    The key is `reply:<channel>:<chat>:<inbound id>:<index>`, so the same turn can never queue its
+    replies twice. They are due after `REPLY_GRACE`: the process that ran the turn sends them at
+    once (`outbox_states.claim_chat_replies`); a dispatcher only takes what a dead one left.
+    """
+    if not replies:
+        return
+    due = reply_due(now)
+    rows = [
+        {
+            "dedupe_key": f"{REPLY}:{channel}:{address}:{turn_key}:{index}"[:160],
+            "channel": channel,
+            "address": address,
+            "body": reply.body,
+            "kind": REPLY,
+            "buttons": reply.buttons,
+            "broadcast_id": None,
+            "segments": 1,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": due,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for index, reply in enumerate(replies)
+    ]
+    await session.execute(insert_ignore_statement(session, _OUTBOX_TABLE, ["dedupe_key"]), rows)

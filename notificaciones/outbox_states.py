@@ -10,6 +10,8 @@ themselves, so the rules of the machine are read in one place:
     sending whose dispatcher died (lease expired) is reconciled like unconfirmed.
     unconfirmed → sent (found at the provider) | pending (provably never received, after the safe
                   window) | unknown (still unknowable after RECONCILE_CHECKS lookups: staff)
+    a conversation reply (kind "reply") is pending from its turn's commit and claimed by the
+    process that ran the turn (`claim_chat_replies`), or by a dispatcher after `REPLY_GRACE`
     pending → cancelled (withdrawn: event cancelled, unsubscribed, erased) | opted_out (BAJA)
     any not yet known as sent → sent (a provider callback: the provider holds it)
 
@@ -24,13 +26,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, Table, Update, bindparam, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.channels import OPT_OUT_CONFIRMATION, PHONE_CHANNELS
-from bot.storage.models import OptOut, OutboxMessage
+from bot.storage.models import Conversation, OptOut, OutboxMessage
 from bot.storage.types import UtcDateTime
 from notificaciones.gateways.sms import LookupResult, ProviderMessage
 from notificaciones.leases import dead_holders
@@ -116,6 +119,7 @@ class ClaimedMessage:
     attempts: int
     claimed_at: datetime
     kind: str = ""  # e.g. "broadcast": Telegram notices of a broadcast may go as paid broadcast
+    buttons: dict[str, Any] | None = None
 
 
 async def claim_due(
@@ -166,6 +170,7 @@ async def claim_due(
             OutboxMessage.attempts,
             OutboxMessage.dedupe_key,
             OutboxMessage.kind,
+            OutboxMessage.buttons,
         )
         .execution_options(synchronize_session=False)
     )
@@ -185,8 +190,104 @@ async def claim_due(
     await _settle_claimed(session, stopped, OPTED_OUT, "opt-out", now)
     gone = {*withdrawn, *stopped}
     claimed = [
-        ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, r[6]) for r in rows if r[0] not in gone
+        ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, r[6], r[7])
+        for r in rows
+        if r[0] not in gone
     ]
+    claimed.sort(key=lambda message: message.id)
+    return claimed
+
+
+# --- conversation replies ------------------------------------------------------------------------
+
+REPLY = "reply"  # the kind of a conversation turn's reply
+# A turn's replies are sent by the process that ran it, right after its commit; only if that
+# process died first does a dispatcher take them, once this long has passed.
+REPLY_GRACE = timedelta(seconds=10)
+# A chat's reply in another sender's hands for longer than this is no longer waited for (that
+# sender died after or during its send; the row is reconciled like any stale send).
+REPLY_SENDING_WINDOW = timedelta(seconds=5)
+
+
+def reply_due(now: datetime) -> datetime:
+    """When a dispatcher may send a turn's reply that its own process did not."""
+    return now + REPLY_GRACE
+
+
+async def claim_chat_replies(
+    session: AsyncSession,
+    *,
+    channel: str,
+    address: str,
+    worker: str,
+    now: datetime,
+    force: bool = False,
+    limit: int = 1,
+) -> list[ClaimedMessage] | None:
+    """Claims every pending reply to one chat, oldest first; None while another sender holds one.
+
+    A chat's replies go out one sender at a time and in the order their turns committed: the
+    replies of an earlier turn left pending (its process died, its send failed) go first, and a
+    reply being sent by another process (SENDING, claimed by someone else) makes the caller wait
+    (`force`: the caller waited long enough, that sender is presumed dead). The chat's
+    conversation row is locked meanwhile (PostgreSQL), so two senders never both find the chat
+    free; claiming `limit` (one) at a time means a sender that dies mid-way strands at most the
+    reply it was handing over.
+    """
+    await session.execute(
+        select(Conversation.id)
+        .where(Conversation.channel == channel, Conversation.address == address)
+        .with_for_update()
+    )
+    chat = (
+        (OutboxMessage.channel == channel)
+        & (OutboxMessage.address == address)
+        & (OutboxMessage.kind == REPLY)
+    )
+    busy = (
+        None
+        if force
+        else await session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                chat,
+                OutboxMessage.status == SENDING,
+                OutboxMessage.claimed_by != worker,
+                OutboxMessage.claimed_at > now - REPLY_SENDING_WINDOW,
+            )
+            .limit(1)
+        )
+    )
+    if busy is not None:
+        return None
+    oldest = (
+        select(OutboxMessage.id)
+        .where(chat, OutboxMessage.status == PENDING)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(oldest.scalar_subquery()), OutboxMessage.status == PENDING)
+        .values(
+            status=SENDING,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            updated_at=now,
+        )
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.channel,
+            OutboxMessage.address,
+            OutboxMessage.body,
+            OutboxMessage.attempts,
+            OutboxMessage.buttons,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, REPLY, r[5]) for r in rows]
     claimed.sort(key=lambda message: message.id)
     return claimed
 

@@ -60,6 +60,9 @@ class Incoming:
     `option_key` is set when a button was pressed; `turn` is the conversation turn that button
     belonged to (stale buttons are detected with it). `media` names a non-text message
     ("photo", "voice", "sticker", "location", "document", "video"...).
+    `message_key` is the channel's own id of the message (Telegram update_id, console
+    sequence) and `sequence` its order: with a key, the message runs exactly once
+    (`bot.flows.turns`) and its replies go through the outbox.
     """
 
     channel: str
@@ -69,6 +72,8 @@ class Incoming:
     turn: int | None = None
     media: str | None = None
     locale: str | None = None
+    message_key: str | None = None
+    sequence: int | None = None
 
 
 @dataclass(frozen=True)

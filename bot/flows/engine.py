@@ -17,8 +17,9 @@ never a silent restart.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Protocol
@@ -32,6 +33,7 @@ from bot.domain.errors import DomainError
 from bot.domain.long_text import keep_up_to
 from bot.domain.text import fold, name_key
 from bot.domain.yes_no import read_yes_no
+from bot.flows import turns
 from bot.flows.base import (
     MAX_TEXT_CHARS,
     PHONE_CHANNELS,
@@ -57,6 +59,7 @@ from bot.flows.saved_state import (
     load_state,
     without_held_options,
 )
+from bot.flows.turn_replies import outbox_replies
 from bot.i18n import Translator, normalise_locale
 from bot.services import handoff
 from bot.services.container import Services
@@ -64,6 +67,7 @@ from bot.storage.conversation_retention import HELD, TIMED_OUT
 from bot.storage.db import StorageUnavailable, is_unavailable
 from bot.storage.models import Contact, Conversation
 from bot.storage.upsert import insert_ignore
+from notificaciones.outbox import enqueue_replies
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +113,27 @@ _CONVERSATION_AND_CONTACT = (
 )
 
 
+Checkpoint = Callable[[str], Awaitable[None]]
+
+
+async def no_checkpoint(_point: str) -> None:
+    """The default: nothing happens at a point of a turn (fault tests put a crash there)."""
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """The replies to send and the conversation turn their buttons belong to."""
+    """The replies to send and the conversation turn their buttons belong to.
+
+    `queued`: the replies are outbox rows of the turn (a message with a `message_key`), to be
+    sent by `claim_chat_replies`, not from `replies`. `redelivered`: the message had run
+    before; nothing ran now (its replies, if still unsent, are in the outbox).
+    """
 
     replies: list[Reply]
     turn: int
     locale: str | None = None  # the contact's language, for a channel's own words around them
+    queued: bool = False
+    redelivered: bool = False
 
 
 class TurnRecorder(Protocol):
@@ -138,8 +156,17 @@ class TurnRecorder(Protocol):
 class FlowEngine:
     """Routes each incoming message to the user's current flow and keeps its state."""
 
-    def __init__(self, services: Services, flows: Sequence[Flow]) -> None:
+    def __init__(
+        self, services: Services, flows: Sequence[Flow], *, order_wait: float = 0.0
+    ) -> None:
         self.services = services
+        # Seconds a keyed message waits, recorded, before it runs (webhook replicas: see
+        # `bot.flows.turns`); 0 where one process receives a channel's messages in order.
+        self.order_wait = order_wait
+        # Called at the points of a turn where a crash matters ("before_commit",
+        # "after_commit"): the multi-process fault test kills its replica there.
+        self.checkpoint: Checkpoint = no_checkpoint
+        self._recorded: set[tuple[str, str, str]] = set()  # keys `record` wrote, not yet run
         self.flows: dict[str, Flow] = {flow.name: flow for flow in flows}
         if MENU not in self.flows:
             raise ValueError("a 'menu' flow is required")
@@ -163,6 +190,8 @@ class FlowEngine:
         `recorder` acts inside the turn's transaction (see `TurnRecorder`).
         """
         try:
+            if incoming.message_key is not None and recorder is None:
+                return await self._handle_once(incoming)
             return await self._handle(incoming, recorder)
         except Exception as error:
             if retry_later and is_unavailable(error):
@@ -208,6 +237,118 @@ class FlowEngine:
             if recorder is not None:
                 await recorder.record(session, delivery)
             return delivery
+
+    async def record(self, incoming: Incoming) -> None:
+        """Records a keyed message as waiting, in a short transaction of its own.
+
+        Webhook replicas call it as soon as an update arrives, before any in-process queue or
+        lock, then wait `order_wait` and hand the update over to `handle`: by then an earlier
+        message of the chat that reached another replica is recorded too.
+        """
+        async with self.services.session_factory() as session, session.begin():
+            await turns.record_waiting(session, incoming, self.services.clock())
+        self._recorded.add(_key_of(incoming))
+
+    async def _handle_once(self, incoming: Incoming) -> Delivery:
+        """A keyed message: recorded, run once and in the chat's order, replies to the outbox."""
+        assert incoming.message_key is not None
+        sequence = incoming.sequence or 0
+        key = _key_of(incoming)
+        recorded = key in self._recorded
+        self._recorded.discard(key)
+        if self.order_wait > 0 and not recorded:
+            await self.record(incoming)
+            await asyncio.sleep(self.order_wait)
+        now = self.services.clock()
+        async with self.services.session_factory() as session, session.begin():
+            conv, contact = await _conversation_and_contact(session, incoming, now)
+            ctx = FlowContext(
+                session=session,
+                services=self.services,
+                contact=contact,
+                tr=Translator(normalise_locale(contact.locale)),
+                now=now,
+                channel=incoming.channel,
+                address=incoming.address,
+            )
+            if self.order_wait <= 0:
+                # One receiver per channel (polling, console): the row is written as run.
+                if not await turns.record_done(session, incoming, now, conv.turn + 1):
+                    return await self._already_recorded(session, conv, incoming, ctx, now)
+                replies = await self._turn(ctx, conv, contact, incoming)
+                await self.checkpoint("before_commit")
+                return Delivery(replies, conv.turn, queued=True)
+            waiting = await turns.waiting_up_to(
+                session, incoming.channel, incoming.address, sequence
+            )
+            if not any(w.message_key == incoming.message_key for w in waiting):
+                return await self._already_recorded(session, conv, incoming, ctx, now)
+            mine: list[Reply] = []
+            done: list[tuple[int, int]] = []
+            for message in waiting:
+                replies = await self._turn(ctx, conv, contact, message.incoming)
+                done.append((message.id, conv.turn))
+                if message.message_key == incoming.message_key:
+                    mine = replies
+            await turns.mark_done(session, done, now)
+            await self.checkpoint("before_commit")
+            return Delivery(mine, conv.turn, queued=True)
+
+    async def _already_recorded(
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        incoming: Incoming,
+        ctx: FlowContext,
+        now: Any,
+    ) -> Delivery:
+        """A message whose row exists: run before (redelivered), or recorded and not yet run."""
+        assert incoming.message_key is not None
+        status = await turns.status_of(session, incoming)
+        if status == turns.WAITING:
+            # Recorded by a replica that died before running it: run it now, in its place.
+            waiting = await turns.waiting_up_to(
+                session, incoming.channel, incoming.address, incoming.sequence or 0
+            )
+            message = next((w for w in waiting if w.message_key == incoming.message_key), None)
+            if message is not None:
+                replies = await self._turn(ctx, conv, ctx.contact, message.incoming)
+                await turns.mark_done(session, [(message.id, conv.turn)], now)
+                return Delivery(replies, conv.turn, queued=True)
+        log.info("message %s on %s delivered again: not run twice", "(key)", incoming.channel)
+        return Delivery([], conv.turn, queued=True, redelivered=True)
+
+    async def _turn(
+        self, ctx: FlowContext, conv: Conversation, contact: Contact, incoming: Incoming
+    ) -> list[Reply]:
+        """Runs one keyed message on the locked conversation and queues its replies."""
+        assert incoming.message_key is not None
+        sequence = incoming.sequence or 0
+        if conv.last_sequence is not None and sequence < conv.last_sequence:
+            log.warning(
+                "message on %s arrived after a later one of its chat: run out of order",
+                incoming.channel,
+            )
+        replies = await self._route(ctx, conv, incoming)
+        conv.turn += 1
+        conv.last_sequence = max(sequence, conv.last_sequence or sequence)
+        conv.updated_at = ctx.now
+        conv.expires_at = ctx.now + timedelta(
+            minutes=self.services.settings.conversation_timeout_minutes
+        )
+        if ctx.now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
+            contact.last_seen_at = ctx.now
+        if contact.unreachable_at is not None:
+            contact.unreachable_at = None  # the person wrote again: reachable here
+        await enqueue_replies(
+            ctx.session,
+            channel=incoming.channel,
+            address=incoming.address,
+            turn_key=incoming.message_key,
+            replies=outbox_replies(incoming.channel, replies, conv.turn),
+            now=ctx.now,
+        )
+        return replies
 
     async def _route(
         self,
@@ -510,6 +651,10 @@ def _offered(conv: Conversation) -> list[Option]:
         Option(str(o["key"]), str(o["label"]), str(o["short"]) if o.get("short") else None)
         for o in conv.options or []
     ]
+
+
+def _key_of(incoming: Incoming) -> tuple[str, str, str]:
+    return (incoming.channel, incoming.address, incoming.message_key or "")
 
 
 def _attach_options(replies: list[Reply], menu: Outcome) -> list[Reply]:

@@ -145,6 +145,8 @@ PERSONAL_COLUMNS: dict[str, PersonalColumn] = {
     "contacts.consent_version": PersonalColumn("reminders", _E),
     "conversations.address": PersonalColumn("chat", _K),
     "conversations.data": PersonalColumn("conversation", _K),
+    # the ids of the chat's inbound messages (the text only while a message waits to run)
+    "inbound_turns.address": PersonalColumn("chat", _K),
     # reminders
     "subscriptions.contact_id": PersonalColumn("reminders", _E),
     "subscriptions.address": PersonalColumn("reminders", _E),

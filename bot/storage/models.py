@@ -214,6 +214,9 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     options: Mapped[list[Any]] = mapped_column(JSON, default=list)
     turn: Mapped[int] = mapped_column(Integer, default=0)
+    # The channel's sequence (Telegram update_id) of the last inbound message handled: a message
+    # older than it came late, after a later one, and is logged as out of order.
+    last_sequence: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
     expires_at: Mapped[datetime]
 
@@ -623,9 +626,40 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     # Provider lookups of an unconfirmed send so far (the dispatcher flags it after a few).
     reconcile_checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A conversation reply's buttons and turn ({"turn": n, "options": [[key, label], …]}), so a
+    # reply sent again after a crash keeps its inline keyboard; NULL for every other message.
+    buttons: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class InboundTurn(Base):
+    """One inbound conversation message by the channel's own id: its turn runs exactly once.
+
+    `message_key` is the channel's id of the message (Telegram update_id, console sequence),
+    unique with its chat (Telegram may start update_ids afresh after a long silence), and
+    `sequence` its order within the channel. A row is `waiting` while recorded but not yet
+    handled (its text kept in `payload` so any replica can run it, in sequence order) and `done`
+    once its turn committed with its replies in the outbox; `payload` is then emptied, so only
+    the ids and times stay (no text).
+    """
+
+    __tablename__ = "inbound_turns"
+    __table_args__ = (
+        UniqueConstraint("channel", "address", "message_key"),
+        Index("ix_inbound_turns_chat", "channel", "address", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    turn: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
 
 
 class InboundSms(Base):

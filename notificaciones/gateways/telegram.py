@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.config import Settings
 from notificaciones.gateways.sms import SendOutcome, SendResult
@@ -17,12 +17,23 @@ if TYPE_CHECKING:
     from telegram import Bot
 
 
-class TelegramSender(Protocol):
-    """Sends a plain text message to a Telegram chat."""
+Buttons = dict[str, Any]
+"""A conversation reply's stored buttons: {"turn": n, "options": [[key, label], …]}."""
 
-    async def send_text(self, chat_id: str, text: str) -> SendOutcome:
+
+class TelegramSender(Protocol):
+    """Sends a text message (with a conversation reply's buttons, if any) to a Telegram chat."""
+
+    async def send_text(
+        self, chat_id: str, text: str, buttons: Buttons | None = None
+    ) -> SendOutcome:
         """Sends `text` to `chat_id` and says what happened."""
         ...
+
+
+def callback_data(turn: int, key: str) -> str:
+    """A button's callback data: the turn it belongs to and the option key ('turn|key')."""
+    return f"{turn}|{key}"[:64]
 
 
 @runtime_checkable
@@ -41,7 +52,9 @@ class ConsoleTelegramSender:
     write: Callable[[str], None] = print
     sent: list[tuple[str, str]] = field(default_factory=list)
 
-    async def send_text(self, chat_id: str, text: str) -> SendOutcome:
+    async def send_text(
+        self, chat_id: str, text: str, buttons: Buttons | None = None
+    ) -> SendOutcome:
         """Prints and records the notice; always accepted."""
         self.sent.append((chat_id, text))
         self.write(f"[Telegram] {text}")
@@ -59,23 +72,45 @@ class PtbTelegramSender:
         self._bot = bot
         self._initialised = False
 
-    async def send_text(self, chat_id: str, text: str) -> SendOutcome:
-        """Sends the message; blocked or vanished chats are unreachable, throttling is transient."""
-        return await self._send(chat_id, text, paid=False)
+    async def send_text(
+        self, chat_id: str, text: str, buttons: Buttons | None = None
+    ) -> SendOutcome:
+        """Sends the message; blocked or vanished chats are unreachable, throttling is transient.
+
+        Links never unfold into a preview (a citizen's words may hold one); a conversation
+        reply's options become one inline button per row.
+        """
+        return await self._send(chat_id, text, paid=False, buttons=buttons)
 
     async def send_paid_broadcast(self, chat_id: str, text: str) -> SendOutcome:
         """Sends with `allow_paid_broadcast` (TELEGRAM_ALLOW_PAID_BROADCAST: broadcasts only)."""
         return await self._send(chat_id, text, paid=True)
 
-    async def _send(self, chat_id: str, text: str, *, paid: bool) -> SendOutcome:
+    async def _send(
+        self, chat_id: str, text: str, *, paid: bool, buttons: Buttons | None = None
+    ) -> SendOutcome:
+        from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
         from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+        markup = None
+        if buttons and buttons.get("options"):
+            turn = int(buttons.get("turn", 0))
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(str(label)[:64], callback_data=callback_data(turn, key))]
+                    for key, label in buttons["options"]
+                ]
+            )
         try:
             if not self._initialised:
                 await self._bot.initialize()
                 self._initialised = True
             message = await self._bot.send_message(
-                chat_id=int(chat_id), text=text, allow_paid_broadcast=paid or None
+                chat_id=int(chat_id),
+                text=text,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_paid_broadcast=paid or None,
             )
         except Forbidden:
             return SendOutcome(SendResult.UNREACHABLE, reason="telegram: bot blocked")

@@ -22,6 +22,8 @@ from telegram.request import BaseRequest, RequestData
 BOT_ID = 7000001
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "MIES Conecta", "username": "mies_bot"}
 EPOCH = 1_795_000_000
+# Telegram numbers updates per bot, not per chat: every simulated user draws from one sequence.
+_UPDATE_IDS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class TelegramUser:
 
     async def _feed(self, payload: dict[str, Any]) -> list[str]:
         before = len(self.api.sent(self.chat_id))
-        update = Update.de_json({"update_id": next(self._ids), **payload}, self.app.bot)
+        update = Update.de_json({"update_id": next(_UPDATE_IDS), **payload}, self.app.bot)
         await self.app.process_update(update)
         return [str(c.params["text"]) for c in self.api.sent(self.chat_id)[before:]]
 

@@ -1,9 +1,9 @@
-"""One Telegram message per turn where it fits (`bot.handlers.telegram.application.coalesce`)."""
+"""One Telegram message per turn where it fits (`bot.flows.turn_replies.coalesce`)."""
 
 from __future__ import annotations
 
 from bot.flows.base import Option, Reply
-from bot.handlers.telegram.application import MAX_MESSAGE_CHARS, coalesce
+from bot.flows.turn_replies import MAX_MESSAGE_CHARS, coalesce
 
 MENU = (Option("pago", "¿Por qué no me llegó el pago?"), Option("oficina", "Mi oficina"))
 

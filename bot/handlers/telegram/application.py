@@ -21,20 +21,23 @@ from bot.domain.text import clean_input
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import Delivery, FlowEngine
 from bot.flows.registry import build_flows
+from bot.flows.turn_replies import coalesce
 from bot.handlers.outage import StorageOutage
 from bot.handlers.telegram.aiohttp_request import AiohttpRequest
 from bot.handlers.telegram.ordering import PerChatUpdateProcessor
+from bot.handlers.telegram.replies import ChatReplySender
 from bot.i18n import translator
 from bot.log_privacy import cap_library_logs
 from bot.services.container import Services
 from bot.storage.db import StorageUnavailable
+from notificaciones.gateways.telegram import callback_data
 
 log = logging.getLogger(__name__)
 ENGINE_KEY = "flow_engine"
 OUTAGE_KEY = "storage_outage"
+REPLIES_KEY = "reply_sender"
 # A citizen may paste a link; no message of the bot ever unfolds one into a preview.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text
 MEDIA_KINDS = (
     "photo",
     "voice",
@@ -52,37 +55,12 @@ MEDIA_KINDS = (
 )
 
 
-def coalesce(replies: list[Reply], limit: int = MAX_MESSAGE_CHARS) -> list[Reply]:
-    """Joins the replies of one turn into as few Telegram messages as fit.
-
-    A reply without buttons flows into the next one (a blank line between them), so a greeting,
-    the privacy notice and the menu arrive as one message with the menu's buttons: one
-    notification for the citizen, one Bot API call instead of three. Texts never grow past
-    Telegram's limit; a reply with buttons always ends its message.
-    """
-    merged: list[Reply] = []
-    for reply in replies:
-        last = merged[-1] if merged else None
-        if last is not None and not last.options:
-            text = f"{last.text}\n\n{reply.text}" if last.text else reply.text
-            if _utf16_length(text) <= limit:
-                merged[-1] = Reply(text, reply.options)
-                continue
-        merged.append(reply)
-    return merged
-
-
-def _utf16_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units: an emoji may count twice)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def keyboard(reply: Reply, turn: int) -> InlineKeyboardMarkup | None:
     """Renders options as one inline button per row; callback data carries the turn."""
     if not reply.options:
         return None
     rows = [
-        [InlineKeyboardButton(o.label[:64], callback_data=f"{turn}|{o.key}"[:64])]
+        [InlineKeyboardButton(o.label[:64], callback_data=callback_data(turn, o.key))]
         for o in reply.options
     ]
     return InlineKeyboardMarkup(rows)
@@ -103,6 +81,13 @@ def _engine(context: ContextTypes.DEFAULT_TYPE) -> FlowEngine:
     return engine
 
 
+def reply_sender_of(application: Application) -> ChatReplySender:  # type: ignore[type-arg]
+    """The application's sender of queued conversation replies (created by `build_application`)."""
+    sender = application.bot_data[REPLIES_KEY]
+    assert isinstance(sender, ChatReplySender)
+    return sender
+
+
 def outage_of(application: Application) -> StorageOutage:  # type: ignore[type-arg]
     """The application's record of a database outage (created by `build_application`)."""
     outage = application.bot_data[OUTAGE_KEY]
@@ -110,23 +95,52 @@ def outage_of(application: Application) -> StorageOutage:  # type: ignore[type-a
     return outage
 
 
-async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any message: text to the flow engine; other kinds are named as media."""
-    message = update.effective_message
+def incoming_of(update: Update) -> Incoming | None:
+    """What the engine receives of an update: a private message or a button (None: neither).
+
+    Its `message_key` is the update_id, Telegram's own number for it: the turn runs once.
+    """
     chat = update.effective_chat
-    if message is None or chat is None:
-        return
+    user = update.effective_user
+    locale = user.language_code if user else None
+    key, sequence = str(update.update_id), update.update_id
+    query = update.callback_query
+    if query is not None:
+        if chat is None or chat.type != chat.PRIVATE:
+            return None
+        turn, option = parse_callback(query.data)
+        return Incoming(
+            channel="telegram",
+            address=str(chat.id),
+            option_key=clean_input(option),
+            turn=turn if turn is not None else -1,
+            locale=locale,
+            message_key=key,
+            sequence=sequence,
+        )
+    message = update.effective_message
+    if message is None or chat is None or chat.type != chat.PRIVATE or update.edited_message:
+        return None
     media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
     # A photo or file may carry a caption: the engine answers it as text, after a short note.
     text = clean_input(message.text or message.caption or "")
-    user = update.effective_user
-    incoming = Incoming(
+    return Incoming(
         channel="telegram",
         address=str(chat.id),
         text=text,
         media=None if message.text is not None else (media or "other"),
-        locale=user.language_code if user else None,
+        locale=locale,
+        message_key=key,
+        sequence=sequence,
     )
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any message: text to the flow engine; other kinds are named as media."""
+    incoming = incoming_of(update)
+    chat = update.effective_chat
+    if incoming is None or chat is None:
+        return
     await _deliver(update, context, chat.id, incoming)
 
 
@@ -140,26 +154,26 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
     except TelegramError:  # a button Telegram delivers again may be too old to acknowledge
         log.info("could not acknowledge a button press")
-    if chat.type != chat.PRIVATE:
+    incoming = incoming_of(update)
+    if incoming is None:
         return  # buttons are only ever sent in private chats; a forged one gets nothing
-    turn, key = parse_callback(query.data)
-    user = update.effective_user
-    incoming = Incoming(
-        channel="telegram",
-        address=str(chat.id),
-        option_key=clean_input(key),
-        turn=turn if turn is not None else -1,
-        locale=user.language_code if user else None,
-    )
     await _deliver(update, context, chat.id, incoming)
 
 
 async def _deliver(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, incoming: Incoming
 ) -> None:
-    """Runs the engine and sends its replies; while the database is down, keeps the update."""
+    """Runs the engine and sends its replies; while the database is down, keeps the update.
+
+    A keyed turn's replies are outbox rows written with the turn: they are sent from there (and
+    a redelivered update sends only what is still unsent).
+    """
     delivery = await _process(update, context, chat_id, incoming)
     if delivery is None:
+        return
+    if delivery.queued:
+        await _engine(context).checkpoint("after_commit")
+        await reply_sender_of(context.application).send_pending(chat_id)
         return
     for reply in coalesce(delivery.replies):
         await send(context, chat_id, reply.text, keyboard(reply, delivery.turn))
@@ -280,6 +294,7 @@ def build_application(
     cap_library_logs()  # PTB would log every citizen's message at DEBUG
     application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
     application.bot_data[OUTAGE_KEY] = StorageOutage()
+    application.bot_data[REPLIES_KEY] = ChatReplySender(services, application.bot)
     # Conversations happen only in private chats: payment status is personal data.
     private = filters.ChatType.PRIVATE
     not_edited = ~filters.UpdateType.EDITED

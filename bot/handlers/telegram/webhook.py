@@ -4,8 +4,10 @@ Telegram POSTs each update to `PUBLIC_BASE_URL/telegram/webhook` with the header
 `X-Telegram-Bot-Api-Secret-Token` set to the secret given to `setWebhook`; a request without the
 right secret gets 403 (compared in constant time). A verified update is processed inside the
 request, through the Application's per-chat ordering processor: the 200 goes back only once the
-conversation step is committed and answered, so a crash before that makes Telegram deliver the
-update again instead of losing it, and a slow database slows Telegram down rather than filling an
+conversation step is committed (with its replies in the outbox) and answered, so a crash before
+that makes Telegram deliver the update again, and the update's recorded id makes that delivery
+send only what is still unsent instead of running the step twice (`bot.flows.turns`); a slow
+database slows Telegram down rather than filling an
 in-memory queue. Conversation state lives in the database, so any number of replicas may serve.
 While the database is unreachable the update is left unprocessed and Telegram gets a 503, so it
 delivers the update again later (the chat hears one apology per outage, not one per message).
@@ -13,6 +15,7 @@ delivers the update again later (the chat hears one apology per outage, not one 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -26,7 +29,8 @@ from telegram.ext import Application
 
 from bot.config import MissingSetting, Settings
 from bot.flows.engine import FlowEngine
-from bot.handlers.telegram.application import ENGINE_KEY, outage_of
+from bot.handlers.telegram.application import ENGINE_KEY, incoming_of, outage_of
+from bot.storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +81,13 @@ def _settings(application: Application) -> Settings:  # type: ignore[type-arg]
 
 def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignore[type-arg]
     """The webhook route for `application` (built by `build_application`, initialised)."""
-    secret = webhook_secret(_settings(application)).encode()
+    settings = _settings(application)
+    secret = webhook_secret(settings).encode()
     outage = outage_of(application)
+    engine = application.bot_data[ENGINE_KEY]
+    assert isinstance(engine, FlowEngine)
+    # Any replica may receive a chat's next update: each waits for earlier ones in flight.
+    engine.order_wait = settings.turn_order_wait_ms / 1000
     outage.redelivered = True  # a refused update comes back from Telegram: no retry in memory
 
     async def receive(request: Request) -> Response:
@@ -97,6 +106,7 @@ def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignor
         except (ValueError, TypeError, KeyError):
             log.warning("Telegram webhook call with a body that is not an update")
             return PlainTextResponse("bad request", status_code=400)
+        await _record_and_wait(engine, update)
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
@@ -109,6 +119,24 @@ def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignor
         return Response(status_code=200)
 
     return [Route(WEBHOOK_PATH, receive, methods=["POST"])]
+
+
+async def _record_and_wait(engine: FlowEngine, update: Update) -> None:
+    """Records the update's message before any queue or lock of this process, then waits.
+
+    Another replica may hold the chat's previous update a few milliseconds behind this one:
+    once both are recorded, whichever runs first runs them in update_id order.
+    """
+    incoming = incoming_of(update)
+    if incoming is None or engine.order_wait <= 0:
+        return
+    try:
+        await engine.record(incoming)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        return  # the turn itself meets the outage and answers 503
+    await asyncio.sleep(engine.order_wait)
 
 
 async def register_webhook(application: Application) -> str:  # type: ignore[type-arg]

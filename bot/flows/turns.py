@@ -1,0 +1,145 @@
+"""The inbound ledger: each conversation message is recorded by its channel id, run once, in order.
+
+A message is a row of `inbound_turns` keyed by (channel, chat, message_key): Telegram's update_id,
+the console's sequence. The row is written in the transaction that runs its turn (and writes its
+replies to the outbox), so a message delivered again finds its row `done` and runs nothing.
+
+Across replicas (webhook mode), a message is first recorded `waiting` in a short transaction of
+its own, with what it said; the turn's transaction then locks the conversation and runs every
+waiting message of that chat up to this one in `sequence` order, whichever replica received it.
+A later message that arrives first waits a bounded time (`Settings.turn_order_wait_ms`) before
+it runs, so an earlier one in flight on another replica is recorded by then and runs first; an
+earlier one that still comes too late is run after it and logged as out of order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows.base import Incoming
+from bot.storage.models import InboundTurn
+from bot.storage.upsert import insert_ignore_statement
+
+WAITING = "waiting"
+DONE = "done"
+
+_TURNS: Table = InboundTurn.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class WaitingTurn:
+    """A recorded message not yet run: its key, order and what it said."""
+
+    id: int
+    message_key: str
+    sequence: int
+    incoming: Incoming
+
+
+def payload_of(incoming: Incoming) -> dict[str, Any]:
+    """What a waiting row keeps of a message so any replica can run it (emptied once done)."""
+    return {
+        "text": incoming.text,
+        "option_key": incoming.option_key,
+        "turn": incoming.turn,
+        "media": incoming.media,
+        "locale": incoming.locale,
+    }
+
+
+def incoming_of(
+    channel: str, address: str, key: str, sequence: int, payload: dict[str, Any]
+) -> Incoming:
+    """The message a waiting row holds."""
+    return Incoming(
+        channel=channel,
+        address=address,
+        text=str(payload.get("text") or ""),
+        option_key=payload.get("option_key"),
+        turn=payload.get("turn"),
+        media=payload.get("media"),
+        locale=payload.get("locale"),
+        message_key=key,
+        sequence=sequence,
+    )
+
+
+def _row(incoming: Incoming, status: str, now: datetime, turn: int | None) -> dict[str, Any]:
+    assert incoming.message_key is not None
+    done = status == DONE
+    return {
+        "channel": incoming.channel,
+        "message_key": incoming.message_key,
+        "address": incoming.address,
+        "sequence": incoming.sequence or 0,
+        "status": status,
+        "payload": {} if done else payload_of(incoming),
+        "turn": turn,
+        "received_at": now,
+        "done_at": now if done else None,
+    }
+
+
+async def record_waiting(session: AsyncSession, incoming: Incoming, now: datetime) -> None:
+    """Records a message as waiting to run (nothing if it is recorded already)."""
+    statement = insert_ignore_statement(session, _TURNS, ["channel", "address", "message_key"])
+    await session.execute(statement.values(_row(incoming, WAITING, now, None)))
+
+
+async def record_done(session: AsyncSession, incoming: Incoming, now: datetime, turn: int) -> bool:
+    """Records a message as run by this transaction; False when it was recorded before."""
+    statement = insert_ignore_statement(session, _TURNS, ["channel", "address", "message_key"])
+    inserted = await session.execute(
+        statement.values(_row(incoming, DONE, now, turn)).returning(_TURNS.c.id)
+    )
+    return inserted.first() is not None
+
+
+async def status_of(session: AsyncSession, incoming: Incoming) -> str | None:
+    """The status of a recorded message (None: never recorded)."""
+    return await session.scalar(
+        select(InboundTurn.status).where(
+            InboundTurn.channel == incoming.channel,
+            InboundTurn.address == incoming.address,
+            InboundTurn.message_key == incoming.message_key,
+        )
+    )
+
+
+async def waiting_up_to(
+    session: AsyncSession, channel: str, address: str, sequence: int
+) -> list[WaitingTurn]:
+    """The chat's waiting messages up to `sequence`, in order (the conversation locked)."""
+    rows = await session.execute(
+        select(InboundTurn.id, InboundTurn.message_key, InboundTurn.sequence, InboundTurn.payload)
+        .where(
+            InboundTurn.channel == channel,
+            InboundTurn.address == address,
+            InboundTurn.status == WAITING,
+            InboundTurn.sequence <= sequence,
+        )
+        .order_by(InboundTurn.sequence, InboundTurn.id)
+    )
+    return [
+        WaitingTurn(id_, key, seq, incoming_of(channel, address, key, seq, payload or {}))
+        for id_, key, seq, payload in rows.all()
+    ]
+
+
+_MARK_DONE = (
+    update(_TURNS)
+    .where(_TURNS.c.id == bindparam("b_id"))
+    .values(status=DONE, payload={}, turn=bindparam("b_turn"), done_at=bindparam("b_done"))
+)
+
+
+async def mark_done(session: AsyncSession, done: list[tuple[int, int]], now: datetime) -> None:
+    """Marks waiting rows (id, turn) as run, emptying what they said."""
+    if done:
+        params = [{"b_id": row_id, "b_turn": turn, "b_done": now} for row_id, turn in done]
+        await session.execute(_MARK_DONE.execution_options(synchronize_session=False), params)
