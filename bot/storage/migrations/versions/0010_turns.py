@@ -1,7 +1,7 @@
 """exactly-once turns: inbound_turns, the conversation's last sequence, reply buttons in the outbox
 
 Revision ID: 0010_turns
-Revises: 0008_channels
+Revises: 0009_handoff
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import bot.storage.types
 
 revision: str = "0010_turns"
-down_revision: str | Sequence[str] | None = "0008_channels"
+down_revision: str | Sequence[str] | None = "0009_handoff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
