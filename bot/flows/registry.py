@@ -38,13 +38,13 @@ def build_flows() -> list[Flow]:
     flows.extend(
         [
             PaymentStatusFlow(),
-            ConditionsFlow(),
             EligibilityFlow(),
             OfficeFlow(),
             EventsFlow(),
             DialogueFlow(),
             LeftOutFlow(),
             CommitmentsFlow(),
+            ConditionsFlow(),
             WelcomeFlow(),
             LanguageFlow(),
             HelpFlow(),

@@ -67,7 +67,8 @@ def dump_state(state_type: type[Any], state: object | None) -> dict[str, Any]:
         state = state_type()
     if not isinstance(state, state_type):
         raise TypeError(f"a step returned {type(state).__name__}, not {state_type.__name__}")
-    dumped = _adapter(state_type).dump_python(state, mode="json")
+    # Defaults are not stored: a state is what the next step needs, and loading fills them in.
+    dumped = _adapter(state_type).dump_python(state, mode="json", exclude_defaults=True)
     if not isinstance(dumped, dict):
         raise TypeError(f"{state_type.__name__} must be a dataclass")
     return dumped

@@ -15,7 +15,7 @@ lowered accuracy from 96.9 % to 89.7 %, so the model alone decides.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.domain.errors import N_
 from bot.domain.greetings import question_of, split_greeting
@@ -100,6 +100,9 @@ class Understanding:
 def understand(text: str, flows: Sequence[Flow]) -> Understanding:
     """Reads `text` as the citizen meant it, among the flows that exist."""
     greeting = split_greeting(text)
+    if greeting is not None and greeting.rest and not any(c.isalpha() for c in greeting.rest):
+        # «hola 2», «buenas!!»: what follows the greeting has no words, so it is a greeting.
+        greeting = replace(greeting, rest="")
     question = greeting.rest if greeting is not None and greeting.rest else text
     greeted = greeting is not None and bool(greeting.rest)
     kichwa = greeting is not None and greeting.kichwa

@@ -19,6 +19,9 @@ from bot.nlu.corpus import Example, RecogniserSettings, split
 from bot.nlu.model import IntentModel
 from bot.nlu.training import train
 
+# Messages about nothing the bot serves (bot/data/nlu/corpus/fuera_de_tema.txt): no flow.
+OFF_TOPIC = "fuera_de_tema"
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -47,8 +50,10 @@ class Evaluation:
 
 
 def _unsure(model: IntentModel, text: str) -> bool:
+    """Whether the bot would not act on its best guess: below the threshold, or judged off-topic
+    (`OFF_TOPIC`, an intent that opens no flow)."""
     ranked = model.rank(question_of(text))
-    return not ranked or ranked[0].probability < model.threshold
+    return not ranked or ranked[0].probability < model.threshold or ranked[0].intent == OFF_TOPIC
 
 
 def score(
@@ -59,6 +64,7 @@ def score(
     confusions: Counter[tuple[str, str]] = Counter()
     misses: list[tuple[str, str, str]] = []
     correct = below = below_in_two = 0
+    heldout = [e for e in heldout if e.intent != OFF_TOPIC]  # a rejection class, not a service
     for example in heldout:
         ranked = model.rank(question_of(example.text))
         best = ranked[0].intent if ranked else ""
@@ -70,7 +76,7 @@ def score(
         else:
             confusions[(example.intent, best)] += 1
             misses.append((example.text, example.intent, best))
-        if not ranked or ranked[0].probability < model.threshold:
+        if not ranked or ranked[0].probability < model.threshold or best == OFF_TOPIC:
             below += 1
             if example.intent in {g.intent for g in ranked[:2]}:
                 below_in_two += 1

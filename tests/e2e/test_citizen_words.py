@@ -65,13 +65,14 @@ async def test_a_greeting_alone_is_welcomed(flow_engine: FlowEngine) -> None:
     assert "Soy el asistente" in chat.text and replies[-1].options
 
 
-async def test_wanting_a_person_gets_the_call_centre_and_the_office(
+async def test_wanting_a_person_hands_the_chat_to_a_person_and_gives_the_call_centre(
     flow_engine: FlowEngine,
 ) -> None:
     chat = await _at_menu(flow_engine)
     replies = await chat.say("quiero hablar con una persona")
     assert "1800-002-002" in chat.text
-    assert "parroquia" in replies[-1].text.lower()  # asks where, to give the office and hours
+    assert "Le paso con una persona" in replies[-1].text  # the staff inbox (bot/services/handoff)
+    assert "«menú»" in replies[-1].text  # and how to come back to the bot
 
 
 async def test_fraud_is_answered_with_free_bonos_and_becomes_a_priority_case(
@@ -87,7 +88,7 @@ async def test_fraud_is_answered_with_free_bonos_and_becomes_a_priority_case(
         case = await session.scalar(select(Case))
     assert case is not None and case.kind == "fraude"
     assert case.due_on is not None and (case.due_on - case.created_at.date()).days <= 3
-    assert replies[-1].options  # and what to do next
+    assert "Le paso con una persona" in replies[-1].text  # a person follows the report up
 
 
 @pytest.mark.parametrize("message", ["tramitador", "me piden plata para el bono"])
@@ -159,6 +160,7 @@ async def test_my_case_number_shows_my_own_case_only(
     await mine.say("me cobran por el bono")
     await mine.press("report_notify")
     await mine.say("una señora cobra por anotar en el bono")
+    await mine.say("menú")  # the report went to a person too: back to the bot
     async with services.session_factory() as session:
         case = await session.scalar(select(Case))
     assert case is not None

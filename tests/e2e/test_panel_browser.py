@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.domain.answer_hours import AnswerHours
 from bot.domain.staff import Role
 from bot.services.cases import open_case
 from bot.services.container import Services
+from bot.services.handoff import request_person
 from bot.storage.models import Beneficiary, Contact, DialogueAnswer, DialogueSession
 from tests.support.database import fresh_database
 from tests.support.panel import PASSWORD, staff_account
@@ -97,6 +99,24 @@ async def _seed(services: Services) -> dict[str, Any]:
                     updated_at=now,
                 )
             )
+        citizen = Contact(
+            channel="telegram",
+            address="5151",
+            parish_code=TACAMOROS,
+            created_at=now,
+            last_seen_at=now,
+        )
+        session.add(citizen)
+        await session.flush()
+        await request_person(
+            session,
+            citizen,
+            reason="persona",
+            text="Quiero hablar con alguien, mi bono no llega desde octubre",
+            now=now,
+            hours=AnswerHours.parse("lun-dom 00:00-23:59"),
+            tz=services.settings.timezone,
+        )
     return {
         "admin": admin.staff_id,
         "analyst": analyst.staff_id,
@@ -234,3 +254,34 @@ def test_a_registry_upload_shows_progress_and_its_error_report_downloads(
     report = Path(download_info.value.path()).read_text(encoding="utf-8").splitlines()
     assert report[0] == "linea,columna,motivo"
     assert [line.split(",")[0] for line in report[1:]] == ["3", "4"]
+
+
+def test_an_analyst_takes_a_conversation_from_the_inbox_and_answers_it(
+    page: Any, server: PanelServer
+) -> None:
+    _sign_in(page, server.seeded["analyst"])
+    page.click("nav >> text=Bandeja")
+    assert "mi bono no llega desde octubre" in page.inner_text("#bandeja")
+    _shot(page, "bandeja")
+    page.locator("#bandeja a").first.click()
+    page.click("#tomar")
+    assert page.inner_text("#estado").startswith("Atendiendo")
+    page.fill("textarea[name=texto]", "Buenos días, soy Luis del distrito. ¿Me da su cédula?")
+    page.click("#responder button")
+    assert "soy Luis del distrito" in page.inner_text("#conversacion")
+    _shot(page, "bandeja-conversacion")
+    page.click("#devolver")
+    assert page.inner_text("#estado").startswith("Devuelta al asistente")
+
+
+def test_the_reports_show_their_charts(page: Any, server: PanelServer) -> None:
+    _sign_in(page, server.seeded["admin"])
+    page.click("nav >> text=Informes")
+    images = page.locator("section.chart img")
+    for index in range(images.count()):  # lazy images load as they come into view
+        images.nth(index).scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.locator("section.chart img").count() == 5
+    _shot(page, "informes")

@@ -205,7 +205,7 @@ async def test_a_known_english_contact_is_answered_in_english(
 async def test_anything_else_is_a_conversation_turn_answered_with_options(
     web_services: Services,
 ) -> None:
-    reply = await _sms(web_services, "hola quiero saber de mi bono")
+    reply = await _sms(web_services, "hola buenas tardes")
     assert len(reply.sent) == 1 and "1 Mi pago 2 Califico" in reply.text
 
 

@@ -53,5 +53,7 @@ async def test_each_command_answers_in_english(flow_engine: FlowEngine, command:
         await chat_option.say(command)
         await chat_option.press(option.key)
         _check(chat_option, f"{command} → {option.label}")
+    if command == "/persona":
+        return  # handed to a person: the next message goes to the inbox and the bot is quiet
     await chat.say("zzz 999 %%%")
     _check(chat, f"{command} then nonsense")

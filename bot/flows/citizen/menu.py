@@ -36,6 +36,7 @@ SHORT_TITLES = {
     "dialogo": N_("Diálogo Ciudadano"),
     "excluido": N_("Alguien sin bono"),
     "compromisos": N_("Compromisos"),
+    "cumplir": N_("Qué me falta"),
 }
 
 
