@@ -37,7 +37,8 @@ class PersonFlow:
     name = "persona"
     in_menu = False
     commands = ("/persona",)
-    keywords: tuple[str, ...] = ()
+    # Used only when no intent model is built (the model reads `corpus/persona.txt`).
+    keywords = ("hablar con una persona", "hablar con alguien", "una persona real", "urgente")
     state_type = PersonState
 
     def title(self, ctx: FlowContext) -> str:
