@@ -322,4 +322,5 @@ async def stop_polling(application: Application) -> None:  # type: ignore[type-a
     """Stops long polling, then the application (queued work stays in the database)."""
     assert application.updater is not None
     await application.updater.stop()
+    await reply_sender_of(application).aclose()  # the last replies' outcomes stored
     await application.stop()
