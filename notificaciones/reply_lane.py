@@ -24,6 +24,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.storage.db import SessionFactory
@@ -40,12 +41,24 @@ BUSY_POLL_SECONDS = 0.01
 OUTAGE_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
 CLOSE_WAIT_SECONDS = 5.0  # how long `aclose` lets sends in flight finish
 
+# A token due this soon is as good as there: the reply is claimed and sent at once.
+SEND_NOW_SECONDS = 0.005
+
 SendReply = Callable[[outbox_states.ClaimedMessage], Awaitable[SendOutcome]]
 Checkpoint = Callable[[str], Awaitable[None]]
 
 
 async def no_checkpoint(_point: str) -> None:
     """The default: nothing happens after a send (fault tests put a crash there)."""
+
+
+@dataclass(frozen=True)
+class _Round:
+    """What one round did: its claims, the chats it asked for, those left for their token."""
+
+    claims: outbox_states.ReplyClaims
+    asked: list[str]
+    later: list[tuple[str, float]]
 
 
 class ReplyLane:
@@ -80,7 +93,7 @@ class ReplyLane:
         self._wake = asyncio.Event()
         self._lane: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
-        self._waits: list[float] = []  # the last round's budget waits, one per claimed reply
+        self._paid: set[str] = set()  # chats whose budget token is taken, not yet used
         self._last: set[str] = set()  # chats whose reply being sent is their last one pending
 
     async def send_pending(self, chat_id: int | str) -> int:
@@ -135,7 +148,7 @@ class ReplyLane:
                 del self._asked[address]
             settled, self._settled = self._settled, []
             try:
-                claims = await self._round(ready, settled)
+                round_ = await self._round(ready, settled)
             except Exception:
                 log.exception("could not claim or settle replies; trying again")
                 self._settled = settled + self._settled
@@ -149,7 +162,7 @@ class ReplyLane:
                 failures += 1
                 continue
             failures = 0
-            self._dispatch(ready, claims)
+            self._dispatch(round_)
 
     def _ready(self) -> list[str]:
         now = time.monotonic()
@@ -162,58 +175,74 @@ class ReplyLane:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def _round(
-        self, ready: list[str], settled: list[outbox_states.Settlement]
-    ) -> outbox_states.ReplyClaims:
-        """One transaction: the finished sends' outcomes stored, the ready chats claimed."""
+    async def _round(self, ready: list[str], settled: list[outbox_states.Settlement]) -> _Round:
+        """One transaction: the finished sends' outcomes stored, the ready chats claimed.
+
+        With a shared budget, a chat is claimed only once its token is due: the round takes one
+        token per chat not yet paid for, claims those whose token is there now, and leaves the
+        others unclaimed (still pending, so a crash meanwhile strands nothing) until theirs is.
+        """
         now = self.clock()
         overdue = time.monotonic() - BUSY_WAIT_SECONDS
-        forced = [a for a in ready if self._held_since.get(a, float("inf")) <= overdue]
         async with self.session_factory() as session, session.begin():
             await outbox_states.store_settlements(session, settled, now=now)
+            asked = [a for a in ready if a in self._paid]
+            later: list[tuple[str, float]] = []
+            unpaid = [a for a in ready if a not in self._paid]
+            if self.budget is not None and unpaid:
+                balance = await budgets.take_in(session, self.budget, len(unpaid))
+                for address, wait in zip(
+                    unpaid, budgets.waits(self.budget, balance, len(unpaid)), strict=True
+                ):
+                    if wait <= SEND_NOW_SECONDS:
+                        asked.append(address)
+                    else:
+                        later.append((address, wait))
+            else:
+                asked += unpaid
+            forced = [a for a in asked if self._held_since.get(a, float("inf")) <= overdue]
             claims = await outbox_states.claim_chat_replies(
                 session,
                 channel=self.channel,
-                addresses=ready,
+                addresses=asked,
                 worker=self.worker,
                 now=now,
                 forced=forced,
             )
-            if self.budget is not None and claims.claimed:
-                count = len(claims.claimed)
-                balance = await budgets.take_in(session, self.budget, count)
-                self._waits = budgets.waits(self.budget, balance, count)
-            else:
-                self._waits = []
-            return claims
+        return _Round(claims, asked, later)
 
-    def _dispatch(self, ready: list[str], claims: outbox_states.ReplyClaims) -> None:
+    def _dispatch(self, round_: _Round) -> None:
+        claims = round_.claims
         claimed = {message.address for message in claims.claimed}
-        waits = self._waits or [0.0] * len(claims.claimed)
-        for message, wait in zip(claims.claimed, waits, strict=True):
+        for address, wait in round_.later:
+            self._paid.add(address)  # its token is reserved: not taken again
+            self._ask(address, after=wait)
+        for message in claims.claimed:
+            self._paid.discard(message.address)
             if message.address not in claims.more:
                 self._last.add(message.address)
             if message.address in self._held_since:
                 log.warning("a chat's earlier reply stayed in another sender's hands; sent on")
                 self._held_since.pop(message.address)
             self._sending.add(message.address)
-            task = asyncio.create_task(self._send(message, wait))
+            task = asyncio.create_task(self._send(message))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
-        for address in ready:
+        for address in round_.asked:
             if address in claimed:
                 continue
             if address in claims.held:
+                if self.budget is not None:
+                    self._paid.add(address)  # keeps the token it took for when it is free
                 self._held_since.setdefault(address, time.monotonic())
                 self._ask(address, after=BUSY_POLL_SECONDS)
             else:
+                self._paid.discard(address)
                 self._release(address)
 
-    async def _send(self, message: outbox_states.ClaimedMessage, wait: float) -> None:
+    async def _send(self, message: outbox_states.ClaimedMessage) -> None:
         address = message.address
         try:
-            if wait > 0:
-                await asyncio.sleep(wait)  # the deployment's shared budget
             outcome = await self._send_reply(message)
             self._handed[address] += 1
             await self.checkpoint("after_send")
