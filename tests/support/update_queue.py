@@ -37,13 +37,13 @@ class UpdateQueue:
             self.confirmed = offset
             self._updates = [u for u in self._updates if int(u["update_id"]) >= offset]
 
-    async def get(self, offset: int | None, limit: int | None, timeout: float) -> list[Any]:
+    async def get(self, offset: int | None, limit: int | None, wait: float) -> list[Any]:
         """getUpdates: confirms below `offset`, then returns what is left (waiting if nothing)."""
         self.polls += 1
         if offset:
             self.confirm(int(offset))
-        if not self._updates and timeout > 0:
+        if not self._updates and wait > 0:
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), timeout)
+                await asyncio.wait_for(self._arrived.wait(), wait)
         return self._updates[: int(limit or 100)]

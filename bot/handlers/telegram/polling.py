@@ -120,12 +120,14 @@ class UpdatePoller:
         timeout: float = POLL_TIMEOUT_SECONDS,
         limit: int = LIMIT,
         stalled: float = STALLED_SECONDS,
+        first_pause: float = FIRST_PAUSE_SECONDS,
     ) -> None:
         self.bot = bot
         self.process = process
         self.timeout = timeout
         self.limit = limit
         self.stalled = stalled
+        self.first_pause = first_pause  # after a failed poll, and before retrying a left update
         self.window = UpdateWindow()
         self._room = max(1, limit // 2)  # free places a poll waits for while updates run
         self._queues: dict[int, deque[Update]] = {}
@@ -134,7 +136,7 @@ class UpdatePoller:
         self._progress = asyncio.Event()  # an update finished (or was left) since the last poll
         self._stopping = asyncio.Event()
         self._retry_at = 0.0
-        self._left_pause = FIRST_PAUSE_SECONDS
+        self._left_pause = first_pause
         self._failures = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -320,7 +322,7 @@ class UpdatePoller:
             finished = True
         if finished:
             self.window.finish(update.update_id)
-            self._left_pause = FIRST_PAUSE_SECONDS
+            self._left_pause = self.first_pause
         else:
             self.window.leave(update.update_id)
             self._retry_at = time.monotonic() + self._left_pause
@@ -356,7 +358,7 @@ class UpdatePoller:
             )
 
     def _failure_pause(self) -> float:
-        return float(min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 1.5 ** (self._failures - 1)))
+        return float(min(MAX_PAUSE_SECONDS, self.first_pause * 1.5 ** (self._failures - 1)))
 
     async def _pause(self, seconds: float) -> None:
         """Waits `seconds`, or less when the bot stops."""
