@@ -11,9 +11,9 @@ ledger, `bot.flows.turns`, then sends only what is still unsent).
   (through the caller's `process`: the Application's update processor, its concurrency limit).
 - The offset is the lowest update not finished: a slow turn holds back the acknowledgement of
   the later ones, not their processing. Telegram returns those again with every poll until
-  then; only new ones are parsed and run. A poll that could only bring back updates still
-  running waits until one of them finishes (or `stalled` seconds, for new ones), never spins;
-  at most `limit` updates (Telegram's 100) are pending at once.
+  then; only new ones are parsed and run. While updates run, a poll (which Telegram answers at
+  once with them) looks for new ones every `stalled` seconds, never in a spin; at most `limit`
+  updates (Telegram's 100) are pending at once.
 - An update `process` left unprocessed (the database down while the bot stops) stays
   unacknowledged and its chat's later updates wait behind it: it runs again from a later poll,
   after a growing pause, or after the next start.
@@ -133,7 +133,7 @@ class UpdatePoller:
         self._queues: dict[int, deque[Update]] = {}
         self._held: set[int] = set()  # chats whose earlier update was left unprocessed
         self._tasks: set[asyncio.Task[None]] = set()
-        self._progress = asyncio.Event()  # an update finished (or was left) since the last poll
+        self._progress = asyncio.Event()  # an update finished or was left: the window changed
         self._stopping = asyncio.Event()
         self._retry_at = 0.0
         self._left_pause = first_pause
@@ -145,11 +145,9 @@ class UpdatePoller:
         acknowledged = self.window.offset
         try:
             await self._delete_webhook()
-            full = False
-            while await self._ready(full):
+            while await self._ready():
                 batch = await self._poll(self.window.offset, self.timeout, self.limit)
-                full = batch is not None and len(batch) >= self.limit
-                if batch:
+                if batch and not self._stopping.is_set():
                     self._admit(batch)
         finally:
             self._stopping.set()
@@ -163,34 +161,32 @@ class UpdatePoller:
         await stop.wait()
         self._stopping.set()
 
-    async def _ready(self, full: bool) -> bool:
+    async def _ready(self) -> bool:
         """Waits until a poll can bring something new; False once stopping.
 
-        Polls at once when nothing runs (a long poll), after a full batch (Telegram may hold
-        more) or once an update finished, as long as half the window is free; otherwise when
-        one left unprocessed is due again, or after `stalled` seconds while there is room.
+        Nothing running: at once (a long poll). Otherwise Telegram would answer at once with
+        the running updates, so the next look for new ones waits `stalled` seconds (five times
+        that while less than half the window is free), or until an update left unprocessed is
+        due again; with the window full, until updates finish.
         """
-        deadline = time.monotonic() + self.stalled
-        progressed = full
+        since = time.monotonic()
         while not self._stopping.is_set():
-            if self._progress.is_set():
-                progressed = True
-                self._progress.clear()
+            self._progress.clear()
             pending = len(self.window)
             room = self.limit - pending
             now = time.monotonic()
-            if pending == 0 or (room >= self._room and progressed):
+            if pending == 0:
                 break
             if self.window.has_left and now >= self._retry_at:
                 break
-            if room > 0 and now >= deadline:
+            due = since + (self.stalled if room >= self._room else 5 * self.stalled)
+            if room > 0 and now >= due:
                 break
-            until = deadline if room > 0 else now + MAX_PAUSE_SECONDS
+            until = due if room > 0 else now + MAX_PAUSE_SECONDS
             if self.window.has_left:
                 until = min(until, self._retry_at)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._progress.wait(), max(0.0, until - now))
-        self._progress.clear()
         return not self._stopping.is_set()
 
     async def _poll(self, offset: int, wait: float, limit: int) -> list[dict[str, Any]] | None:
