@@ -129,7 +129,7 @@ class UpdatePoller:
         self.stalled = stalled
         self.first_pause = first_pause  # after a failed poll, and before retrying a left update
         self.window = UpdateWindow()
-        self._room = max(1, limit // 2)  # free places a poll waits for while updates run
+        self._room = max(1, limit // 2)  # with less room than this, new ones are looked for less
         self._queues: dict[int, deque[Update]] = {}
         self._held: set[int] = set()  # chats whose earlier update was left unprocessed
         self._tasks: set[asyncio.Task[None]] = set()
