@@ -48,7 +48,7 @@ Process = Callable[[Update], Awaitable[bool]]
 POLL_TIMEOUT_SECONDS = 10.0  # Telegram holds an empty long poll this long (PTB's default)
 READ_SLACK_SECONDS = 10.0  # beyond the poll's timeout before the HTTP read gives up
 LIMIT = 100  # Telegram's most updates per getUpdates
-STALLED_SECONDS = 0.02  # a poll waiting on running updates still looks for new ones this often
+STALLED_SECONDS = 0.01  # a poll waiting on running updates still looks for new ones this often
 FIRST_PAUSE_SECONDS = 1.0
 MAX_PAUSE_SECONDS = 30.0
 
