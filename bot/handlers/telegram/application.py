@@ -329,4 +329,7 @@ async def poll_updates(application: Application, stop: asyncio.Event) -> None:  
         )
         return not outage.was_left_unprocessed(update.update_id)
 
-    await UpdatePoller(application.bot, process).run(stop)
+    try:
+        await UpdatePoller(application.bot, process).run(stop)
+    finally:
+        await reply_sender_of(application).aclose()  # the last replies' outcomes stored
