@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.domain.clock import Clock
 from bot.storage.db import SessionFactory
-from notificaciones import outbox_states
+from notificaciones import budgets, outbox_states
 from notificaciones.dispatcher import default_worker_name, settlement_for
 from notificaciones.gateways.sms import SendOutcome
 
@@ -60,8 +60,11 @@ class ReplyLane:
         clock: Clock,
         max_attempts: int,
         worker: str | None = None,
+        budget: budgets.Budget | None = None,
     ) -> None:
         self.channel = channel
+        # Shared by every replica (PostgreSQL): the round that claims k replies takes k tokens.
+        self.budget = budget
         self._send_reply = send
         self.session_factory = session_factory
         self.clock = clock
@@ -77,6 +80,7 @@ class ReplyLane:
         self._wake = asyncio.Event()
         self._lane: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
+        self._waits: list[float] = []  # the last round's budget waits, one per claimed reply
         self._last: set[str] = set()  # chats whose reply being sent is their last one pending
 
     async def send_pending(self, chat_id: int | str) -> int:
@@ -167,7 +171,7 @@ class ReplyLane:
         forced = [a for a in ready if self._held_since.get(a, float("inf")) <= overdue]
         async with self.session_factory() as session, session.begin():
             await outbox_states.store_settlements(session, settled, now=now)
-            return await outbox_states.claim_chat_replies(
+            claims = await outbox_states.claim_chat_replies(
                 session,
                 channel=self.channel,
                 addresses=ready,
@@ -175,17 +179,25 @@ class ReplyLane:
                 now=now,
                 forced=forced,
             )
+            if self.budget is not None and claims.claimed:
+                count = len(claims.claimed)
+                balance = await budgets.take_in(session, self.budget, count)
+                self._waits = budgets.waits(self.budget, balance, count)
+            else:
+                self._waits = []
+            return claims
 
     def _dispatch(self, ready: list[str], claims: outbox_states.ReplyClaims) -> None:
         claimed = {message.address for message in claims.claimed}
-        for message in claims.claimed:
+        waits = self._waits or [0.0] * len(claims.claimed)
+        for message, wait in zip(claims.claimed, waits, strict=True):
             if message.address not in claims.more:
                 self._last.add(message.address)
             if message.address in self._held_since:
                 log.warning("a chat's earlier reply stayed in another sender's hands; sent on")
                 self._held_since.pop(message.address)
             self._sending.add(message.address)
-            task = asyncio.create_task(self._send(message))
+            task = asyncio.create_task(self._send(message, wait))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
         for address in ready:
@@ -197,9 +209,11 @@ class ReplyLane:
             else:
                 self._release(address)
 
-    async def _send(self, message: outbox_states.ClaimedMessage) -> None:
+    async def _send(self, message: outbox_states.ClaimedMessage, wait: float) -> None:
         address = message.address
         try:
+            if wait > 0:
+                await asyncio.sleep(wait)  # the deployment's shared budget
             outcome = await self._send_reply(message)
             self._handed[address] += 1
             await self.checkpoint("after_send")
