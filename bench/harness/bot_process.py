@@ -3,7 +3,7 @@
 `python -m bench.harness.bot_process --kind ours|echo --base-url URL --database-url URL --done-fd N`
 
 - `ours`: the product, built by `bot.handlers.telegram.application.build_application`
-  on real services.
+  on real services and polled by its own loop (`poll_updates`, as `bot run` polls);
 - `echo`: the issue's baseline, python-telegram-bot's echo example as it ships (default builder:
   PTB's httpx transport, one update at a time);
 - `echo-tuned`: the same echo bot given the product's transport (`AiohttpRequest`), pool size and
@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 
 from telegram import Update
 from telegram.ext import (
@@ -103,6 +104,21 @@ async def _ours(base_url: str, database_url: str) -> tuple[Application, object]:
     return build_application(services, flood_limit=False), services
 
 
+async def _poll_ours(application: Application) -> None:  # type: ignore[type-arg]
+    """The product's polling until SIGTERM/SIGINT (what `bot run --mode polling` does)."""
+    from bot.handlers.telegram.application import poll_updates
+
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    async with application:
+        await application.start()
+        try:
+            await poll_updates(application, stop)
+        finally:
+            await application.stop()
+
+
 def main() -> None:
     """Runs one bot until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser()
@@ -130,12 +146,15 @@ def main() -> None:
         profiler = Profiler(async_mode="disabled")
         profiler.start()
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            timeout=10,
-            close_loop=False,
-            drop_pending_updates=False,
-        )
+        if services is None:
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                timeout=10,
+                close_loop=False,
+                drop_pending_updates=False,
+            )
+        else:
+            loop.run_until_complete(_poll_ours(application))
     finally:
         if profiler is not None:
             profiler.stop()

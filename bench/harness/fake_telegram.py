@@ -4,7 +4,8 @@ The real python-telegram-bot client reaches it through `ApplicationBuilder().bas
 It is a small HTTP/1.1 server on asyncio streams (keep-alive, Content-Length bodies, form or
 JSON parameters) rather than a web framework, so that its own cost stays far below the bot's.
 
-- `getUpdates` long-polls an in-memory queue fed by `offer(...)`.
+- `getUpdates` long-polls an in-memory queue fed by `offer(...)`, with Telegram's offsets: an
+  update stays in the queue (and is returned again) until a call's `offset` is above its id.
 - `sendMessage` records the reply (time, text, inline buttons) for the chat.
 - `answerCallbackQuery`, `getMe`, `deleteWebhook`, ... answer what Telegram would.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import time
 from collections import deque
@@ -108,7 +110,7 @@ class FakeTelegram:
 
     @property
     def backlog(self) -> int:
-        """Updates offered but not yet fetched by the bot."""
+        """Updates offered but not yet acknowledged by the bot (its offset still below them)."""
         return len(self._queue)
 
     def _push(self, update: dict[str, Any]) -> None:
@@ -184,6 +186,9 @@ class FakeTelegram:
     ) -> list[dict[str, Any]]:
         generation = self.generation
         self.polled.set()
+        offset = int(params.get("offset") or 0)
+        while self._queue and self._queue[0]["update_id"] < offset:
+            self._queue.popleft()  # confirmed by this offset: forgotten, as Telegram does
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
         if not self._queue and timeout > 0:
@@ -192,8 +197,7 @@ class FakeTelegram:
                 await asyncio.wait_for(self._has_updates.wait(), timeout)
         if generation != self.generation or reader.at_eof():
             return []  # a poll of a bot that is gone: leave the updates for the live one
-        batch = [self._queue.popleft() for _ in range(min(limit, len(self._queue)))]
-        return batch
+        return list(itertools.islice(self._queue, limit))
 
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         now = time.perf_counter()

@@ -1,7 +1,8 @@
 """While the database is unreachable: keep each message to process it later, apologise once.
 
 Webhook mode leaves the update unprocessed and answers Telegram with a 503, so Telegram delivers
-it again; polling mode keeps the update in memory and tries it again with a growing pause. The
+it again; polling mode keeps the update in memory and tries it again with a growing pause,
+unacknowledged meanwhile (a bot that stops first leaves it for Telegram to deliver again). The
 per-chat lock is held meanwhile, so a chat's later messages wait behind it and keep their order.
 A chat hears one apology per outage, which promises nothing but that the message will be
 answered (its conversation has not changed).

@@ -48,23 +48,28 @@ async def serve_polling(
 
     `request` replaces the HTTP client of the Bot API (tests pass a fake one).
     """
-    from bot.handlers.telegram.application import (
-        build_application,
-        outage_of,
-        start_polling,
-        stop_polling,
-    )
+    from bot.handlers.telegram.application import build_application, outage_of, poll_updates
 
     stop = stop or _stop_on_signals()
     services = await build_services(settings)
     try:
         application = build_application(services, request=request, updates_request=request)
         async with application:
-            await start_polling(application)
-            async with notifications_running(services):
-                await stop.wait()
-            outage_of(application).stop()  # updates waiting for the database give up
-            await stop_polling(application)
+            await application.start()
+            polling = asyncio.create_task(poll_updates(application, stop))
+            stopped = asyncio.create_task(stop.wait())
+            try:
+                async with notifications_running(services):
+                    # Until a signal, or polling gave up (a refused token ends it with its error).
+                    await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopped.cancel()
+                outage_of(application).stop()  # updates waiting for the database give up
+                stop.set()  # polling finishes the running turns and acknowledges them
+                try:
+                    await polling
+                finally:
+                    await application.stop()
     finally:
         await services.close()
 

@@ -1,4 +1,8 @@
-"""Polling mode keeps a message the database could not take and answers it when it is back."""
+"""Polling mode keeps a message the database could not take and answers it when it is back.
+
+While it retries, and when the bot stops before the database is back, the update is not
+acknowledged: Telegram delivers it again after the restart.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.handlers.outage import StorageOutage
-from bot.handlers.telegram.application import OUTAGE_KEY
+from bot.handlers.telegram.application import OUTAGE_KEY, outage_of, poll_updates
 from bot.services.container import Services
 from bot.storage.db import SessionFactory, create_engine, create_session_factory
 from tests.support.fake_bot_api import EPOCH, FakeBotApi
@@ -85,3 +89,41 @@ async def test_a_stopping_bot_stops_retrying_instead_of_holding_shutdown() -> No
     outage = StorageOutage()
     outage.stop()
     assert await outage.pause(30.0) is False
+
+
+async def test_a_message_the_database_never_took_is_not_acknowledged_and_comes_back_after_a_restart(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    services: Services,
+) -> None:
+    down = Outage(services, attempts=1_000_000)  # lasts until the test ends it
+    telegram_app.bot_data[OUTAGE_KEY] = StorageOutage(first_delay=0.01, max_delay=0.05)
+    bot_api.updates.offer(_update(telegram_app, 7, "/start").to_dict())
+    await telegram_app.start()
+    try:
+        stop = asyncio.Event()
+        polling = asyncio.create_task(poll_updates(telegram_app, stop))
+        async with asyncio.timeout(10):
+            while not any("No se perdió" in t for t in bot_api.texts(CHAT)):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        outage_of(telegram_app).stop()  # the bot stops while the database is still down
+        stop.set()
+        await asyncio.wait_for(polling, 10)
+        assert bot_api.updates.confirmed <= 7  # not acknowledged: Telegram keeps it
+        assert [u["update_id"] for u in bot_api.updates.pending] == [7]
+
+        services.session_factory = down.working  # the database is back; the bot starts again
+        telegram_app.bot_data[OUTAGE_KEY] = StorageOutage()
+        stop = asyncio.Event()
+        polling = asyncio.create_task(poll_updates(telegram_app, stop))
+        async with asyncio.timeout(10):
+            while bot_api.updates.confirmed < 8:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(polling, 10)
+    finally:
+        await telegram_app.stop()
+        await down.unreachable.dispose()
+    apology, welcome = bot_api.texts(CHAT)
+    assert "No se perdió" in apology
+    assert "Aviso de privacidad" in welcome  # answered once, after the restart

@@ -23,16 +23,10 @@ class OneMessageBotApi(FakeBotApi):
 
     def __init__(self) -> None:
         super().__init__()
-        self.served = False
-
-    def _result(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getUpdates" and not self.served:
-            self.served = True
-            chat = {"id": CHAT, "type": "private", "first_name": "Ciudadana"}
-            user = {"id": CHAT, "is_bot": False, "first_name": "Ciudadana", "language_code": "es"}
-            message = {"message_id": 1, "date": EPOCH, "chat": chat, "from": user, "text": "hola"}
-            return [{"update_id": 1, "message": message}]
-        return super()._result(method, params)
+        chat = {"id": CHAT, "type": "private", "first_name": "Ciudadana"}
+        user = {"id": CHAT, "is_bot": False, "first_name": "Ciudadana", "language_code": "es"}
+        message = {"message_id": 1, "date": EPOCH, "chat": chat, "from": user, "text": "hola"}
+        self.updates.offer({"update_id": 1, "message": message})
 
 
 async def _until(condition: Any, seconds: float = 20.0) -> None:
@@ -72,3 +66,5 @@ async def test_polling_answers_and_dispatches_queued_sms(
     stop.set()
     await asyncio.wait_for(task, 20)
     assert any("asistente" in text for text in api.texts(CHAT))
+    assert api.updates.confirmed == 2  # acknowledged once answered: Telegram forgets it
+    assert not api.updates.pending

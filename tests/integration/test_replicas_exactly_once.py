@@ -28,102 +28,54 @@ import asyncio
 import contextlib
 import itertools
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import text
 
 from bot.storage.db import create_engine, create_session_factory
 from notificaciones.outbox import NewMessage, enqueue_many
 from tests.support.database import postgres_url
+from tests.support.fault_processes import (
+    CRASH_POINTS,
+    CrashingProcess,
+    Tally,
+    free_port,
+    left_sending,
+    product_env,
+    sent_texts,
+    start_module,
+    text_update,
+)
 
 pytestmark = [
     pytest.mark.replicas,
     pytest.mark.skipif(postgres_url() is None, reason="replicas share one PostgreSQL database"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "replica-test-secret"
 CHATS = 300
 SCRIPT = ("hola", "/pago", "12345")
-CRASH_POINTS = ("before_commit", "after_commit", "after_send")
 CRASH_AT = 40  # the point's 40th passage in that run of replica A
 IN_FLIGHT_CHATS = 20
 UPDATE_IDS = itertools.count(10_000)
 SMS_COUNT = 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.environ["REPLICA_DEBUG"], "ab")
-        if os.environ.get("REPLICA_DEBUG")
-        else subprocess.DEVNULL,
-    )
-
-
-class Replica:
+class Replica(CrashingProcess):
     """One webhook replica process, restarted with the next crash point after each death."""
 
     def __init__(self, name: str, env: dict[str, str], crash_points: tuple[str, ...]) -> None:
         self.name = name
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/telegram/webhook"
-        self.env = {**env, "WEB_PORT": str(self.port)}
-        self.pending_points = list(crash_points)
-        self.deaths: list[int] = []
-        self.process = self._spawn()
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        env = dict(self.env)
-        if self.pending_points:
-            env.update(CRASH_POINT=self.pending_points.pop(0), CRASH_AT=str(CRASH_AT))
-        return _start(["tests.support.replica_process"], env)
-
-    def revive_if_dead(self) -> None:
-        code = self.process.poll()
-        if code is not None:
-            self.deaths.append(code)
-            self.process = self._spawn()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-def _message(update_id: int, chat: int, text: str) -> dict[str, Any]:
-    sender = {"id": chat, "is_bot": False, "first_name": "Ciudadana", "language_code": "es"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_795_000_000,
-            "chat": {"id": chat, "type": "private", "first_name": "Ciudadana"},
-            "from": sender,
-            "text": text,
-        },
-    }
+        super().__init__(
+            "webhook", {**env, "WEB_PORT": str(self.port)}, crash_points, crash_at=CRASH_AT
+        )
 
 
 class Telegram:
@@ -160,7 +112,7 @@ class Telegram:
         """The script of one chat: each message 10 ms after the previous, none awaited."""
         sends = []
         for index, words in enumerate(SCRIPT):
-            update = _message(next(UPDATE_IDS), chat, words)
+            update = text_update(next(UPDATE_IDS), chat, words)
             sends.append(asyncio.create_task(self.deliver(update, first=chat + index)))
             await asyncio.sleep(stagger)
         await asyncio.gather(*sends)
@@ -168,17 +120,11 @@ class Telegram:
 
 @contextlib.contextmanager
 def _processes(database_url: str) -> Iterator[tuple[str, str, list[Replica]]]:
-    api_port, twilio_port = _free_port(), _free_port()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TWILIO_"))}
-    env = {
-        **base,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "TELEGRAM_TOKEN": "123456:REPLICA-TEST",
-        "TELEGRAM_BASE_URL": f"http://127.0.0.1:{api_port}/bot",
+    api_port, twilio_port = free_port(), free_port()
+    env = product_env(database_url, api_port)
+    env |= {
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "PUBLIC_BASE_URL": "https://conecta.example.gob.ec",
-        "MAX_CONCURRENT_UPDATES": "16",
         "TURN_ORDER_WAIT_MS": "200",
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "replica-test-token",
@@ -191,8 +137,8 @@ def _processes(database_url: str) -> Iterator[tuple[str, str, list[Replica]]]:
         "DISPATCHER_LEASE_SECONDS": "3",
         "SMS_SAFE_WINDOW_SECONDS": "30",  # a killed send not at Twilio is sent again after 30 s
     }
-    api = _start(["tests.support.bot_api_server", str(api_port)], env)
-    twilio = _start(["tests.support.twilio_server", str(twilio_port)], env)
+    api = start_module(["tests.support.bot_api_server", str(api_port)], env)
+    twilio = start_module(["tests.support.twilio_server", str(twilio_port)], env)
     replicas = [Replica("A", env, CRASH_POINTS), Replica("B", env, ())]
     try:
         yield f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{twilio_port}", replicas
@@ -228,24 +174,6 @@ async def _texts_received(http: aiohttp.ClientSession, twilio: str) -> list[dict
         return list(await response.json())
 
 
-async def _left_sending(database_url: str) -> int:
-    """Replies claimed by a process that was killed before it stored their outcome."""
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            count = await connection.scalar(
-                text("SELECT count(*) FROM outbox WHERE kind = 'reply' AND status = 'sending'")
-            )
-    finally:
-        await engine.dispose()
-    return int(count or 0)
-
-
-async def _sent(http: aiohttp.ClientSession, api: str) -> list[dict[str, Any]]:
-    async with http.get(f"{api}/sent") as response:
-        return list(await response.json())
-
-
 async def _wait_ready(http: aiohttp.ClientSession, replicas: list[Replica]) -> None:
     deadline = time.monotonic() + 60
     for replica in replicas:
@@ -268,9 +196,9 @@ async def test_every_message_is_answered_once_in_order_across_replicas_under_kil
             telegram = Telegram(http, replicas)
             control = 90_000
             for index, words in enumerate(SCRIPT):  # alone, in order, no fault (replica B)
-                await telegram._post_until_ok(_message(next(UPDATE_IDS), control, words), 1)
+                await telegram._post_until_ok(text_update(next(UPDATE_IDS), control, words), 1)
                 del index
-            expected = [m["text"] for m in await _sent(http, api) if m["chat_id"] == control]
+            expected = [m["text"] for m in await sent_texts(http, api) if m["chat_id"] == control]
             assert len(expected) >= len(SCRIPT)
 
             stop = asyncio.Event()
@@ -294,7 +222,7 @@ async def test_every_message_is_answered_once_in_order_across_replicas_under_kil
             # Replies a dead replica left queued go out from a dispatcher: wait for them.
             deadline = time.monotonic() + 30
             while True:
-                sent = await _sent(http, api)
+                sent = await sent_texts(http, api)
                 answered = sum(1 for m in sent if m["chat_id"] != control)
                 if answered >= CHATS * len(expected) or time.monotonic() > deadline:
                     break
@@ -310,32 +238,16 @@ async def test_every_message_is_answered_once_in_order_across_replicas_under_kil
             stop.set()
             await supervisor
             elapsed = time.monotonic() - started
-            sent = await _sent(http, api)
+            sent = await sent_texts(http, api)
 
-    by_chat: dict[int, list[str]] = {chat: [] for chat in chats}
-    for message in sent:
-        if message["chat_id"] in by_chat:
-            by_chat[message["chat_id"]].append(message["text"])
-    lost = duplicated = out_of_order = lost_replies = 0
-    for texts in by_chat.values():
-        if texts == expected:
-            continue
-        if os.environ.get("REPLICA_DEBUG"):
-            print([t[:40] for t in texts], "expected", [t[:40] for t in expected])
-        if len(texts) < len(expected):
-            lost += 1
-            lost_replies += len(expected) - len(texts)
-        elif len(texts) > len(expected):
-            duplicated += 1
-        else:
-            out_of_order += 1
+    tally = Tally.of(sent, chats, expected)
+    if os.environ.get("REPLICA_DEBUG"):
+        print(*tally.samples, "expected", [t[:40] for t in expected], sep="\n")
     deaths = replicas[0].deaths
-    in_flight = await _left_sending(database_url)
+    in_flight = await left_sending(database_url)
     print(
         f"replicas: {CHATS} chats x {len(SCRIPT)} messages (each posted twice) in "
-        f"{elapsed:.1f} s; replica A killed {len(deaths)} times; chats with a lost reply {lost} "
-        f"({lost_replies} replies; {in_flight} sends in flight at a kill), duplicated "
-        f"{duplicated}, out of order {out_of_order}"
+        f"{elapsed:.1f} s; replica A killed {len(deaths)} times; {tally.line(in_flight)}"
     )
     per_phone = Counter(message["to"] for message in sms_received)
     print(
@@ -346,6 +258,6 @@ async def test_every_message_is_answered_once_in_order_across_replicas_under_kil
     assert deaths == [-9] * len(CRASH_POINTS)  # killed once at each point of a turn
     assert all(per_phone[_phone(n)] == 1 for n in range(SMS_COUNT)), "every SMS exactly once"
     assert len(sms_received) == SMS_COUNT
-    assert (duplicated, out_of_order) == (0, 0)
+    assert (tally.duplicated, tally.out_of_order) == (0, 0)
     # The after_send kill leaves its own (sent) reply SENDING: at most the others may be lost.
-    assert lost_replies <= max(0, in_flight - 1)
+    assert tally.lost_replies <= max(0, in_flight - 1)

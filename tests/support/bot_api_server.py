@@ -4,7 +4,9 @@
 
 Answers `getMe`, `setWebhook`, `deleteWebhook`, `answerCallbackQuery` and `sendMessage` (which it
 records, in the order received); `GET /sent` returns the recorded messages as JSON
-[{"chat_id", "text", "buttons"}].
+[{"chat_id", "text", "buttons"}]. `getUpdates` serves the updates `POST /updates` offered (a JSON
+list) with Telegram's offsets (`tests.support.update_queue`); `GET /updates` tells how far the
+bot acknowledged: {"confirmed", "pending", "polls"}.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.support.update_queue import UpdateQueue
+
 BOT = {"id": 7000002, "is_bot": True, "first_name": "MIES Conecta", "username": "mies_bot"}
 
 
@@ -24,6 +28,7 @@ def build() -> web.Application:
     """The server's routes; the recorded messages live in the application."""
     sent: list[dict[str, Any]] = []
     ids = itertools.count(1)
+    updates = UpdateQueue()
 
     async def call(request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -34,7 +39,14 @@ def build() -> web.Application:
         else:
             params = dict(parse_qsl(body.decode()))
         result: Any = True
-        if method == "getMe":
+        if method == "getUpdates":
+            offset = params.get("offset")
+            result = await updates.get(
+                int(offset) if offset is not None else None,
+                int(params.get("limit") or 100),
+                float(params.get("timeout") or 0),
+            )
+        elif method == "getMe":
             result = {**BOT, "can_join_groups": False, "supports_inline_queries": False}
         elif method == "sendMessage":
             markup = params.get("reply_markup")
@@ -54,8 +66,19 @@ def build() -> web.Application:
     async def recorded(_request: web.Request) -> web.Response:
         return web.json_response(sent)
 
+    async def offer(request: web.Request) -> web.Response:
+        for update in await request.json():
+            updates.offer(update)
+        return web.json_response({"ok": True})
+
+    async def acknowledged(_request: web.Request) -> web.Response:
+        state = {"confirmed": updates.confirmed, "pending": len(updates.pending)}
+        return web.json_response({**state, "polls": updates.polls})
+
     app = web.Application()
     app.router.add_get("/sent", recorded)
+    app.router.add_post("/updates", offer)
+    app.router.add_get("/updates", acknowledged)
     app.router.add_post("/bot{token}/{method}", call)
     return app
 

@@ -1,8 +1,10 @@
 """A fake Telegram Bot API without sockets: a `BaseRequest` that answers like the real server.
 
 Pass one instance to `build_application(..., request=fake, updates_request=fake)` and feed
-updates with `Application.process_update`. Every call is recorded (method + parameters), so
-tests assert on what the bot really sent. `UpdateFactory` builds the JSON of incoming updates.
+updates with `Application.process_update`, or offer them to `fake.updates` for getUpdates (which
+keeps them until an offset confirms them, as Telegram does). Every call is recorded (method +
+parameters), so tests assert on what the bot really sent. `TelegramUser` builds the JSON of
+incoming updates.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
+
+from tests.support.update_queue import UpdateQueue
 
 BOT_ID = 7000001
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "MIES Conecta", "username": "mies_bot"}
@@ -39,6 +43,7 @@ class FakeBotApi(BaseRequest):
 
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
+        self.updates = UpdateQueue()
         self._message_ids = itertools.count(1000)
 
     @property
@@ -66,7 +71,12 @@ class FakeBotApi(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append(ApiCall(api_method, params))
-        result = self._result(api_method, params)
+        if api_method == "getUpdates":
+            result = await self.updates.get(
+                params.get("offset"), params.get("limit"), float(params.get("timeout") or 0)
+            )
+        else:
+            result = self._result(api_method, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
@@ -81,8 +91,6 @@ class FakeBotApi(BaseRequest):
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
-        if method == "getUpdates":
-            return []
         return True
 
     def sent(self, chat_id: int | None = None) -> list[ApiCall]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -25,6 +26,7 @@ from bot.flows.turn_replies import coalesce
 from bot.handlers.outage import StorageOutage
 from bot.handlers.telegram.aiohttp_request import AiohttpRequest
 from bot.handlers.telegram.ordering import PerChatUpdateProcessor
+from bot.handlers.telegram.polling import UpdatePoller
 from bot.handlers.telegram.replies import ChatReplySender
 from bot.i18n import translator
 from bot.log_privacy import cap_library_logs
@@ -286,6 +288,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
         .rate_limiter(AIORateLimiter(max_retries=3, **limits))
+        .updater(None)  # polling is `poll_updates`: it acknowledges only finished updates
     )
     pool = max(64, settings.max_concurrent_updates + 8)
     builder = builder.request(request or AiohttpRequest(connection_pool_size=pool, read_timeout=15))
@@ -315,16 +318,22 @@ BotRequest = BaseRequest
 """The Bot API's HTTP client type (tests pass a fake one to the runtime)."""
 
 
-async def start_polling(application: Application) -> None:  # type: ignore[type-arg]
-    """Starts the application and long polling for every update type."""
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+async def poll_updates(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    """Long-polls Telegram until `stop`; an update is acknowledged once its turn committed.
 
+    Each update runs through the Application's update processor (its concurrency limit, the
+    per-chat lock) and handlers; one the database could not take is left for Telegram to
+    deliver again (`bot.handlers.telegram.polling`). The application must be started.
+    """
+    outage = outage_of(application)
 
-async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
-    """Stops long polling, then the application (queued work stays in the database)."""
-    assert application.updater is not None
-    await application.updater.stop()
-    await reply_sender_of(application).aclose()  # the last replies' outcomes stored
-    await application.stop()
+    async def process(update: Update) -> bool:
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
+        return not outage.was_left_unprocessed(update.update_id)
+
+    try:
+        await UpdatePoller(application.bot, process).run(stop)
+    finally:
+        await reply_sender_of(application).aclose()  # the last replies' outcomes stored
