@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.registry import REGISTRY_COLUMNS
+from bot.domain.registry_fast_path import CheckedRow
 
 STAGE = "registry_import_stage"
 COLUMNS = (*REGISTRY_COLUMNS, "row_hash", "updated_at")
@@ -48,10 +49,10 @@ _MERGE = (
 )
 
 
-def _records(rows: list[dict[str, Any]], now: datetime) -> list[tuple[Any, ...]]:
+def _records(rows: list[CheckedRow], now: datetime) -> list[tuple[Any, ...]]:
     """The rows as tuples in `COLUMNS` order; `updated_at` naive UTC, as `UtcDateTime` stores."""
-    stamp = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-    return [(*(r[c] for c in REGISTRY_COLUMNS), r["row_hash"], stamp) for r in rows]
+    stamp = (now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now,)
+    return [r + stamp for r in rows]
 
 
 class BatchMerger:
@@ -78,7 +79,7 @@ class BatchMerger:
         driver = await self._driver_connection()
         return int(await driver.fetchval(_MERGE))
 
-    async def submit(self, rows: list[dict[str, Any]], now: datetime) -> int:
+    async def submit(self, rows: list[CheckedRow], now: datetime) -> int:
         """Stages `rows` and starts merging them; returns what the previous merge changed."""
         changed = await self.finish()
         if not rows:
