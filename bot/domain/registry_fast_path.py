@@ -43,12 +43,14 @@ from bot.domain.registry_rows import (
     mobile_e164,
     row_cells,
     row_hash,
+    row_key,
     validate_row,
     well_formed,
 )
 
 CheckedRow = tuple[Any, ...]
-"""A valid row: its 15 registry values in `REGISTRY_COLUMNS` order, then its row hash."""
+"""A valid row: its 15 registry values in `REGISTRY_COLUMNS` order, its row hash, and the same
+values as one line of PostgreSQL's COPY text format (tab-separated, `\\N` for none, no newline)."""
 Batch = tuple[list[CheckedRow], list[RowError], int, int]
 """(valid rows, errors, rows read, last line read) of one batch."""
 
@@ -59,9 +61,21 @@ CACHE_LIMIT = 40_000
 _CENTS = Decimal("0.01")
 _OLDEST_BIRTH = date(1900, 1, 1)
 _BAD: Final[Any] = ("refused",)  # a cached verdict: the precise path will say why
-_EMPTY: Final = (None, "")  # an empty cell: (value stored, its text in the row hash)
+_EMPTY: Final = (None, "", "\\N")  # an empty cell: (value stored, text hashed, COPY text)
+_REPEAT: Final[CheckedRow] = ()  # a valid row whose cédula + programme came before
 # `0` + a national mobile number, ASCII digits only: `mobile_e164`'s own fast path, in one match.
 _MOBILE_09 = re.compile(rf"0(?=9[0-9]{{8}}\Z)(?:{EC_MOBILE_PATTERN})\Z", re.ASCII)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: str) -> str:
+    """`value` as a field of PostgreSQL's COPY text format."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def copy_line(values: tuple[Any, ...]) -> str:
+    """Values (str, date, Decimal or None) as one line of COPY text, without its newline."""
+    return "\t".join("\\N" if v is None else copy_text(str(v)) for v in values)
 
 
 @cache
@@ -92,10 +106,15 @@ def _limited(store: dict[Any, Any], key: Any, verdict: Any) -> Any:
     return verdict
 
 
-class _Verdicts:
-    """Per-file caches from a cell's raw text to (value stored, text hashed), or `_BAD`.
+def _text(value: str) -> tuple[str, str, str]:
+    return (value, value, copy_text(value))
 
-    Each miss is decided by the same rule `validate_row` applies to that column.
+
+class _Verdicts:
+    """Per-file caches from a cell's raw text to its verdict, or `_BAD` when it is refused.
+
+    A verdict is (value stored, its text in the row hash, its COPY text); each miss is decided
+    by the rule `validate_row` applies to that column.
     """
 
     def __init__(self, parishes: frozenset[str], today: date | None) -> None:
@@ -112,13 +131,14 @@ class _Verdicts:
         self.pending: dict[str, Any] = {}
 
     def programme(self, raw: str) -> Any:
+        """(programme, its index in the repeat key)."""
         cell = raw.strip()
-        programme = cell.upper()
-        ok = cell and programme in Programme.__members__
-        return _limited(self.programmes, raw, (programme, programme) if ok else _BAD)
+        name = cell.upper()
+        ok = cell and name in Programme.__members__
+        return _limited(self.programmes, raw, (name, PROGRAMME_INDEX[name]) if ok else _BAD)
 
     def status(self, raw: str, raw_reason: str) -> Any:
-        """(status, reason or None, reason's text) or `_BAD`."""
+        """(status, reason or None, the reason's hashed text, its COPY text)."""
         verdict: Any = _BAD
         cell = raw.strip()
         try:
@@ -128,14 +148,14 @@ class _Verdicts:
         if status is not None:
             reason = raw_reason.strip().lower()
             if not reason:
-                verdict = (status.value, None, "")
+                verdict = (status.value, None, "", "\\N")
             elif is_known_reason(status, reason):
-                verdict = (status.value, reason, reason)
+                verdict = (status.value, reason, reason, copy_text(reason))
         return _limited(self.statuses, (raw, raw_reason), verdict)
 
     def parish_code(self, raw: str) -> Any:
         cell = raw.strip()
-        verdict = _EMPTY if not cell else (cell, cell) if cell in self.parishes else _BAD
+        verdict = _EMPTY if not cell else _text(cell) if cell in self.parishes else _BAD
         return _limited(self.parish, raw, verdict)
 
     def amount(self, raw: str) -> Any:
@@ -149,7 +169,7 @@ class _Verdicts:
                 if amount != amount.quantize(_CENTS):
                     raise InvalidOperation
                 value = amount.quantize(_CENTS)
-                verdict = (value, str(value))
+                verdict = (value, str(value), str(value))
             except InvalidOperation:
                 verdict = _BAD
         return _limited(self.amounts, raw, verdict)
@@ -175,11 +195,12 @@ class _Verdicts:
         except ValueError:
             return _BAD
         text = day.isoformat()
-        return (day, cell if text == cell else text)  # one string kept when they are equal
+        text = cell if text == cell else text  # one string kept when they are equal
+        return (day, text, text)
 
     def point(self, raw: str) -> Any:
         cell = raw.strip()
-        verdict = _EMPTY if not cell else _BAD if len(cell) > 160 else (cell, cell)
+        verdict = _EMPTY if not cell else _BAD if len(cell) > 160 else _text(cell)
         return _limited(self.points, raw, verdict)
 
     def children_dates(self, raw: str) -> Any:
@@ -188,7 +209,7 @@ class _Verdicts:
         if cell:
             try:
                 text = ";".join(d.isoformat() for d in parse_birth_dates(cell, self.today))
-                verdict = (text or None, text)
+                verdict = _text(text) if text else _EMPTY
             except InvalidConditions:
                 verdict = _BAD
         return _limited(self.children, raw, verdict)
@@ -199,23 +220,22 @@ class _Verdicts:
         if cell:
             try:
                 text = format_pending_conditions(parse_pending_conditions(cell))
-                verdict = (text or None, text)
+                verdict = _text(text) if text else _EMPTY
             except InvalidConditions:
                 verdict = _BAD
         return _limited(self.pending, raw, verdict)
 
 
 def fast_row(
-    header: list[str], parishes: frozenset[str], today: date | None
+    header: list[str], parishes: frozenset[str], today: date | None, seen: set[int]
 ) -> Callable[[list[str]], CheckedRow | None]:
-    """A function from a line's fields to its checked row, or None when it cannot tell.
+    """A function from a line's fields to its checked row, `()` for a repeat, None if unsure.
 
-    None means "ask `validate_row`": the row may be valid in an unusual spelling or refused.
+    None means "ask `validate_row`": the row may be valid in an unusual spelling, or refused.
+    A row returned has its repeat key (`row_key`) added to `seen`.
     """
     verdicts = _Verdicts(parishes, today)
-    positions = {
-        name: index for index, name in enumerate(header)
-    }  # the last one wins, as in dict(zip())
+    positions = {name: index for index, name in enumerate(header)}  # the last wins, as in dict()
     pick = None
     if tuple(header) != REGISTRY_COLUMNS:  # other order, extra or missing columns
         pick = itemgetter(*(positions.get(c, len(header)) for c in REGISTRY_COLUMNS))
@@ -225,7 +245,7 @@ def fast_row(
     points, children_cache, pending_cache = verdicts.points, verdicts.children, verdicts.pending
     mobile_09 = _MOBILE_09.fullmatch
     fingerprint = FINGERPRINT.fullmatch
-    sha1 = hashlib.sha1
+    sha1 = hashlib.sha1(usedforsecurity=False).copy  # a fresh SHA-1, without a call's keywords
     bad = _BAD
 
     def check(fields: list[str]) -> CheckedRow | None:
@@ -251,8 +271,9 @@ def fast_row(
         ) = fields
         if len(cedula) != 10 or not cedula.isdigit() or not cedula.isascii():
             return None
-        first = head[int(cedula[:5])]
-        if first < 0 or (first + tail[int(cedula[5:])]) % 10:
+        number = int(cedula)
+        first = head[number // 100_000]
+        if first < 0 or (first + tail[number % 100_000]) % 10:
             return None
         if len(names) > 160:
             return None
@@ -286,28 +307,65 @@ def fast_row(
         c = points.get(point) or verdicts.point(point)
         k = children_cache.get(children) or verdicts.children_dates(children)
         q = pending_cache.get(pending) or verdicts.conditions(pending)
-        if bad in (p, g, s, a, x, y, c, k, q):
+        if (
+            p is bad
+            or g is bad
+            or s is bad
+            or a is bad
+            or x is bad
+            or y is bad
+            or c is bad
+            or k is bad
+            or q is bad
+        ):  # `is`: `in` would compare the verdicts with ==, and Decimal's == is slow
             return None
-        text = "|".join(
+        key = number * 16 + g[1]
+        if key in seen:
+            return _REPEAT
+        seen.add(key)
+        hasher = sha1()
+        hasher.update(
+            "|".join(
+                (
+                    cedula,
+                    name,
+                    b[1],
+                    code or "",
+                    phone or "",
+                    p[1],
+                    g[0],
+                    s[0],
+                    s[2],
+                    a[1],
+                    x[1],
+                    y[1],
+                    c[1],
+                    k[1],
+                    q[1],
+                )
+            ).encode()
+        )
+        digest = hasher.hexdigest()
+        copied = "\t".join(
             (
                 cedula,
-                name,
-                b[1],
-                code or "",
-                phone or "",
-                p[1],
+                name if "\\" not in name else copy_text(name),
+                b[2],
+                code or "\\N",
+                phone or "\\N",
+                p[2],
                 g[0],
                 s[0],
-                s[2],
-                a[1],
-                x[1],
-                y[1],
-                c[1],
-                k[1],
-                q[1],
+                s[3],
+                a[2],
+                x[2],
+                y[2],
+                c[2],
+                k[2],
+                q[2],
+                digest,
             )
         )
-        digest = sha1(text.encode(), usedforsecurity=False).hexdigest()
         return (
             cedula,
             name,
@@ -325,6 +383,7 @@ def fast_row(
             k[0],
             q[0],
             digest,
+            copied,
         )
 
     return check
@@ -346,30 +405,34 @@ def checked_batches(
     skipped. The keys seen so far (cédula + programme, packed in one int: ≈ 70 bytes a row)
     make a repeat in any later batch an error, so the first row always wins.
     """
-    check = fast_row(header, parishes, today)
-    width = len(header)
     seen: set[int] = set()
+    check = fast_row(header, parishes, today, seen)
+    width = len(header)
     valid: list[CheckedRow] = []
     errors: list[RowError] = []
+    undecodable: dict[int, bytes] = {}
     read = 0
     line = 1
-    index = PROGRAMME_INDEX
 
     def precise(text: str, number: int) -> tuple[CheckedRow | None, list[RowError]]:
-        """`validate_row`'s verdict on one line; ([], []) with no row for a blank line."""
+        """`validate_row`'s verdict on one line (the repeat left to the caller)."""
         data = undecodable.pop(number, None)
         if data is not None:
             cells, malformed = well_formed(data, number, header, delimiter)
         else:
             cells, malformed = row_cells(text.rstrip("\r"), number, header, delimiter)
         if cells is None:
-            return None, [] if malformed is None else [malformed]
+            return None, [] if malformed is None else [malformed]  # none: a blank line
         values, problems = validate_row(cells, number, parishes, today=today)
         if values is None:
             return None, problems
-        return (*(values[c] for c in REGISTRY_COLUMNS), row_hash(values)), []
+        typed = tuple(values[c] for c in REGISTRY_COLUMNS)
+        digest = row_hash(values)
+        if (key := row_key(values)) in seen:
+            return _REPEAT, []
+        seen.add(key)
+        return (*typed, digest, copy_line((*typed, digest))), []
 
-    undecodable: dict[int, bytes] = {}
     for block in blocks:
         texts, odd = _lines(block, line, undecodable)
         for text in texts:
@@ -385,13 +448,10 @@ def checked_batches(
                     if not problems:
                         continue  # a blank line
                     errors.extend(problems)
-            if row is not None:
-                key = int(row[0]) * 16 + index[row[6]]
-                if key in seen:
-                    errors.append(RowError(line, "cedula", REPEATED))
-                else:
-                    seen.add(key)
-                    valid.append(row)
+            if row:
+                valid.append(row)
+            elif row is not None:
+                errors.append(RowError(line, "cedula", REPEATED))
             read += 1
             if read >= size:
                 yield valid, errors, read, line
@@ -403,7 +463,7 @@ def checked_batches(
 def _lines(block: bytes, line: int, undecodable: dict[int, bytes]) -> tuple[list[str], bool]:
     """The lines of a block without line endings, and whether some need a look one by one.
 
-    A line that is not UTF-8 is kept in `undecodable` under its number and stands as `\\r`
+    A line that is not UTF-8 is kept in `undecodable` under its number and stands as `\r`
     (a line with a carriage return always goes to the precise path, which finds it there).
     """
     try:

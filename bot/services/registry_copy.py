@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -30,29 +31,33 @@ from bot.domain.registry import REGISTRY_COLUMNS
 from bot.domain.registry_fast_path import CheckedRow
 
 STAGE = "registry_import_stage"
-COLUMNS = (*REGISTRY_COLUMNS, "row_hash", "updated_at")
-_COLUMN_LIST = ", ".join(COLUMNS)
-_UPDATED = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*REGISTRY_COLUMNS, "row_hash", "updated_at"))
+STAGED = (*REGISTRY_COLUMNS, "row_hash")  # the COPY text of each row (CheckedRow's last value)
+_STAGED_LIST = ", ".join(STAGED)
+_UPDATED = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*STAGED, "updated_at"))
 _CREATE_STAGE = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ON COMMIT DROP AS "  # noqa: S608
-    f"SELECT {_COLUMN_LIST} FROM beneficiaries WITH NO DATA"
+    f"SELECT {_STAGED_LIST} FROM beneficiaries WITH NO DATA"
 )
 # Both statements are built from the constant column names above, never from input.
 # A cédula + programme appears at most once in the file (the checks make a repeat an error), so
 # one batch never holds the same key twice and ON CONFLICT never meets a row twice.
 _MERGE = (
-    f"WITH changed AS (INSERT INTO beneficiaries ({_COLUMN_LIST}) "  # noqa: S608
-    f"SELECT {_COLUMN_LIST} FROM {STAGE} "
+    f"WITH changed AS (INSERT INTO beneficiaries ({_STAGED_LIST}, updated_at) "  # noqa: S608
+    f"SELECT {_STAGED_LIST}, $1::timestamp FROM {STAGE} "
     f"ON CONFLICT (cedula, programme) DO UPDATE SET {_UPDATED} "
     f"WHERE beneficiaries.row_hash IS DISTINCT FROM EXCLUDED.row_hash RETURNING 1) "
     f"SELECT count(*) FROM changed"
 )
 
 
-def _records(rows: list[CheckedRow], now: datetime) -> list[tuple[Any, ...]]:
-    """The rows as tuples in `COLUMNS` order; `updated_at` naive UTC, as `UtcDateTime` stores."""
-    stamp = (now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now,)
-    return [r + stamp for r in rows]
+def copy_data(rows: list[CheckedRow]) -> bytes:
+    """The rows as COPY text (one line each, built by the checks), UTF-8."""
+    return ("\n".join([r[-1] for r in rows]) + "\n").encode()
+
+
+def _stamp(now: datetime) -> datetime:
+    """`updated_at` as `UtcDateTime` stores it: naive UTC."""
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
 class BatchMerger:
@@ -75,9 +80,9 @@ class BatchMerger:
             await self._conn.execute(text(_CREATE_STAGE))
         return self._driver
 
-    async def _merge(self) -> int:
+    async def _merge(self, stamp: datetime) -> int:
         driver = await self._driver_connection()
-        return int(await driver.fetchval(_MERGE))
+        return int(await driver.fetchval(_MERGE, stamp))
 
     async def submit(self, rows: list[CheckedRow], now: datetime) -> int:
         """Stages `rows` and starts merging them; returns what the previous merge changed."""
@@ -86,8 +91,9 @@ class BatchMerger:
             return changed
         driver = await self._driver_connection()
         await driver.execute(f"TRUNCATE {STAGE}")
-        await driver.copy_records_to_table(STAGE, records=_records(rows, now), columns=COLUMNS)
-        self._pending = asyncio.ensure_future(self._merge())
+        data = io.BytesIO(copy_data(rows))
+        await driver.copy_to_table(STAGE, source=data, columns=STAGED, format="text")
+        self._pending = asyncio.ensure_future(self._merge(_stamp(now)))
         await asyncio.sleep(0)  # lets the merge reach the server before the caller computes
         return changed
 

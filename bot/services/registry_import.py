@@ -180,9 +180,10 @@ async def _upsert(conn: AsyncConnection, rows: list[CheckedRow], now: datetime) 
         where=Beneficiary.row_hash != excluded.row_hash,
     ).returning(Beneficiary.id)
     changed = 0
+    stamp = (now,)
     for start in range(0, len(rows), STATEMENT_ROWS):
         chunk = [
-            dict(zip(_UPSERT_KEYS, (*r, now), strict=True))
+            dict(zip(_UPSERT_KEYS, r[:16] + stamp, strict=True))
             for r in rows[start : start + STATEMENT_ROWS]
         ]
         result = await conn.execute(stmt, chunk)
