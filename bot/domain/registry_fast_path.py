@@ -227,15 +227,20 @@ class _Verdicts:
 
 
 def fast_row(
-    header: list[str], parishes: frozenset[str], today: date | None, seen: set[int]
-) -> Callable[[list[str]], CheckedRow | None]:
-    """A function from a line's fields to its checked row, `()` for a repeat, None if unsure.
+    header: list[str],
+    parishes: frozenset[str],
+    today: date | None,
+    seen: set[int],
+    delimiter: str = ",",
+) -> Callable[[str], CheckedRow | None]:
+    """A function from a line (no quotes, no line ending) to its row, `()` for a repeat, or None.
 
-    None means "ask `validate_row`": the row may be valid in an unusual spelling, or refused.
-    A row returned has its repeat key (`row_key`) added to `seen`.
+    None means "ask `validate_row`": the line may be a valid row in an unusual spelling, or
+    refused, or blank. A row returned has its repeat key (`row_key`) added to `seen`.
     """
     verdicts = _Verdicts(parishes, today)
     positions = {name: index for index, name in enumerate(header)}  # the last wins, as in dict()
+    width = len(header)
     pick = None
     if tuple(header) != REGISTRY_COLUMNS:  # other order, extra or missing columns
         pick = itemgetter(*(positions.get(c, len(header)) for c in REGISTRY_COLUMNS))
@@ -248,7 +253,10 @@ def fast_row(
     sha1 = hashlib.sha1(usedforsecurity=False).copy  # a fresh SHA-1, without a call's keywords
     bad = _BAD
 
-    def check(fields: list[str]) -> CheckedRow | None:
+    def check(text: str) -> CheckedRow | None:
+        fields: Any = text.split(delimiter)
+        if len(fields) != width:
+            return None
         if pick is not None:
             fields.append("")  # what a missing column reads as
             fields = pick(fields)
@@ -406,8 +414,7 @@ def checked_batches(
     make a repeat in any later batch an error, so the first row always wins.
     """
     seen: set[int] = set()
-    check = fast_row(header, parishes, today, seen)
-    width = len(header)
+    check = fast_row(header, parishes, today, seen, delimiter)
     valid: list[CheckedRow] = []
     errors: list[RowError] = []
     undecodable: dict[int, bytes] = {}
@@ -437,11 +444,7 @@ def checked_batches(
         texts, odd = _lines(block, line, undecodable)
         for text in texts:
             line += 1
-            row = None
-            if not (odd and ('"' in text or "\r" in text)):
-                fields = text.split(delimiter)
-                if len(fields) == width:
-                    row = check(fields)
+            row = check(text) if not odd or ('"' not in text and "\r" not in text) else None
             if row is None:
                 row, problems = precise(text, line)
                 if row is None:
