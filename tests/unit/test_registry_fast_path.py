@@ -43,8 +43,8 @@ from bot.storage.registry_sample import SAMPLE_PARISHES, sample_cedula, sample_r
 PARISHES = frozenset(SAMPLE_PARISHES)
 TODAY = date(2026, 12, 3)
 
-# Cell spellings per column: the usual one first (from sample_row), then accepted variants,
-# then refused ones; each is tried by hypothesis in every column combination.
+# Other spellings of each column than sample_row's, accepted or refused: each is tried alone
+# in a row (test_every_spelling_...) and up to three at a time by hypothesis.
 VARIANTS: dict[str, list[str]] = {
     "cedula": [
         " 1100000051",
@@ -55,6 +55,8 @@ VARIANTS: dict[str, list[str]] = {
         "abc",
         "١١٠٠٠٠٠٠٥١",
         "11-0000005-1",
+        "9900000001",
+        "1170000001",
         "",
     ],
     "names": [
@@ -65,6 +67,7 @@ VARIANTS: dict[str, list[str]] = {
         " " + "x" * 160,
         "",
         "\u00a0Ana\u00a0",
+        "Ana\rMaría",
     ],
     "birth_date": [
         "20/05/1980",
