@@ -1,15 +1,16 @@
 """PostgreSQL's fast path for the registry import: COPY a batch into a staging table, then merge.
 
-The SQLite path stays in `registry_import` and the row checks in `bot.domain.registry_rows`;
-this module only changes how a batch of already checked rows reaches `beneficiaries` on
-PostgreSQL. A multi-row INSERT sends
-14 bound parameters a row through the protocol and plans every chunk; COPY (asyncpg's
-`copy_records_to_table`, binary format) streams the batch into a temporary table, and one
-`INSERT … SELECT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs` merges
-it, so the result (rows inserted, rows updated, unchanged rows untouched, the count of changes)
-is the same as the SQLite path's. The staging table lives in the import's own transaction
-(`ON COMMIT DROP`): a rolled-back import leaves nothing behind, and concurrent imports each
-have their own (temporary tables are per session).
+The SQLite path stays in `registry_import` and the row checks in `bot.domain.registry_rows`
+and `bot.domain.registry_fast_path`; this module only changes how a batch of already checked
+rows reaches `beneficiaries` on PostgreSQL. A multi-row INSERT sends 14 bound parameters a row
+through the protocol and plans every chunk; COPY streams the batch into a temporary table, and
+one `INSERT … SELECT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`
+merges it (`updated_at` its one parameter), so the result (rows inserted, rows updated,
+unchanged rows untouched, the count of changes) is the same as the SQLite path's. The COPY is
+in text format, each row the line the checks already built from the values they stored (no
+per-value encoding in Python: the server parses the dates and amounts). The staging table lives
+in the import's own transaction (`ON COMMIT DROP`): a rolled-back import leaves nothing behind,
+and concurrent imports each have their own (temporary tables are per session).
 
 The merge of one batch runs on the server while the caller validates the next one
 (`BatchMerger`), so the Python parsing and PostgreSQL's work overlap.

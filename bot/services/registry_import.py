@@ -10,8 +10,9 @@ batch is COPied into a staging table and merged by one such statement: registry_
 re-importing the same file changes nothing. A cédula + programme repeated anywhere in the file
 is reported and the first row kept, so a re-import stays a no-op. Broken rows are written to an
 error report (line, column, reason) as they are found and the rest is imported. What a line
-must hold, and why a value is refused, is `bot.domain.registry_rows`; this module reads,
-batches and writes.
+must hold, and why a value is refused, is `bot.domain.registry_rows`; the same checks at speed
+(the common valid row in one pass, the rest through the precise ones) and the batches are
+`bot.domain.registry_fast_path`; this module reads the file in 1 MB blocks and writes.
 
 Failure policy: **roll back**. All data rows of one import are written in ONE transaction; if
 anything unexpected fails (database down, disk full), the transaction is rolled back and the
