@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -89,23 +87,11 @@ async def _measure(name: str, url: str, rows: int, messages: int) -> None:
 async def _run(rows: int, messages: int, databases: tuple[str, ...]) -> None:
     load1, _, _ = os.getloadavg()
     emit("engine_cpu/machine", "load_avg_1m", load1, f"(cpus: {os.cpu_count()})")
-    if "sqlite" in databases:
-        await asyncio.to_thread(registry.sqlite_registry, rows)
-        with tempfile.TemporaryDirectory(prefix="mies-bench-") as workdir:
-            url = registry.sqlite_copy(rows, Path(workdir) / "engine.db")
-            await _measure("sqlite", url, rows, messages)
-    if "postgres" in databases:
-        admin = postgres_admin_url()
-        name = f"mies_bench_engine_{os.getpid()}"
-        try:
-            url = await registry.postgres_registry(admin, name, rows)
-        except Exception as error:  # no server: say so and go on
-            emit("engine_cpu/postgres", "skipped", 0, type(error).__name__)
-            return
-        try:
-            await _measure("postgres", url, rows, messages)
-        finally:
-            await registry.drop_postgres(admin, name)
+
+    async def measure(name: str, url: str) -> None:
+        await _measure(name, url, rows, messages)
+
+    await registry.on_each_database("engine_cpu", rows, databases, measure, postgres_admin_url())
 
 
 def main() -> None:

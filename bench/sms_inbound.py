@@ -21,9 +21,7 @@ import json
 import logging
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -82,6 +80,7 @@ async def _measure(name: str, url: str, rows: int, turns: int) -> None:
         _env_file=None,
         database_url=url,
         audit_pseudonym_key="bench-only-audit-pseudonym-key",
+        panel_session_key=SecretStr("bench-only-panel-session-key"),
         twilio_account_sid="AC" + "1" * 32,
         twilio_auth_token=SecretStr(TOKEN),
         twilio_messaging_service_sid="MG" + "2" * 32,
@@ -155,23 +154,11 @@ async def _measure(name: str, url: str, rows: int, turns: int) -> None:
 async def _run(rows: int, turns: int, databases: tuple[str, ...]) -> None:
     load1, _, _ = os.getloadavg()
     emit("sms_inbound/machine", "load_avg_1m", load1, f"(cpus: {os.cpu_count()})")
-    if "sqlite" in databases:
-        await asyncio.to_thread(registry.sqlite_registry, rows)
-        with tempfile.TemporaryDirectory(prefix="mies-bench-") as workdir:
-            url = registry.sqlite_copy(rows, Path(workdir) / "sms.db")
-            await _measure("sqlite", url, rows, turns)
-    if "postgres" in databases:
-        admin = postgres_admin_url()
-        name = f"mies_bench_sms_{os.getpid()}"
-        try:
-            url = await registry.postgres_registry(admin, name, rows)
-        except Exception as error:  # no server: say so and go on
-            emit("sms_inbound/postgres", "skipped", 0, type(error).__name__)
-            return
-        try:
-            await _measure("postgres", url, rows, turns)
-        finally:
-            await registry.drop_postgres(admin, name)
+
+    async def measure(name: str, url: str) -> None:
+        await _measure(name, url, rows, turns)
+
+    await registry.on_each_database("sms_inbound", rows, databases, measure, postgres_admin_url())
 
 
 def main() -> None:

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     # and the sends it left unfinished are reconciled with the provider at once.
     dispatcher_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
     dispatcher_lease_seconds: float = Field(default=45.0, gt=0, le=3600)
+    # A send whose outcome is unknown is looked up at Twilio; "not listed" proves "never
+    # received" only this long after the attempt (well past the 15 s request timeout), and only
+    # then is it sent again.
+    sms_safe_window_seconds: float = Field(default=120.0, ge=30, le=3600)
 
     # Sending budgets shared by every replica on PostgreSQL (notificaciones/budgets.py; SQLite
     # paces in the process). SMS use SMS_RATE_PER_SECOND; Telegram allows about 30 messages/s

@@ -103,8 +103,7 @@ class SharedBudgets:
     async def take(self, budget: Budget, cost: float = 1.0) -> float:
         """Takes `cost` tokens; returns the seconds to wait before using them (0 if none)."""
         async with self.session_factory() as session, session.begin():
-            result = await session.execute(_take_statement(budget, cost))
-            balance = float(result.scalar_one())
+            balance = await take_in(session, budget, cost)
         return max(0.0, -balance / budget.rate)
 
     async def wait_for(self, channel: str, address: str, *, paid: bool = False) -> float:
@@ -114,6 +113,21 @@ class SharedBudgets:
         wait = await self.take(self.telegram_paid if paid else self.telegram)
         chat = await self.take(Budget(chat_budget_name(address), self.chat_rate))
         return max(wait, chat)
+
+
+async def take_in(session: AsyncSession, budget: Budget, cost: float) -> float:
+    """Takes `cost` tokens inside the caller's transaction (PostgreSQL); returns the balance.
+
+    A negative balance is a reservation: the n-th of the tokens taken (counting from 0) may be
+    used `-(balance + cost - 1 - n) / rate` seconds from now (`waits`).
+    """
+    result = await session.execute(_take_statement(budget, cost))
+    return float(result.scalar_one())
+
+
+def waits(budget: Budget, balance: float, count: int) -> list[float]:
+    """The seconds to wait before each of the `count` tokens just taken, given the balance."""
+    return [max(0.0, -(balance + count - 1 - n) / budget.rate) for n in range(count)]
 
 
 async def prune_idle_chat_budgets(session: AsyncSession) -> int:

@@ -361,7 +361,13 @@ class Dispatcher:
         self, message: outbox_states.ClaimedMessage, outcome: SendOutcome, now: datetime
     ) -> outbox_states.Settlement:
         """The move of the state machine that a send's outcome calls for."""
-        return settlement_for(message, outcome, now, max_attempts=self.settings.sms_max_attempts)
+        return settlement_for(
+            message,
+            outcome,
+            now,
+            max_attempts=self.settings.sms_max_attempts,
+            safe_window=timedelta(seconds=self.settings.sms_safe_window_seconds),
+        )
 
     async def _respect_quiet_hours_for_retries(
         self, messages: list[outbox_states.ClaimedMessage]
@@ -441,7 +447,12 @@ class Dispatcher:
             lookup = await self.gateway.find_sent(to, row.body, row.claimed_at or now)
             verdict, found = lookup.result, lookup.message
         values = outbox_states.reconciliation(
-            row, verdict, found, now=now, max_attempts=self.settings.sms_max_attempts
+            row,
+            verdict,
+            found,
+            now=now,
+            max_attempts=self.settings.sms_max_attempts,
+            safe_window=timedelta(seconds=self.settings.sms_safe_window_seconds),
         )
         async with self.session_factory() as session, session.begin():
             await outbox_states.store_reconciliation(session, row, values)
@@ -455,6 +466,7 @@ def settlement_for(
     now: datetime,
     *,
     max_attempts: int,
+    safe_window: timedelta = outbox_states.SAFE_WINDOW,
 ) -> outbox_states.Settlement:
     """The move of the state machine that a send's outcome calls for (any sender of the outbox)."""
     if outcome.result is SendResult.ACCEPTED:
@@ -462,7 +474,9 @@ def settlement_for(
             message, sid=outcome.provider_sid, provider_status=outcome.provider_status, now=now
         )
     if outcome.result is SendResult.UNKNOWN:
-        return outbox_states.outcome_unknown(message, reason=outcome.reason, now=now)
+        return outbox_states.outcome_unknown(
+            message, reason=outcome.reason, now=now, safe_window=safe_window
+        )
     if outcome.result is SendResult.TRANSIENT:
         return outbox_states.try_again(
             message, reason=outcome.reason, now=now, max_attempts=max_attempts

@@ -11,7 +11,8 @@ themselves, so the rules of the machine are read in one place:
     unconfirmed → sent (found at the provider) | pending (provably never received, after the safe
                   window) | unknown (still unknowable after RECONCILE_CHECKS lookups: staff)
     a conversation reply (kind "reply") is pending from its turn's commit and claimed by the
-    process that ran the turn (`claim_chat_replies`), or by a dispatcher after `REPLY_GRACE`
+    process that ran the turn (`claim_chat_replies`: one round for many chats), or by a
+    dispatcher after `REPLY_GRACE`
     pending → cancelled (withdrawn: event cancelled, unsubscribed, erased) | opted_out (BAJA)
     any not yet known as sent → sent (a provider callback: the provider holds it)
 
@@ -58,6 +59,7 @@ WITHDRAWN_KEY = "withdrawn:"
 
 # Twilio lists a message it accepted within seconds; after this long, "not listed" means "never
 # received" (our request timeout is 15 s), so only then may an unconfirmed send be retried.
+# The default of `Settings.sms_safe_window_seconds`.
 SAFE_WINDOW = timedelta(minutes=2)
 # Lookups of an unconfirmed send before a person has to decide (spaced by `retry_delay`: ~1 day).
 RECONCILE_CHECKS = 8
@@ -214,82 +216,127 @@ def reply_due(now: datetime) -> datetime:
     return now + REPLY_GRACE
 
 
+# Reply claims, built once (cache key and compiled form reused): the oldest pending reply of each
+# asked chat, skipping a chat whose reply another sender holds (`_CLAIM_REPLIES`), or not
+# (`_FORCE_REPLIES`: that sender waited for long enough is presumed dead).
+_HELD = OutboxMessage.__table__.alias("held")
+_ASKED = _OUTBOX.c.address.in_(bindparam("b_addresses", expanding=True))
+_PENDING_REPLIES = (
+    (_OUTBOX.c.channel == bindparam("b_channel"))
+    & (_OUTBOX.c.kind == REPLY)
+    & (_OUTBOX.c.status == PENDING)
+    & _ASKED
+)
+_HELD_ELSEWHERE = (
+    select(_HELD.c.id)
+    .where(
+        _HELD.c.channel == _OUTBOX.c.channel,
+        _HELD.c.address == _OUTBOX.c.address,
+        _HELD.c.kind == REPLY,
+        _HELD.c.status == SENDING,
+        _HELD.c.claimed_by != bindparam("b_worker"),
+        _HELD.c.claimed_at > bindparam("b_window", type_=UtcDateTime),
+    )
+    .exists()
+)
+
+
+def _claim_oldest(*, skip_held: bool) -> Update:
+    condition = _PENDING_REPLIES & ~_HELD_ELSEWHERE if skip_held else _PENDING_REPLIES
+    oldest = select(func.min(_OUTBOX.c.id)).where(condition).group_by(_OUTBOX.c.address)
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(oldest.scalar_subquery()), _OUTBOX.c.status == PENDING)
+        .values(
+            status=SENDING,
+            claimed_by=bindparam("b_worker"),
+            claimed_at=bindparam("b_now", type_=UtcDateTime),
+            attempts=_OUTBOX.c.attempts + 1,
+            updated_at=bindparam("b_now", type_=UtcDateTime),
+        )
+        .returning(
+            _OUTBOX.c.id,
+            _OUTBOX.c.channel,
+            _OUTBOX.c.address,
+            _OUTBOX.c.body,
+            _OUTBOX.c.attempts,
+            _OUTBOX.c.buttons,
+        )
+    )
+
+
+_CLAIM_REPLIES = _claim_oldest(skip_held=True)
+_FORCE_REPLIES = _claim_oldest(skip_held=False)
+_STILL_PENDING = select(_OUTBOX.c.address).where(_PENDING_REPLIES).distinct()
+_LOCK_CHATS = (
+    select(Conversation.id)
+    .where(
+        Conversation.channel == bindparam("b_channel"),
+        Conversation.address.in_(bindparam("b_addresses", expanding=True)),
+    )
+    .order_by(Conversation.id)
+    .with_for_update()
+)
+
+
+@dataclass(frozen=True)
+class ReplyClaims:
+    """One claim round: the replies claimed (one per chat), the chats another sender holds, and
+    the claimed chats with more replies pending after the one claimed."""
+
+    claimed: list[ClaimedMessage]
+    held: frozenset[str]
+    more: frozenset[str]
+
+
 async def claim_chat_replies(
     session: AsyncSession,
     *,
     channel: str,
-    address: str,
+    addresses: Sequence[str],
     worker: str,
     now: datetime,
-    force: bool = False,
-    limit: int = 1,
-) -> list[ClaimedMessage] | None:
-    """Claims every pending reply to one chat, oldest first; None while another sender holds one.
+    forced: Sequence[str] = (),
+) -> ReplyClaims:
+    """Claims the oldest pending reply of each chat in `addresses`, in one round for all.
 
     A chat's replies go out one sender at a time and in the order their turns committed: the
     replies of an earlier turn left pending (its process died, its send failed) go first, and a
-    reply being sent by another process (SENDING, claimed by someone else) makes the caller wait
-    (`force`: the caller waited long enough, that sender is presumed dead). The chat's
-    conversation row is locked meanwhile (PostgreSQL), so two senders never both find the chat
-    free; claiming `limit` (one) at a time means a sender that dies mid-way strands at most the
-    reply it was handing over.
+    reply being sent by another process (SENDING, claimed by someone else within
+    `REPLY_SENDING_WINDOW`) leaves the chat `held`: the caller asks again shortly. A chat in
+    `forced` is claimed anyway (the caller waited long enough; that sender is presumed dead). On
+    PostgreSQL the chats' conversation rows are locked first, in id order, so two senders never
+    both find a chat free and never deadlock. Claiming one reply per chat means a sender that
+    dies mid-way strands at most the reply it was handing over. A chat neither claimed nor held
+    has nothing pending; a claimed chat not in `more` has nothing pending once its reply is sent.
     """
-    await session.execute(
-        select(Conversation.id)
-        .where(Conversation.channel == channel, Conversation.address == address)
-        .with_for_update()
-    )
-    chat = (
-        (OutboxMessage.channel == channel)
-        & (OutboxMessage.address == address)
-        & (OutboxMessage.kind == REPLY)
-    )
-    busy = (
-        None
-        if force
-        else await session.scalar(
-            select(OutboxMessage.id)
-            .where(
-                chat,
-                OutboxMessage.status == SENDING,
-                OutboxMessage.claimed_by != worker,
-                OutboxMessage.claimed_at > now - REPLY_SENDING_WINDOW,
-            )
-            .limit(1)
-        )
-    )
-    if busy is not None:
-        return None
-    oldest = (
-        select(OutboxMessage.id)
-        .where(chat, OutboxMessage.status == PENDING)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(oldest.scalar_subquery()), OutboxMessage.status == PENDING)
-        .values(
-            status=SENDING,
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=OutboxMessage.attempts + 1,
-            updated_at=now,
-        )
-        .returning(
-            OutboxMessage.id,
-            OutboxMessage.channel,
-            OutboxMessage.address,
-            OutboxMessage.body,
-            OutboxMessage.attempts,
-            OutboxMessage.buttons,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    rows = (await session.execute(statement)).all()
+    asked = sorted(set(addresses))
+    if not asked:
+        return ReplyClaims([], frozenset(), frozenset())
+    params: dict[str, Any] = {
+        "b_channel": channel,
+        "b_worker": worker,
+        "b_now": now,
+        "b_window": now - REPLY_SENDING_WINDOW,
+    }
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(_LOCK_CHATS, {"b_channel": channel, "b_addresses": asked})
+    force = sorted(set(forced) & set(asked))
+    normal = [a for a in asked if a not in set(force)]
+    rows: list[Any] = []
+    if normal:
+        rows += (await session.execute(_CLAIM_REPLIES, {**params, "b_addresses": normal})).all()
+    if force:
+        rows += (await session.execute(_FORCE_REPLIES, {**params, "b_addresses": force})).all()
     claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, REPLY, r[5]) for r in rows]
     claimed.sort(key=lambda message: message.id)
-    return claimed
+    still = frozenset(
+        await session.scalars(_STILL_PENDING, {"b_channel": channel, "b_addresses": asked})
+    )
+    mine = {m.address for m in claimed}
+    held = frozenset(a for a in normal if a in still and a not in mine)
+    more = frozenset(a for a in mine if a in still)
+    return ReplyClaims(claimed, held, more)
 
 
 async def _settle_claimed(
@@ -355,9 +402,11 @@ def accepted(
     )
 
 
-def outcome_unknown(message: ClaimedMessage, *, reason: str, now: datetime) -> Settlement:
+def outcome_unknown(
+    message: ClaimedMessage, *, reason: str, now: datetime, safe_window: timedelta = SAFE_WINDOW
+) -> Settlement:
     """The provider may hold it: UNCONFIRMED, reconciled once it would be listed, never resent."""
-    return Settlement(message.id, UNCONFIRMED, _cut(reason), next_attempt_at=now + SAFE_WINDOW)
+    return Settlement(message.id, UNCONFIRMED, _cut(reason), next_attempt_at=now + safe_window)
 
 
 def try_again(
@@ -461,11 +510,15 @@ def reconciliation(
     *,
     now: datetime,
     max_attempts: int,
+    safe_window: timedelta = SAFE_WINDOW,
 ) -> dict[str, object]:
-    """The new values of a stale send after the provider was asked (`verdict`, `found`)."""
+    """The new values of a stale send after the provider was asked (`verdict`, `found`).
+
+    "Not listed" proves "never received" only `safe_window` after the attempt.
+    """
     attempted_at = row.claimed_at or row.updated_at
     values: dict[str, object] = {"updated_at": now, "claimed_by": None}
-    never_sent = verdict is LookupResult.NOT_FOUND and now - attempted_at >= SAFE_WINDOW
+    never_sent = verdict is LookupResult.NOT_FOUND and now - attempted_at >= safe_window
     if verdict is LookupResult.FOUND and found is not None:
         values.update(
             status=SENT,
@@ -492,7 +545,7 @@ def reconciliation(
         values.update(
             status=UNCONFIRMED,
             reconcile_checks=checks,
-            next_attempt_at=max(now + retry_delay(checks), attempted_at + SAFE_WINDOW),
+            next_attempt_at=max(now + retry_delay(checks), attempted_at + safe_window),
             last_error=f"reconciling: {verdict.value}",
         )
     return values

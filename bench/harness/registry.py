@@ -11,7 +11,8 @@ import hashlib
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from bench.harness.report import emit
 from bot.domain.identity import complete_cedula
 from bot.domain.registry import REASON_CODES, REGISTRY_COLUMNS, PaymentStatus
 from bot.storage.db import create_engine, create_session_factory
@@ -209,3 +211,32 @@ async def drop_postgres(admin_url: str, name: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def on_each_database(
+    bench: str,
+    rows: int,
+    databases: tuple[str, ...],
+    measure: Callable[[str, str], Awaitable[None]],
+    admin_url: str,
+) -> None:
+    """Runs `measure(name, url)` on a copy of the registry in each of `databases`.
+
+    SQLite: a copy of the cached file in a temporary folder; PostgreSQL: a throwaway database on
+    `admin_url` (dropped afterwards; without a server, a `skipped` line and nothing else).
+    """
+    if "sqlite" in databases:
+        await asyncio.to_thread(sqlite_registry, rows)
+        with tempfile.TemporaryDirectory(prefix="mies-bench-") as workdir:
+            await measure("sqlite", sqlite_copy(rows, Path(workdir) / f"{bench}.db"))
+    if "postgres" in databases:
+        name = f"mies_bench_{bench}_{os.getpid()}"
+        try:
+            url = await postgres_registry(admin_url, name, rows)
+        except Exception as error:  # no server: say so and go on
+            emit(f"{bench}/postgres", "skipped", 0, type(error).__name__)
+            return
+        try:
+            await measure("postgres", url)
+        finally:
+            await drop_postgres(admin_url, name)

@@ -85,18 +85,24 @@ def _row(incoming: Incoming, status: str, now: datetime, turn: int | None) -> di
     }
 
 
+_KEY = ("channel", "address", "message_key")
+_RECORD_DONE: dict[str, Any] = {}  # per dialect, built once
+
+
 async def record_waiting(session: AsyncSession, incoming: Incoming, now: datetime) -> None:
     """Records a message as waiting to run (nothing if it is recorded already)."""
-    statement = insert_ignore_statement(session, _TURNS, ["channel", "address", "message_key"])
-    await session.execute(statement.values(_row(incoming, WAITING, now, None)))
+    statement = insert_ignore_statement(session, _TURNS, _KEY)
+    await session.execute(statement, _row(incoming, WAITING, now, None))
 
 
 async def record_done(session: AsyncSession, incoming: Incoming, now: datetime, turn: int) -> bool:
     """Records a message as run by this transaction; False when it was recorded before."""
-    statement = insert_ignore_statement(session, _TURNS, ["channel", "address", "message_key"])
-    inserted = await session.execute(
-        statement.values(_row(incoming, DONE, now, turn)).returning(_TURNS.c.id)
-    )
+    dialect = session.get_bind().dialect.name
+    statement = _RECORD_DONE.get(dialect)
+    if statement is None:
+        statement = insert_ignore_statement(session, _TURNS, _KEY).returning(_TURNS.c.id)
+        _RECORD_DONE[dialect] = statement
+    inserted = await session.execute(statement, _row(incoming, DONE, now, turn))
     return inserted.first() is not None
 
 

@@ -1,15 +1,26 @@
-"""The local console chat: the same flows as Telegram, options shown as numbers."""
+"""The local console chat: the same flows as Telegram, options shown as numbers.
+
+Every line typed is a turn keyed like a Telegram update (its sequence: the microsecond it was
+read), so it runs once and its replies are outbox rows written with the turn; they are printed
+from the outbox by the console's reply lane. Replies a crash left unprinted are printed when the
+chat starts again.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 from bot.domain.text import clean_input
 from bot.flows.base import Incoming, Reply
 from bot.flows.engine import FlowEngine
+from bot.flows.turn_replies import reply_of
 from bot.i18n import translator
 from bot.storage.db import StorageUnavailable
+from notificaciones.gateways.sms import SendOutcome, SendResult
+from notificaciones.outbox_states import ClaimedMessage
+from notificaciones.reply_lane import ReplyLane
 
 EXIT_WORDS = {"salir", "/salir", "exit", "quit"}
 ReadLine = Callable[[], Awaitable[str | None]]
@@ -31,6 +42,29 @@ async def stdin_line() -> str | None:
         return None
 
 
+def console_lane(engine: FlowEngine, write: Write) -> ReplyLane:
+    """The console's reply lane: prints each queued reply of the chat as it is handed over."""
+
+    async def show(message: ClaimedMessage) -> SendOutcome:
+        reply, _turn = reply_of(message.body, message.buttons)
+        write("bot> " + render(reply).replace("\n", "\n     "))
+        return SendOutcome(SendResult.ACCEPTED, provider_status="shown")
+
+    services = engine.services
+    return ReplyLane(
+        channel="console",
+        send=show,
+        session_factory=services.session_factory,
+        clock=services.clock,
+        max_attempts=services.settings.sms_max_attempts,
+    )
+
+
+def _sequence() -> int:
+    """A console message's number in its chat: the microsecond it was read (grows across runs)."""
+    return time.time_ns() // 1000
+
+
 async def run_console(
     engine: FlowEngine,
     read: ReadLine = stdin_line,
@@ -40,19 +74,28 @@ async def run_console(
 ) -> None:
     """Chats on the terminal until end of input or «salir»; `locale` as a Telegram language code."""
     tr = translator(locale)
+    lane = console_lane(engine, write)
     write(
         tr.t(
             "MIES Conecta — chat local. Escriba «hola» para empezar, «menú» para las opciones y "
             "«salir» para terminar."
         )
     )
+    await lane.send_pending(address)  # what a crash left unprinted, first
     while True:
         line = await read()
         if line is None or line.strip().lower() in EXIT_WORDS:
+            await lane.aclose()  # the last outcomes stored before the chat ends
             write(tr.t("Hasta pronto."))
             return
+        sequence = _sequence()
         incoming = Incoming(
-            channel="console", address=address, text=clean_input(line), locale=locale
+            channel="console",
+            address=address,
+            text=clean_input(line),
+            locale=locale,
+            message_key=str(sequence),
+            sequence=sequence,
         )
         try:
             delivery = await engine.handle(incoming, retry_later=True)
@@ -65,6 +108,9 @@ async def run_console(
                     "nuevo en un momento; la conversación sigue donde estaba."
                 )
             )
+            continue
+        if delivery.queued:
+            await lane.send_pending(address)
             continue
         for reply in delivery.replies:
             write("bot> " + render(reply).replace("\n", "\n     "))

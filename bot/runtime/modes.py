@@ -87,7 +87,7 @@ async def serve_webhooks(settings: Settings) -> None:
     """
     import uvicorn
 
-    from bot.handlers.telegram.application import build_application
+    from bot.handlers.telegram.application import build_application, reply_sender_of
     from bot.handlers.telegram.webhook import (
         register_webhook,
         telegram_routes,
@@ -116,6 +116,7 @@ async def serve_webhooks(settings: Settings) -> None:
                 )
                 await uvicorn.Server(config).serve()
         finally:
+            await reply_sender_of(application).aclose()  # the last replies' outcomes stored
             if application.running:
                 await application.stop()
             await application.shutdown()

@@ -8,6 +8,7 @@ helper instead of choosing the dialect themselves.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -25,12 +26,23 @@ def dialect_insert(dialect_name: str) -> Callable[[Any], PgInsert | SqliteInsert
     return pg_insert if dialect_name == "postgresql" else sqlite_insert
 
 
+@cache
+def _insert_ignore(
+    dialect_name: str, target: type[DeclarativeBase] | Table, index_elements: tuple[str, ...]
+) -> Insert:
+    insert = dialect_insert(dialect_name)
+    return insert(target).on_conflict_do_nothing(index_elements=list(index_elements))
+
+
 def insert_ignore_statement(
     session: AsyncSession, target: type[DeclarativeBase] | Table, index_elements: Sequence[str]
 ) -> Insert:
-    """The dialect's INSERT into `target` that skips rows conflicting on `index_elements`."""
-    insert = dialect_insert(session.get_bind().dialect.name)
-    return insert(target).on_conflict_do_nothing(index_elements=list(index_elements))
+    """The dialect's INSERT into `target` that skips rows conflicting on `index_elements`.
+
+    Built once per dialect and target (execute it with the row as parameters, so its compiled
+    form is reused; `.values(...)` makes a new statement every time).
+    """
+    return _insert_ignore(session.get_bind().dialect.name, target, tuple(index_elements))
 
 
 async def insert_ignore(
@@ -40,4 +52,4 @@ async def insert_ignore(
     index_elements: Sequence[str],
 ) -> None:
     """Inserts one row unless one with the same `index_elements` exists (a concurrent one wins)."""
-    await session.execute(insert_ignore_statement(session, target, index_elements).values(values))
+    await session.execute(insert_ignore_statement(session, target, index_elements), values)

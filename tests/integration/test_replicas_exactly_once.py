@@ -9,6 +9,11 @@ again, to the other replica, until one answers 200. Replica A kills itself with 
 point of a turn (before its commit, after its commit before the send, after the send before the
 outcome is stored), is started again at the next point, then runs without faults.
 
+Meanwhile both replicas' dispatchers send `SMS_COUNT` queued SMS through a fake Twilio process
+(the real `twilio` client, `TWILIO_BASE_URL`); replica A's kills land wherever its dispatcher is
+(claimed, sending, settling), and a send it left unfinished is reconciled with Twilio's message
+list once its lease is dead: every phone must get its SMS exactly once.
+
 Every chat must then have received exactly the replies that a control chat, talked to alone
 and without faults, received: 0 duplicated, 0 out of order, and 0 lost except the replies whose
 Bot API request was in flight in the killed process at the instant of the kill (claimed, then
@@ -27,7 +32,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +42,8 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from bot.storage.db import create_engine
+from bot.storage.db import create_engine, create_session_factory
+from notificaciones.outbox import NewMessage, enqueue_many
 from tests.support.database import postgres_url
 
 pytestmark = [
@@ -51,6 +59,7 @@ CRASH_POINTS = ("before_commit", "after_commit", "after_send")
 CRASH_AT = 40  # the point's 40th passage in that run of replica A
 IN_FLIGHT_CHATS = 20
 UPDATE_IDS = itertools.count(10_000)
+SMS_COUNT = 1000
 
 
 def _free_port() -> int:
@@ -158,8 +167,8 @@ class Telegram:
 
 
 @contextlib.contextmanager
-def _processes(database_url: str) -> Iterator[tuple[str, list[Replica]]]:
-    api_port = _free_port()
+def _processes(database_url: str) -> Iterator[tuple[str, str, list[Replica]]]:
+    api_port, twilio_port = _free_port(), _free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TWILIO_"))}
     env = {
         **base,
@@ -171,16 +180,52 @@ def _processes(database_url: str) -> Iterator[tuple[str, list[Replica]]]:
         "PUBLIC_BASE_URL": "https://conecta.example.gob.ec",
         "MAX_CONCURRENT_UPDATES": "16",
         "TURN_ORDER_WAIT_MS": "200",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "replica-test-token",
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "TWILIO_BASE_URL": f"http://127.0.0.1:{twilio_port}",
+        "SMS_RATE_PER_SECOND": "200",
+        "QUIET_HOURS_START": "00:00",  # equal ends: no quiet hours, whatever the test's time
+        "QUIET_HOURS_END": "00:00",
+        "DISPATCHER_HEARTBEAT_SECONDS": "1",
+        "DISPATCHER_LEASE_SECONDS": "3",
+        "SMS_SAFE_WINDOW_SECONDS": "30",  # a killed send not at Twilio is sent again after 30 s
     }
     api = _start(["tests.support.bot_api_server", str(api_port)], env)
+    twilio = _start(["tests.support.twilio_server", str(twilio_port)], env)
     replicas = [Replica("A", env, CRASH_POINTS), Replica("B", env, ())]
     try:
-        yield f"http://127.0.0.1:{api_port}", replicas
+        yield f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{twilio_port}", replicas
     finally:
         for replica in replicas:
             replica.stop()
-        api.terminate()
-        api.wait(10)
+        for server in (api, twilio):
+            server.terminate()
+            server.wait(10)
+
+
+def _phone(n: int) -> str:
+    return f"+5939{80_000_000 + n:08d}"
+
+
+async def _queue_sms(database_url: str) -> None:
+    """`SMS_COUNT` announcements, one per phone, due now (what a broadcast queues)."""
+    engine = create_engine(database_url)
+    now = datetime.now(UTC)
+    messages = [
+        NewMessage("sms", _phone(n), f"Aviso {n}", "announcement", f"replica-sms:{n}", now)
+        for n in range(SMS_COUNT)
+    ]
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            assert await enqueue_many(session, messages, now=now) == SMS_COUNT
+    finally:
+        await engine.dispose()
+
+
+async def _texts_received(http: aiohttp.ClientSession, twilio: str) -> list[dict[str, Any]]:
+    async with http.get(f"{twilio}/sent") as response:
+        return list(await response.json())
 
 
 async def _left_sending(database_url: str) -> int:
@@ -217,7 +262,7 @@ async def _wait_ready(http: aiohttp.ClientSession, replicas: list[Replica]) -> N
 async def test_every_message_is_answered_once_in_order_across_replicas_under_kill_9(
     database_url: str,
 ) -> None:
-    with _processes(database_url) as (api, replicas):
+    with _processes(database_url) as (api, twilio, replicas):
         async with aiohttp.ClientSession() as http:
             await _wait_ready(http, replicas)
             telegram = Telegram(http, replicas)
@@ -243,6 +288,7 @@ async def test_every_message_is_answered_once_in_order_across_replicas_under_kil
                     await telegram.chat(chat, stagger=0.01)
 
             chats = [100_000 + n for n in range(CHATS)]
+            await _queue_sms(database_url)  # both dispatchers send them during the chats
             started = time.monotonic()
             await asyncio.gather(*(one_chat(chat) for chat in chats))
             # Replies a dead replica left queued go out from a dispatcher: wait for them.
@@ -253,7 +299,14 @@ async def test_every_message_is_answered_once_in_order_across_replicas_under_kil
                 if answered >= CHATS * len(expected) or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.5)
+            # SMS a killed dispatcher left SENDING are reconciled once its lease is dead.
+            deadline = time.monotonic() + 120
+            while len(await _texts_received(http, twilio)) < SMS_COUNT:
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.5)
             await asyncio.sleep(1.0)  # anything extra (a duplicate) would show now
+            sms_received = await _texts_received(http, twilio)
             stop.set()
             await supervisor
             elapsed = time.monotonic() - started
@@ -284,7 +337,15 @@ async def test_every_message_is_answered_once_in_order_across_replicas_under_kil
         f"({lost_replies} replies; {in_flight} sends in flight at a kill), duplicated "
         f"{duplicated}, out of order {out_of_order}"
     )
+    per_phone = Counter(message["to"] for message in sms_received)
+    print(
+        f"replicas: {SMS_COUNT} SMS queued, {len(sms_received)} received by Twilio, "
+        f"{sum(1 for n in range(SMS_COUNT) if per_phone[_phone(n)] == 0)} lost, "
+        f"{sum(1 for count in per_phone.values() if count > 1)} duplicated"
+    )
     assert deaths == [-9] * len(CRASH_POINTS)  # killed once at each point of a turn
+    assert all(per_phone[_phone(n)] == 1 for n in range(SMS_COUNT)), "every SMS exactly once"
+    assert len(sms_received) == SMS_COUNT
     assert (duplicated, out_of_order) == (0, 0)
     # The after_send kill leaves its own (sent) reply SENDING: at most the others may be lost.
     assert lost_replies <= max(0, in_flight - 1)

@@ -17,9 +17,12 @@ from bot.services import broadcasts
 from bot.services.container import Services
 from bot.storage.db import create_engine, create_session_factory
 from notificaciones import outbox
-from notificaciones.budgets import Budget, SharedBudgets, chat_budget_name
+from notificaciones.budgets import TELEGRAM, Budget, SharedBudgets, chat_budget_name, waits
 from notificaciones.dispatcher import BROADCAST_KIND, Dispatcher
-from notificaciones.gateways.sms import ConsoleSmsGateway
+from notificaciones.gateways.sms import ConsoleSmsGateway, SendOutcome, SendResult
+from notificaciones.outbox import TurnReply, enqueue_replies
+from notificaciones.outbox_states import ClaimedMessage
+from notificaciones.reply_lane import ReplyLane
 from tests.integration.test_telegram_sender import OK, RefusingBotApi, _sender
 from tests.support.clock import FakeClock
 
@@ -137,3 +140,56 @@ async def test_broadcast_notices_go_as_paid_broadcast_only_when_allowed(
 
 def test_the_dispatcher_knows_the_broadcast_kind_by_its_name() -> None:
     assert BROADCAST_KIND == broadcasts.KIND  # a floor above the dispatcher: named twice
+
+
+def test_the_tokens_of_one_take_are_spaced_by_the_rate() -> None:
+    budget = Budget("test", rate=10.0)
+    assert waits(budget, balance=0.0, count=1) == [0.0]
+    # Three taken from a full bucket (one token): the first now, then 0.1 s apart.
+    assert [round(w, 2) for w in waits(budget, balance=-2.0, count=3)] == [0.0, 0.1, 0.2]
+
+
+async def test_two_reply_lanes_share_the_bots_telegram_budget(
+    services: Services, clock: FakeClock
+) -> None:
+    _needs_postgres(services)
+    chats = [f"7700{i:03d}" for i in range(MESSAGES)]
+    async with services.session_factory() as session, session.begin():
+        for chat in chats:
+            replies = [TurnReply("Su respuesta")]
+            await enqueue_replies(
+                session,
+                channel="telegram",
+                address=chat,
+                turn_key="1",
+                replies=replies,
+                now=clock(),
+            )
+    sent_at: list[float] = []
+
+    async def send(_message: ClaimedMessage) -> SendOutcome:
+        sent_at.append(time.monotonic())
+        return SendOutcome(SendResult.ACCEPTED, provider_status="sent")
+
+    async def replica(mine: list[str]) -> int:
+        engine = create_engine(services.settings.database_url)  # another process's connections
+        lane = ReplyLane(
+            channel="telegram",
+            send=send,
+            session_factory=create_session_factory(engine),
+            clock=clock,
+            max_attempts=3,
+            budget=Budget(TELEGRAM, RATE),
+        )
+        try:
+            return sum(await asyncio.gather(*(lane.send_pending(chat) for chat in mine)))
+        finally:
+            await lane.aclose()
+            await engine.dispose()
+
+    counts = await asyncio.gather(replica(chats[::2]), replica(chats[1::2]))
+
+    assert sum(counts) == MESSAGES
+    times = sorted(sent_at)
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert RATE * 0.6 <= rate <= RATE * 1.05  # together, not 2 × RATE

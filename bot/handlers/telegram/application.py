@@ -294,7 +294,11 @@ def build_application(
     cap_library_logs()  # PTB would log every citizen's message at DEBUG
     application.bot_data[ENGINE_KEY] = FlowEngine(services, build_flows())
     application.bot_data[OUTAGE_KEY] = StorageOutage()
-    application.bot_data[REPLIES_KEY] = ChatReplySender(services, application.bot)
+    # Replicas share one database (PostgreSQL): their replies count in one Telegram budget.
+    shared = flood_limit and services.engine.dialect.name == "postgresql"
+    application.bot_data[REPLIES_KEY] = ChatReplySender(
+        services, application.bot, shared_budget=shared
+    )
     # Conversations happen only in private chats: payment status is personal data.
     private = filters.ChatType.PRIVATE
     not_edited = ~filters.UpdateType.EDITED
@@ -322,4 +326,5 @@ async def stop_polling(application: Application) -> None:  # type: ignore[type-a
     """Stops long polling, then the application (queued work stays in the database)."""
     assert application.updater is not None
     await application.updater.stop()
+    await reply_sender_of(application).aclose()  # the last replies' outcomes stored
     await application.stop()
