@@ -1,15 +1,16 @@
 """PostgreSQL's fast path for the registry import: COPY a batch into a staging table, then merge.
 
-The SQLite path stays in `registry_import` and the row checks in `bot.domain.registry_rows`;
-this module only changes how a batch of already checked rows reaches `beneficiaries` on
-PostgreSQL. A multi-row INSERT sends
-14 bound parameters a row through the protocol and plans every chunk; COPY (asyncpg's
-`copy_records_to_table`, binary format) streams the batch into a temporary table, and one
-`INSERT … SELECT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs` merges
-it, so the result (rows inserted, rows updated, unchanged rows untouched, the count of changes)
-is the same as the SQLite path's. The staging table lives in the import's own transaction
-(`ON COMMIT DROP`): a rolled-back import leaves nothing behind, and concurrent imports each
-have their own (temporary tables are per session).
+The SQLite path stays in `registry_import` and the row checks in `bot.domain.registry_rows`
+and `bot.domain.registry_fast_path`; this module only changes how a batch of already checked
+rows reaches `beneficiaries` on PostgreSQL. A multi-row INSERT sends 14 bound parameters a row
+through the protocol and plans every chunk; COPY streams the batch into a temporary table, and
+one `INSERT … SELECT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`
+merges it (`updated_at` its one parameter), so the result (rows inserted, rows updated,
+unchanged rows untouched, the count of changes) is the same as the SQLite path's. The COPY is
+in text format, each row the line the checks already built from the values they stored (no
+per-value encoding in Python: the server parses the dates and amounts). The staging table lives
+in the import's own transaction (`ON COMMIT DROP`): a rolled-back import leaves nothing behind,
+and concurrent imports each have their own (temporary tables are per session).
 
 The merge of one batch runs on the server while the caller validates the next one
 (`BatchMerger`), so the Python parsing and PostgreSQL's work overlap.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -27,31 +29,36 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.registry import REGISTRY_COLUMNS
+from bot.domain.registry_fast_path import CheckedRow
 
 STAGE = "registry_import_stage"
-COLUMNS = (*REGISTRY_COLUMNS, "row_hash", "updated_at")
-_COLUMN_LIST = ", ".join(COLUMNS)
-_UPDATED = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*REGISTRY_COLUMNS, "row_hash", "updated_at"))
+STAGED = (*REGISTRY_COLUMNS, "row_hash")  # the COPY text of each row (CheckedRow's last value)
+_STAGED_LIST = ", ".join(STAGED)
+_UPDATED = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*STAGED, "updated_at"))
 _CREATE_STAGE = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ON COMMIT DROP AS "  # noqa: S608
-    f"SELECT {_COLUMN_LIST} FROM beneficiaries WITH NO DATA"
+    f"SELECT {_STAGED_LIST} FROM beneficiaries WITH NO DATA"
 )
 # Both statements are built from the constant column names above, never from input.
 # A cédula + programme appears at most once in the file (the checks make a repeat an error), so
 # one batch never holds the same key twice and ON CONFLICT never meets a row twice.
 _MERGE = (
-    f"WITH changed AS (INSERT INTO beneficiaries ({_COLUMN_LIST}) "  # noqa: S608
-    f"SELECT {_COLUMN_LIST} FROM {STAGE} "
+    f"WITH changed AS (INSERT INTO beneficiaries ({_STAGED_LIST}, updated_at) "  # noqa: S608
+    f"SELECT {_STAGED_LIST}, $1::timestamp FROM {STAGE} "
     f"ON CONFLICT (cedula, programme) DO UPDATE SET {_UPDATED} "
     f"WHERE beneficiaries.row_hash IS DISTINCT FROM EXCLUDED.row_hash RETURNING 1) "
     f"SELECT count(*) FROM changed"
 )
 
 
-def _records(rows: list[dict[str, Any]], now: datetime) -> list[tuple[Any, ...]]:
-    """The rows as tuples in `COLUMNS` order; `updated_at` naive UTC, as `UtcDateTime` stores."""
-    stamp = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-    return [(*(r[c] for c in REGISTRY_COLUMNS), r["row_hash"], stamp) for r in rows]
+def copy_data(rows: list[CheckedRow]) -> bytes:
+    """The rows as COPY text (one line each, built by the checks), UTF-8."""
+    return ("\n".join([r[-1] for r in rows]) + "\n").encode()
+
+
+def _stamp(now: datetime) -> datetime:
+    """`updated_at` as `UtcDateTime` stores it: naive UTC."""
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
 class BatchMerger:
@@ -74,19 +81,20 @@ class BatchMerger:
             await self._conn.execute(text(_CREATE_STAGE))
         return self._driver
 
-    async def _merge(self) -> int:
+    async def _merge(self, stamp: datetime) -> int:
         driver = await self._driver_connection()
-        return int(await driver.fetchval(_MERGE))
+        return int(await driver.fetchval(_MERGE, stamp))
 
-    async def submit(self, rows: list[dict[str, Any]], now: datetime) -> int:
+    async def submit(self, rows: list[CheckedRow], now: datetime) -> int:
         """Stages `rows` and starts merging them; returns what the previous merge changed."""
         changed = await self.finish()
         if not rows:
             return changed
         driver = await self._driver_connection()
         await driver.execute(f"TRUNCATE {STAGE}")
-        await driver.copy_records_to_table(STAGE, records=_records(rows, now), columns=COLUMNS)
-        self._pending = asyncio.ensure_future(self._merge())
+        data = io.BytesIO(copy_data(rows))
+        await driver.copy_to_table(STAGE, source=data, columns=STAGED, format="text")
+        self._pending = asyncio.ensure_future(self._merge(_stamp(now)))
         await asyncio.sleep(0)  # lets the merge reach the server before the caller computes
         return changed
 

@@ -86,3 +86,41 @@ async def test_copy_on_postgresql_gives_the_sqlite_rows_counts_and_report(
         )  # rows 17, 503, 2500 (1200 was fixed) and the repeat
     finally:
         await sqlite.dispose()
+
+
+async def test_copy_text_keeps_backslashes_tabs_and_accents_as_sqlite_does(
+    services: Services, tmp_path: Path
+) -> None:
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's; run with TEST_DATABASE_URL")
+    odd = [
+        {**sample_row(1), "names": "Rosa \\N Cumbicus"},  # COPY's own NULL marker, as text
+        {**sample_row(2), "collection_point": "Caja\t2 \\ BanEcuador", "names": "Peña"},
+        {**sample_row(3), "collection_point": '"Coop, ""La Merced"""', "amount": "55,5"},
+        {**sample_row(4), "children_birth_dates": "2021-12-20;2015-03-01"},
+        {**sample_row(5), "pending_conditions": "MATRICULA;control_menor5:2027-01-15"},
+        {**sample_row(6), "reason_code": "", "mobile": "", "birth_date": "01/02/1990"},
+    ]
+    path = tmp_path / "raros.csv"
+    write_csv(path, iter(odd))
+    sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'sqlite.db'}"
+    await asyncio.to_thread(upgrade, sqlite_url)
+    await _load_reference(sqlite_url)
+    sqlite = create_engine(sqlite_url)
+    now = services.clock()
+    try:
+        stored = []
+        for engine in (services.engine, sqlite):
+            summary = await import_registry(engine, path, now=now)
+            assert (summary.rows_changed, summary.rows_failed) == (len(odd), 0)
+            async with engine.connect() as conn:
+                result = await conn.execute(
+                    select(Beneficiary.__table__).order_by(Beneficiary.cedula)
+                )
+                stored.append([row[1:] for row in result.all()])  # all but the id
+        assert stored[0] == stored[1]
+        names = [row[1] for row in stored[0]]
+        assert "Rosa \\N Cumbicus" in names and "Peña" in names
+        assert "Caja\t2 \\ BanEcuador" in [row[12] for row in stored[0]]
+    finally:
+        await sqlite.dispose()
