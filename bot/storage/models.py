@@ -135,9 +135,10 @@ class Beneficiary(Base):
     """One person's transfer in the monthly registry: one row per (cédula, programme)."""
 
     __tablename__ = "beneficiaries"
+    # Its unique index leads with the cédula: it serves every lookup by cédula (no other index).
     __table_args__ = (UniqueConstraint("cedula", "programme"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    cedula: Mapped[str] = mapped_column(String(10), index=True)
+    cedula: Mapped[str] = mapped_column(String(10))
     names: Mapped[str] = mapped_column(String(160))
     birth_date: Mapped[date | None] = mapped_column(Date)
     fingerprint_code: Mapped[str | None] = mapped_column(String(12))
