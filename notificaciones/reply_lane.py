@@ -76,7 +76,7 @@ class ReplyLane:
         budget: budgets.Budget | None = None,
     ) -> None:
         self.channel = channel
-        # Shared by every replica (PostgreSQL): the round that claims k replies takes k tokens.
+        # Shared by every replica (PostgreSQL): a chat is claimed once its token is due.
         self.budget = budget
         self._send_reply = send
         self.session_factory = session_factory
@@ -97,13 +97,13 @@ class ReplyLane:
         self._last: set[str] = set()  # chats whose reply being sent is their last one pending
 
     async def send_pending(self, chat_id: int | str) -> int:
-        """Sends every pending reply to `chat_id`; returns how many were handed to Telegram."""
+        """Sends every pending reply to `chat_id`; returns how many were handed to the channel."""
         address = str(chat_id)
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiters[address].append(done)
         if self._lane is None or self._lane.done():
             self._wake = asyncio.Event()  # bound to the running loop
-            self._lane = asyncio.create_task(self._run(), name="telegram-replies")
+            self._lane = asyncio.create_task(self._run(), name=f"{self.channel}-replies")
         self._ask(address)
         return await done
 
