@@ -143,7 +143,8 @@ class Beneficiary(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     fingerprint_code: Mapped[str | None] = mapped_column(String(12))
     mobile: Mapped[str | None] = mapped_column(String(16), index=True)
-    parish_code: Mapped[str | None] = mapped_column(ForeignKey("parishes.code"), index=True)
+    # No foreign key: the import refuses an unknown parish row by row (migration 0012).
+    parish_code: Mapped[str | None] = mapped_column(String(6), index=True)
     programme: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(24))
     reason_code: Mapped[str | None] = mapped_column(String(40))
