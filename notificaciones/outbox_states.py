@@ -29,7 +29,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Table, Update, bindparam, cast, func, literal, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    String,
+    Table,
+    Update,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -241,6 +254,18 @@ _HELD_ELSEWHERE = (
 )
 
 
+# Whether the chat of a claimed reply has another one pending after it (a later row: the claimed
+# one is the oldest). Only the claimed row of a chat changes, so both databases' views agree.
+# Written out: SQLAlchemy renders RETURNING's columns unqualified, which would lose the
+# correlation with the updated row. Built from constants only.
+_MORE_PENDING = literal_column(
+    "EXISTS (SELECT 1 FROM outbox AS later WHERE later.channel = outbox.channel"  # noqa: S608
+    " AND later.address = outbox.address"
+    f" AND later.kind = '{REPLY}' AND later.status = '{PENDING}' AND later.id > outbox.id)",
+    type_=Boolean,
+)
+
+
 def _claim_oldest(*, skip_held: bool) -> Update:
     condition = _PENDING_REPLIES & ~_HELD_ELSEWHERE if skip_held else _PENDING_REPLIES
     oldest = select(func.min(_OUTBOX.c.id)).where(condition).group_by(_OUTBOX.c.address)
@@ -261,6 +286,7 @@ def _claim_oldest(*, skip_held: bool) -> Update:
             _OUTBOX.c.body,
             _OUTBOX.c.attempts,
             _OUTBOX.c.buttons,
+            _MORE_PENDING,
         )
     )
 
@@ -330,12 +356,14 @@ async def claim_chat_replies(
         rows += (await session.execute(_FORCE_REPLIES, {**params, "b_addresses": force})).all()
     claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, REPLY, r[5]) for r in rows]
     claimed.sort(key=lambda message: message.id)
-    still = frozenset(
-        await session.scalars(_STILL_PENDING, {"b_channel": channel, "b_addresses": asked})
-    )
+    more = frozenset(r[2] for r in rows if r[6])
     mine = {m.address for m in claimed}
-    held = frozenset(a for a in normal if a in still and a not in mine)
-    more = frozenset(a for a in mine if a in still)
+    unclaimed = [a for a in normal if a not in mine]
+    held: frozenset[str] = frozenset()
+    if unclaimed:  # held by another sender, or nothing pending: one more look tells which
+        held = frozenset(
+            await session.scalars(_STILL_PENDING, {"b_channel": channel, "b_addresses": unclaimed})
+        )
     return ReplyClaims(claimed, held, more)
 
 
