@@ -5,8 +5,9 @@ and `bot.domain.registry_fast_path`; this module only changes how a batch of alr
 rows reaches `beneficiaries` on PostgreSQL. A multi-row INSERT sends 14 bound parameters a row
 through the protocol and plans every chunk; COPY streams the batch into a temporary table, and
 one `INSERT … SELECT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`
-merges it (`updated_at` its one parameter), so the result (rows inserted, rows updated,
-unchanged rows untouched, the count of changes) is the same as the SQLite path's. The COPY is
+merges it (`updated_at` its one parameter; its command tag is the count of changes), so the
+result (rows inserted, rows updated, unchanged rows untouched, the count of changes) is the
+same as the SQLite path's. The COPY is
 in text format, each row the line the checks already built from the values they stored (no
 per-value encoding in Python: the server parses the dates and amounts). The staging table lives
 in the import's own transaction (`ON COMMIT DROP`): a rolled-back import leaves nothing behind,
@@ -42,12 +43,13 @@ _CREATE_STAGE = (
 # Both statements are built from the constant column names above, never from input.
 # A cédula + programme appears at most once in the file (the checks make a repeat an error), so
 # one batch never holds the same key twice and ON CONFLICT never meets a row twice.
+# Its command tag (`INSERT 0 <n>`) counts the rows inserted or updated, not those the WHERE
+# left alone: the count of changes, without collecting a RETURNING row for each.
 _MERGE = (
-    f"WITH changed AS (INSERT INTO beneficiaries ({_STAGED_LIST}, updated_at) "  # noqa: S608
+    f"INSERT INTO beneficiaries ({_STAGED_LIST}, updated_at) "  # noqa: S608
     f"SELECT {_STAGED_LIST}, $1::timestamp FROM {STAGE} "
     f"ON CONFLICT (cedula, programme) DO UPDATE SET {_UPDATED} "
-    f"WHERE beneficiaries.row_hash IS DISTINCT FROM EXCLUDED.row_hash RETURNING 1) "
-    f"SELECT count(*) FROM changed"
+    f"WHERE beneficiaries.row_hash IS DISTINCT FROM EXCLUDED.row_hash"
 )
 
 
@@ -83,7 +85,8 @@ class BatchMerger:
 
     async def _merge(self, stamp: datetime) -> int:
         driver = await self._driver_connection()
-        return int(await driver.fetchval(_MERGE, stamp))
+        tag = await driver.execute(_MERGE, stamp)
+        return int(tag.rsplit(" ", 1)[1])
 
     async def submit(self, rows: list[CheckedRow], now: datetime) -> int:
         """Stages `rows` and starts merging them; returns what the previous merge changed."""
