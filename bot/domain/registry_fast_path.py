@@ -33,7 +33,6 @@ from bot.domain.corresponsabilidad import (
 from bot.domain.errors import N_, InvalidPhone
 from bot.domain.identity import VALID_PROVINCES
 from bot.domain.registry import REGISTRY_COLUMNS, PaymentStatus, Programme, is_known_reason
-from bot.domain.registry_keys import SeenKeys
 from bot.domain.registry_rows import (
     EC_MOBILE_PATTERN,
     FINGERPRINT,
@@ -231,7 +230,7 @@ def fast_row(
     header: list[str],
     parishes: frozenset[str],
     today: date | None,
-    seen: SeenKeys | set[int],
+    seen: set[int],
     delimiter: str = ",",
 ) -> Callable[[str], CheckedRow | None]:
     """A function from a line (no quotes, no line ending) to its row, `()` for a repeat, or None.
@@ -411,10 +410,10 @@ def checked_batches(
 
     `blocks` are the file's bytes after the header, each ending at a line break (or the end of
     the file). Lines are numbered as in the file (the header is line 1); blank lines are
-    skipped. The keys seen so far (cédula + programme packed in one int, 8 bytes a row in
-    `SeenKeys`) make a repeat in any later batch an error, so the first row always wins.
+    skipped. The keys seen so far (cédula + programme, packed in one int: ≈ 70 bytes a row)
+    make a repeat in any later batch an error, so the first row always wins.
     """
-    seen = SeenKeys()
+    seen: set[int] = set()
     check = fast_row(header, parishes, today, seen, delimiter)
     valid: list[CheckedRow] = []
     errors: list[RowError] = []
