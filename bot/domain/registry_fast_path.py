@@ -397,6 +397,22 @@ def fast_row(
     return check
 
 
+EarlierKeys = Callable[[list[int]], set[int]]
+"""Given one batch's repeat keys, those an earlier batch held; remembers the batch's keys."""
+
+
+def keys_in_memory() -> EarlierKeys:
+    """An `EarlierKeys` on a set in memory (≈ 70 bytes a key): for tests and small files."""
+    held: set[int] = set()
+
+    def earlier(keys: list[int]) -> set[int]:
+        found = held.intersection(keys)
+        held.update(keys)
+        return found
+
+    return earlier
+
+
 def checked_batches(
     blocks: Iterable[bytes],
     header: list[str],
@@ -405,17 +421,22 @@ def checked_batches(
     *,
     delimiter: str = ",",
     today: date | None = None,
+    earlier: EarlierKeys | None = None,
 ) -> Iterator[Batch]:
     """Yields (valid rows, errors, rows read, last line) per batch of at most `size` rows.
 
     `blocks` are the file's bytes after the header, each ending at a line break (or the end of
     the file). Lines are numbered as in the file (the header is line 1); blank lines are
-    skipped. The keys seen so far (cédula + programme, packed in one int: ≈ 70 bytes a row)
-    make a repeat in any later batch an error, so the first row always wins.
+    skipped; a batch's errors are in line order. A cédula + programme repeated in the file is
+    an error on every line after its first: within a batch by a set of the batch's keys, across
+    batches by `earlier` (default `keys_in_memory`; the import keeps them on disk), so the first
+    row always wins and memory need not grow with the file.
     """
-    seen: set[int] = set()
+    earlier = earlier or keys_in_memory()
+    seen: set[int] = set()  # this batch's keys
     check = fast_row(header, parishes, today, seen, delimiter)
     valid: list[CheckedRow] = []
+    lines: list[int] = []  # the line of each valid row
     errors: list[RowError] = []
     undecodable: dict[int, bytes] = {}
     read = 0
@@ -440,6 +461,24 @@ def checked_batches(
         seen.add(key)
         return (*typed, digest, copy_line((*typed, digest))), []
 
+    def finished() -> Batch:
+        """The batch, its rows whose key an earlier batch held turned into errors."""
+        nonlocal valid, lines, errors, read
+        index = PROGRAMME_INDEX
+        keys = [int(r[0]) * 16 + index[r[6]] for r in valid]
+        repeated = earlier(keys) if keys else set()
+        if repeated:
+            kept = [k not in repeated for k in keys]
+            errors.extend(
+                RowError(n, "cedula", REPEATED) for n, k in zip(lines, kept, strict=True) if not k
+            )
+            errors.sort(key=lambda e: e.line)  # stable: a line's own errors keep their order
+            valid = [r for r, k in zip(valid, kept, strict=True) if k]
+        batch = (valid, errors, read, line)
+        seen.clear()
+        valid, lines, errors, read = [], [], [], 0
+        return batch
+
     for block in blocks:
         texts, odd = _lines(block, line, undecodable)
         for text in texts:
@@ -453,14 +492,14 @@ def checked_batches(
                     errors.extend(problems)
             if row:
                 valid.append(row)
+                lines.append(line)
             elif row is not None:
                 errors.append(RowError(line, "cedula", REPEATED))
             read += 1
             if read >= size:
-                yield valid, errors, read, line
-                valid, errors, read = [], [], 0
+                yield finished()
     if read:
-        yield valid, errors, read, line
+        yield finished()
 
 
 def _lines(block: bytes, line: int, undecodable: dict[int, bytes]) -> tuple[list[str], bool]:

@@ -38,9 +38,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.registry import REGISTRY_COLUMNS
-from bot.domain.registry_fast_path import Batch, CheckedRow, checked_batches
+from bot.domain.registry_fast_path import Batch, CheckedRow, EarlierKeys, checked_batches
 from bot.domain.registry_rows import REQUIRED_VALUES, RowError, line_text, parse_line
 from bot.services.registry_copy import merging
+from bot.services.registry_keys import DiskKeys
 from bot.storage.models import Beneficiary, ImportRun, Parish
 from bot.storage.upsert import dialect_insert
 
@@ -158,12 +159,16 @@ def _batches(
     *,
     delimiter: str = ",",
     today: date | None = None,
+    earlier: EarlierKeys | None = None,
 ) -> Iterator[Batch]:
     """Yields (valid rows, errors, rows read, last line) per batch of at most `size` rows.
 
-    The checks (and the repeat of a cédula + programme) are `checked_batches`'.
+    The checks (and the repeat of a cédula + programme) are `checked_batches`'; `earlier`
+    holds the keys of the batches before (on disk in an import: `DiskKeys`).
     """
-    return checked_batches(_blocks(raw), header, parishes, size, delimiter=delimiter, today=today)
+    return checked_batches(
+        _blocks(raw), header, parishes, size, delimiter=delimiter, today=today, earlier=earlier
+    )
 
 
 async def _upsert(conn: AsyncConnection, rows: list[CheckedRow], now: datetime) -> int:
@@ -291,14 +296,23 @@ async def import_registry(
         if not dry_run:
             summary.run_id = await _start_run(engine, path, sha, now, staff_id, "registry")
         last_line = 1
-        with errors_path.open("w", encoding="utf-8", newline="") as report:
+        with errors_path.open("w", encoding="utf-8", newline="") as report, DiskKeys() as keys:
             writer = csv.writer(report)
             writer.writerow(ERROR_COLUMNS)
             try:
                 # On PostgreSQL a batch is COPied and merged (registry_copy.py), else upserted.
-                async with engine.begin() as conn, merging(conn, enabled=not dry_run) as merger:
+                async with (
+                    engine.begin() as conn,
+                    merging(conn, enabled=not dry_run) as merger,
+                ):
                     batches = _batches(
-                        raw, header, parishes, batch_rows, delimiter=delimiter, today=today
+                        raw,
+                        header,
+                        parishes,
+                        batch_rows,
+                        delimiter=delimiter,
+                        today=today,
+                        earlier=keys,
                     )
                     for rows, errors, read, line in batches:
                         last_line = line

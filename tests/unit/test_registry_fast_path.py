@@ -38,6 +38,7 @@ from bot.domain.registry_rows import (
     validate_row,
     well_formed,
 )
+from bot.services.registry_keys import DiskKeys
 from bot.storage.registry_sample import SAMPLE_PARISHES, sample_cedula, sample_row
 
 PARISHES = frozenset(SAMPLE_PARISHES)
@@ -409,3 +410,18 @@ def test_amounts_keep_their_decimal_value_and_text() -> None:
     check = fast_row(list(REGISTRY_COLUMNS), PARISHES, TODAY, set(), ";")
     row = check(";".join({**sample_row(1), "amount": "55,5"}.values()))
     assert row and (row[9], str(row[9])) == (Decimal("55.50"), "55.50")
+
+
+def test_a_repeat_in_a_later_batch_is_found_by_the_keys_kept_on_disk() -> None:
+    first = ",".join(sample_row(3).values()).encode() + b"\n"
+    other = ",".join(sample_row(4).values()).encode() + b"\n"
+    again = ",".join({**sample_row(3), "names": "Otra Persona"}.values()).encode() + b"\n"
+    data = first + other + again + other
+    header = list(REGISTRY_COLUMNS)
+    with DiskKeys() as keys:
+        batches = list(checked_batches([data], header, PARISHES, 2, earlier=keys))
+    assert [(len(rows), read) for rows, _, read, _ in batches] == [(2, 2), (0, 2)]
+    assert batches[1][1] == [RowError(4, "cedula", REPEATED), RowError(5, "cedula", REPEATED)]
+    assert batches[0][0][0][1] == sample_row(3)["names"]  # the first row wins
+    _compare(data, header, 2, ",", [])
+    _compare(data, header, 1, ",", [len(first), len(first + other)])
