@@ -26,8 +26,9 @@ class DiskKeys:
 
     def __init__(self) -> None:
         self._db = sqlite3.connect("", isolation_level=None)  # "": a private temp file
-        # Nothing to recover after a crash (the import starts again): no journal, no syncs.
-        self._db.execute("PRAGMA journal_mode = OFF")
+        # Nothing to recover after a crash (the import starts again): no syncs; the journal in
+        # memory (one batch's pages at most) so a failed insert is rolled back.
+        self._db.execute("PRAGMA journal_mode = MEMORY")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._db.execute("CREATE TABLE seen (key INTEGER PRIMARY KEY)")
