@@ -258,10 +258,11 @@ _HELD_ELSEWHERE = (
 # one is the oldest). Only the claimed row of a chat changes, so both databases' views agree.
 # Written out: SQLAlchemy renders RETURNING's columns unqualified, which would lose the
 # correlation with the updated row. Built from constants only.
+_T = _OUTBOX.name
 _MORE_PENDING = literal_column(
-    "EXISTS (SELECT 1 FROM outbox AS later WHERE later.channel = outbox.channel"  # noqa: S608
-    " AND later.address = outbox.address"
-    f" AND later.kind = '{REPLY}' AND later.status = '{PENDING}' AND later.id > outbox.id)",
+    f"EXISTS (SELECT 1 FROM {_T} AS later WHERE later.channel = {_T}.channel"  # noqa: S608
+    f" AND later.address = {_T}.address AND later.kind = '{REPLY}'"
+    f" AND later.status = '{PENDING}' AND later.id > {_T}.id)",
     type_=Boolean,
 )
 

@@ -41,6 +41,7 @@ from bot.domain.registry_rows import (
     RowError,
     cell_date,
     mobile_e164,
+    packed_key,
     row_cells,
     row_hash,
     row_key,
@@ -327,7 +328,7 @@ def fast_row(
             or q is bad
         ):  # `is`: `in` would compare the verdicts with ==, and Decimal's == is slow
             return None
-        key = number * 16 + g[1]
+        key = number * 16 + g[1]  # `packed_key`, from what is at hand
         if key in seen:
             return _REPEAT
         seen.add(key)
@@ -464,8 +465,7 @@ def checked_batches(
     def finished() -> Batch:
         """The batch, its rows whose key an earlier batch held turned into errors."""
         nonlocal valid, lines, errors, read
-        index = PROGRAMME_INDEX
-        keys = [int(r[0]) * 16 + index[r[6]] for r in valid]
+        keys = [packed_key(r[0], r[6]) for r in valid]  # cédula, programme
         repeated = earlier(keys) if keys else set()
         if repeated:
             kept = [k not in repeated for k in keys]

@@ -227,9 +227,14 @@ def validate_row(
     return values, []
 
 
+def packed_key(cedula: str, programme: str) -> int:
+    """Cédula and programme packed in one int: a repeat's key."""
+    return int(cedula) * 16 + PROGRAMME_INDEX[programme]
+
+
 def row_key(values: dict[str, Any]) -> int:
-    """Cédula and programme packed in one int (≈ 70 bytes a row in a set): a repeat's key."""
-    return int(values["cedula"]) * 16 + PROGRAMME_INDEX[values["programme"]]
+    """The repeat key of a checked row's values."""
+    return packed_key(values["cedula"], values["programme"])
 
 
 def parse_line(text: str, delimiter: str = ",") -> list[str]:

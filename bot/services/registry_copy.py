@@ -7,11 +7,11 @@ through the protocol and plans every chunk; COPY streams the batch into a tempor
 one `INSERT … SELECT … ON CONFLICT (cedula, programme) DO UPDATE … WHERE row_hash differs`
 merges it (`updated_at` its one parameter; its command tag is the count of changes), so the
 result (rows inserted, rows updated, unchanged rows untouched, the count of changes) is the
-same as the SQLite path's. The COPY is
-in text format, each row the line the checks already built from the values they stored (no
-per-value encoding in Python: the server parses the dates and amounts). The staging table lives
-in the import's own transaction (`ON COMMIT DROP`): a rolled-back import leaves nothing behind,
-and concurrent imports each have their own (temporary tables are per session).
+same as the SQLite path's. The COPY is in text format, each row the line the checks already
+built from the values they stored (no per-value encoding in Python: the server parses the dates
+and amounts). The staging table lives in the import's own transaction (`ON COMMIT DROP`): a
+rolled-back import leaves nothing behind, and concurrent imports each have their own (temporary
+tables are per session).
 
 The merge of one batch runs on the server while the caller validates the next one
 (`BatchMerger`), so the Python parsing and PostgreSQL's work overlap.

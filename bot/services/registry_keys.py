@@ -3,8 +3,9 @@
 A cédula + programme repeated anywhere in the file is refused after its first row, so an import
 must remember every key it has read: as a Python set, ≈ 70 bytes a key, the one part of a
 1,000,000-row import that grew with the file (100k rows → 1M: +65 MB). `DiskKeys` keeps them in
-a private temporary SQLite database (an empty file name: on disk, deleted when closed; its page
-cache bounded by `CACHE_KIB`) and answers one batch at a time: its keys are inserted, in key
+a private temporary SQLite database (an empty file name: on disk, and SQLite unlinks the file as
+soon as it opens it, so nothing of it is left even after a crash; its page cache bounded by
+`CACHE_KIB`) and answers one batch at a time: its keys are inserted, in key
 order, by one statement and, only when that meets a key held already, looked up by one more to
 say which (≈ 1.2 µs a key).
 """
