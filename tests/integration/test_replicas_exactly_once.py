@@ -2,8 +2,9 @@
 
 Real processes: a fake Bot API server, and two replicas each running the product's webhook mode
 (`bot.runtime.modes.run_webhook`: the Telegram webhook, the dispatcher and the scheduler). The
-test plays Telegram: every update of 300 chats is posted to both replicas at once (a
-duplicate, as Telegram makes when an answer is late), a chat's next update follows 10 ms later
+test plays Telegram: every update of 300 chats is posted to one replica and, 20 ms later while
+the first is still waiting its turn, to the other (a duplicate, as Telegram makes when an answer
+is late; the replica posted first alternates), a chat's next update follows 10 ms later
 without waiting for the answer (a fast typist), and an update whose request fails is posted
 again, to the other replica, until one answers 200. Replica A kills itself with SIGKILL at one
 point of a turn (before its commit, after its commit before the send, after the send before the
@@ -60,7 +61,12 @@ pytestmark = [
 SECRET = "replica-test-secret"
 CHATS = 300
 SCRIPT = ("hola", "/pago", "12345")
-CRASH_AT = 40  # the point's 40th passage in that run of replica A
+CRASH_AT = 25  # the point's 25th passage in that run of replica A
+# The duplicate follows the original by less than the replicas' TURN_ORDER_WAIT_MS (200 ms), so
+# both are recorded and waiting at once. Posted at the very same instant, whichever replica's event
+# loop ran a few milliseconds ahead took every turn, and replica A could go a whole run without
+# reaching its crash point (seen in CI: killed 0 times).
+DUPLICATE_LAG = 0.02
 IN_FLIGHT_CHATS = 20
 UPDATE_IDS = itertools.count(10_000)
 SMS_COUNT = 1000
@@ -103,10 +109,13 @@ class Telegram:
             await asyncio.sleep(0.2)
 
     async def deliver(self, update: dict[str, Any], first: int) -> None:
-        """The update to one replica and, at the same moment, its duplicate to the other."""
-        await asyncio.gather(
-            self._post_until_ok(update, first), self._post_until_ok(update, first + 1)
-        )
+        """The update to one replica and, `DUPLICATE_LAG` later, its duplicate to the other."""
+
+        async def duplicate() -> None:
+            await asyncio.sleep(DUPLICATE_LAG)
+            await self._post_until_ok(update, first + 1)
+
+        await asyncio.gather(self._post_until_ok(update, first), duplicate())
 
     async def chat(self, chat: int, *, stagger: float) -> None:
         """The script of one chat: each message 10 ms after the previous, none awaited."""
