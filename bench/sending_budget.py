@@ -7,6 +7,11 @@ into a console gateway that records when each message was handed over. The rate 
 measured over both processes together, from their second send to their last (the first carries
 each process's start-up); the target is SMS_RATE_PER_SECOND ± 5 %. Without the shared budget,
 each process paces itself and the pair sends at twice the rate (printed too, as the baseline).
+
+The other way the issue names, one elected sender per channel, runs as a third pair: each process
+asks PostgreSQL for an advisory lock; the holder drains the outbox pacing alone, the other polls
+for the lock every `ELECTION_POLL_SECONDS` until the outbox is empty (it takes over only when the
+holder's session ends). Printed: its rate, the split, and statements per SMS of both ways.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bench.harness.report import emit, postgres_admin_url, quick_mode, verdict
@@ -34,6 +39,8 @@ from notificaciones.gateways.sms import ConsoleSmsGateway
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 10:00 in Ecuador: no quiet hours
 NAME = "bench/sending_budget"
+ELECTION_LOCK = 0x4D494553  # the advisory lock of the elected SMS sender ("MIES")
+ELECTION_POLL_SECONDS = 0.5
 
 
 async def _admin(sql: str) -> None:
@@ -69,30 +76,51 @@ async def _fill(url: str, count: int, first: int = 0) -> None:
     await engine.dispose()
 
 
-async def _dispatch(url: str, rate: float, shared: bool) -> list[float]:
+async def _dispatch(url: str, rate: float, mode: str) -> dict[str, object]:
     """One dispatcher process: drains the outbox; returns when it handed each SMS over."""
     settings = Settings(_env_file=None, database_url=url, sms_rate_per_second=rate)  # type: ignore[call-arg]
     engine = create_engine(url)
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
     factory = create_session_factory(engine)
     handed: list[float] = []
     gateway = ConsoleSmsGateway(write=lambda _line: handed.append(time.time()))
     dispatcher = Dispatcher.from_settings(factory, settings, gateway, clock=lambda: NOW)
-    if shared:
+    if mode == "shared":
         dispatcher.budgets = SharedBudgets.from_settings(factory, settings)
-    await dispatcher.run_until_idle()
+    if mode == "elected":
+        async with engine.connect() as election:
+            while not await election.scalar(text(f"SELECT pg_try_advisory_lock({ELECTION_LOCK})")):
+                async with factory() as session:
+                    pending = await session.scalar(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.status == "pending")
+                    )
+                if not pending:
+                    break
+                await asyncio.sleep(ELECTION_POLL_SECONDS)
+            else:
+                await dispatcher.run_until_idle()
+    else:
+        await dispatcher.run_until_idle()
     await engine.dispose()
-    return handed
+    return {"handed": handed, "statements": statements[0]}
 
 
-def _pair(url: str, rate: float, shared: bool) -> tuple[float, list[int]]:
-    """Runs two dispatcher processes at once; returns their joint rate and each one's count."""
-    command = [sys.executable, "-m", "bench.sending_budget", "--child", url, str(rate)]
-    if not shared:
-        command.append("--unshared")
+def _pair(url: str, rate: float, mode: str) -> tuple[float, list[int], float]:
+    """Runs two dispatcher processes at once: their joint rate, each one's count, SQL per SMS."""
+    command = [sys.executable, "-m", "bench.sending_budget", "--child", url, str(rate), mode]
     children = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     results = [json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children]
-    times = sorted(t for handed in results for t in handed)[1:]
-    return (len(times) - 1) / (times[-1] - times[0]), [len(h) for h in results]
+    handed: list[list[float]] = [r["handed"] for r in results]
+    times = sorted(t for one in handed for t in one)[1:]
+    per_sms = sum(int(r["statements"]) for r in results) / max(1, len(times) + 1)
+    return (len(times) - 1) / (times[-1] - times[0]), [len(h) for h in handed], per_sms
 
 
 def main() -> None:
@@ -100,12 +128,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=4.0 if quick_mode() else 10.0)
-    parser.add_argument("--child", nargs=2, metavar=("URL", "RATE"))
-    parser.add_argument("--unshared", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("URL", "RATE", "MODE"))
     args = parser.parse_args()
     if args.child:
-        handed = asyncio.run(_dispatch(args.child[0], float(args.child[1]), not args.unshared))
-        print(json.dumps(handed))
+        url, rate, mode = args.child
+        print(json.dumps(asyncio.run(_dispatch(url, float(rate), mode))))
         return
     name = f"mies_bench_budget_{os.getpid()}"
     try:
@@ -118,9 +145,11 @@ def main() -> None:
     try:
         upgrade(url)
         asyncio.run(_fill(url, count))
-        shared_rate, counts = _pair(url, args.rate, shared=True)
+        shared_rate, counts, shared_sql = _pair(url, args.rate, "shared")
         asyncio.run(_fill(url, count, first=count))
-        alone_rate, _ = _pair(url, args.rate, shared=False)
+        alone_rate, _, _ = _pair(url, args.rate, "alone")
+        asyncio.run(_fill(url, count, first=2 * count))
+        elected_rate, elected, elected_sql = _pair(url, args.rate, "elected")
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     emit(f"{NAME}/configured", "rate", args.rate, "SMS/s (SMS_RATE_PER_SECOND)")
@@ -128,6 +157,14 @@ def main() -> None:
         f"{NAME}/2-dispatchers", "rate", shared_rate, f"SMS/s together ({counts[0]} + {counts[1]})"
     )
     emit(f"{NAME}/2-unshared", "rate", alone_rate, "SMS/s together, each pacing alone (before)")
+    emit(
+        f"{NAME}/2-elected",
+        "rate",
+        elected_rate,
+        f"SMS/s, one elected sender ({elected[0]} + {elected[1]})",
+    )
+    emit(f"{NAME}/2-dispatchers", "sql_per_sms", shared_sql, "statements (shared budget)")
+    emit(f"{NAME}/2-elected", "sql_per_sms", elected_sql, "statements (elected sender)")
     deviation = 100 * abs(shared_rate - args.rate) / args.rate
     verdict(f"{NAME}/2-dispatchers", "rate_error_%", deviation, "<=", 5)
 

@@ -606,6 +606,8 @@ class OutboxMessage(Base):
         # Per-phone reply limits and the daily spend of conversation replies.
         Index("ix_outbox_address_created", "address", "created_at"),
         Index("ix_outbox_kind_created", "kind", "created_at"),
+        # A chat's pending and sending replies, oldest first (the reply lane's claims).
+        Index("ix_outbox_chat_replies", "channel", "address", "kind", "status", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)

@@ -10,11 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
 from bot.config import Settings
 from notificaciones.gateways.sms import SendOutcome, SendResult
 
 if TYPE_CHECKING:
     from telegram import Bot
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every send
 
 
 Buttons = dict[str, Any]
@@ -89,9 +94,6 @@ class PtbTelegramSender:
     async def _send(
         self, chat_id: str, text: str, *, paid: bool, buttons: Buttons | None = None
     ) -> SendOutcome:
-        from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-        from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-
         markup = None
         if buttons and buttons.get("options"):
             turn = int(buttons.get("turn", 0))
@@ -109,7 +111,7 @@ class PtbTelegramSender:
                 chat_id=int(chat_id),
                 text=text,
                 reply_markup=markup,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                link_preview_options=_NO_PREVIEW,
                 allow_paid_broadcast=paid or None,
             )
         except Forbidden:

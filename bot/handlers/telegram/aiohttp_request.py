@@ -9,6 +9,7 @@ keep-alive pool in ≈ 0.3 ms. Errors map to PTB's own: `TimedOut` and `NetworkE
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue  # PTB's own sentinel for «use the default»
@@ -83,8 +84,10 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         try:
+            body = _body(request_data)
+            headers = _FORM if isinstance(body, bytes) else None
             async with session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -93,14 +96,22 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields as PTB encodes them; multipart (`FormData`) when files are attached."""
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | bytes | None:
+    """Form fields as PTB encodes them; multipart (`FormData`) when files are attached.
+
+    Without files the fields are url-encoded here: handed a dict, aiohttp builds a `FormData`
+    and with it a multipart writer (a fresh uuid4 boundary) for every request, then encodes
+    the same bytes.
+    """
     if request_data is None:
         return None
     fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields
+        return urlencode(fields).encode()
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)
