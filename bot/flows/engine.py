@@ -271,8 +271,16 @@ class FlowEngine:
                 channel=incoming.channel,
                 address=incoming.address,
             )
+            if self.order_wait <= 0 and incoming.channel in turns.SEQUENCED_CHANNELS:
+                # Long polling: updates in update_id order, the conversation keeps the last.
+                if turns.run_before(conv.last_sequence, conv.updated_at, sequence, now):
+                    log.info("update on %s delivered again: not run twice", incoming.channel)
+                    return Delivery([], conv.turn, queued=True, redelivered=True)
+                replies = await self._turn(ctx, conv, contact, incoming)
+                await self.checkpoint("before_commit")
+                return Delivery(replies, conv.turn, queued=True)
             if self.order_wait <= 0:
-                # One receiver per channel (polling, console): the row is written as run.
+                # One receiver per channel (the console): the row is written as run.
                 if not await turns.record_done(session, incoming, now, conv.turn + 1):
                     return await self._already_recorded(session, conv, incoming, ctx, now)
                 replies = await self._turn(ctx, conv, contact, incoming)

@@ -3,6 +3,8 @@
 A message is a row of `inbound_turns` keyed by (channel, chat, message_key): Telegram's update_id,
 the console's sequence. The row is written in the transaction that runs its turn (and writes its
 replies to the outbox), so a message delivered again finds its row `done` and runs nothing.
+Telegram updates received by long polling need no row: the conversation's last update_id tells
+a redelivery (`run_before`).
 
 Across replicas (webhook mode), a message is first recorded `waiting` in a short transaction of
 its own, with what it said; the turn's transaction then locks the conversation and runs every
@@ -15,7 +17,7 @@ earlier one that still comes too late is run after it and logged as out of order
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -27,6 +29,27 @@ from bot.storage.upsert import insert_ignore_statement
 
 WAITING = "waiting"
 DONE = "done"
+
+# Where one process receives a Telegram bot's updates (long polling), they come in update_id
+# order, a chat's one at a time, and the conversation row keeps the last one run
+# (`Conversation.last_sequence`, written in the turn's transaction): an update at or below it was
+# run before and is being delivered again. No ledger row is needed for that. Telegram numbers a
+# bot's updates in sequence, except that after a week without any update the next id is chosen
+# at random; and it keeps an update it could not deliver 24 hours at most. So the last sequence
+# is trusted only while it is younger than a week (two days here, well inside both bounds): an
+# older one may predate a random restart of the numbering, and a redelivery that old no longer
+# exists.
+SEQUENCED_CHANNELS = frozenset({"telegram"})
+SEQUENCE_TRUSTED_FOR = timedelta(days=2)
+
+
+def run_before(last_sequence: int | None, last_at: datetime, sequence: int, now: datetime) -> bool:
+    """Whether a polled update was run before, by the chat's last sequence and when it ran."""
+    return (
+        last_sequence is not None
+        and sequence <= last_sequence
+        and now - last_at < SEQUENCE_TRUSTED_FOR
+    )
 
 _TURNS: Table = InboundTurn.__table__  # type: ignore[assignment]
 

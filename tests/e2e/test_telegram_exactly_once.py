@@ -1,9 +1,11 @@
 """A citizen's Telegram message is answered once and in order, whatever Telegram redelivers.
 
 Through the real Application against the fake Bot API: an update delivered twice runs its step
-once; a process that dies after the turn committed (its replies queued, not sent) has them sent
-once by a dispatcher, with their buttons; a chat's later update that reaches another replica
-first waits for the earlier one, which runs first.
+once (by the conversation's last update_id: no ledger row), and a lower update_id after the
+numbering restarted (a week without updates) is a new message; a process that dies after the
+turn committed (its replies queued, not sent) has them sent once by a dispatcher, with their
+buttons; a chat's later update that reaches another replica first waits for the earlier one,
+which runs first.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from telegram.ext import Application
 from bot.handlers.telegram import replies as reply_module
 from bot.handlers.telegram.application import build_application
 from bot.services.container import Services
-from bot.storage.models import InboundTurn, OutboxMessage
+from bot.storage.models import Conversation, InboundTurn, OutboxMessage
 from notificaciones.dispatcher import Dispatcher
 from notificaciones.gateways.sms import ConsoleSmsGateway
 from notificaciones.gateways.telegram import PtbTelegramSender
@@ -64,6 +66,20 @@ async def test_an_update_delivered_twice_is_answered_once(
     assert "cédula" in texts[-1]
 
 
+async def test_a_lower_update_id_after_a_week_without_updates_is_a_new_message(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    clock: FakeClock,
+) -> None:
+    await _feed(telegram_app, _message(5000, "hola"))
+    answered = len(bot_api.texts(CHAT))
+    await _feed(telegram_app, _message(4000, "hola"))  # within the day: taken as a redelivery
+    assert len(bot_api.texts(CHAT)) == answered
+    clock.advance(days=8)  # Telegram numbers the next update at random after a silent week
+    await _feed(telegram_app, _message(4000, "hola"))
+    assert len(bot_api.texts(CHAT)) == 2 * answered
+
+
 async def test_a_reply_left_queued_by_a_crash_is_sent_once_by_the_dispatcher(
     telegram_app: Application,  # type: ignore[type-arg]
     bot_api: FakeBotApi,
@@ -79,9 +95,11 @@ async def test_a_reply_left_queued_by_a_crash_is_sent_once_by_the_dispatcher(
     assert bot_api.texts(CHAT) == []
     async with services.session_factory() as session:
         rows = list(await session.scalars(select(OutboxMessage)))
-        turn = await session.scalar(select(InboundTurn).where(InboundTurn.message_key == "910"))
+        conversation = await session.scalar(select(Conversation))
+        ledger = list(await session.scalars(select(InboundTurn)))
     assert [r.status for r in rows] == [PENDING] and rows[0].kind == "reply"
-    assert turn is not None and turn.status == "done" and turn.payload == {}
+    assert conversation is not None and conversation.last_sequence == 910
+    assert ledger == []  # polled updates need no ledger row
 
     dispatcher = Dispatcher(
         services.session_factory,
