@@ -51,6 +51,7 @@ def run_before(last_sequence: int | None, last_at: datetime, sequence: int, now:
         and now - last_at < SEQUENCE_TRUSTED_FOR
     )
 
+
 _TURNS: Table = InboundTurn.__table__  # type: ignore[assignment]
 
 
