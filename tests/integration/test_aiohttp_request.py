@@ -39,6 +39,8 @@ class FakeTelegramServer:
                     fields[name] = (
                         value.decode() if part.filename is None else (part.filename, value)
                     )
+        elif request.content_type == "application/json":
+            fields = await request.json()  # as the Bot API: a JSON-string field read as the form's
         else:
             fields = dict(await request.post())
         self.calls.append((method, fields))
