@@ -163,6 +163,10 @@ class FlowEngine:
         # Seconds a keyed message waits, recorded, before it runs (webhook replicas: see
         # `bot.flows.turns`); 0 where one process receives a channel's messages in order.
         self.order_wait = order_wait
+        # Channels whose keyed messages reach this process alone and in order (Telegram's long
+        # polling): a redelivery is told by the conversation's last sequence, with no ledger
+        # row. Webhook replicas empty it (an earlier update may arrive after a later one).
+        self.sequenced_channels: frozenset[str] = turns.SEQUENCED_CHANNELS
         # Called at the points of a turn where a crash matters ("before_commit",
         # "after_commit"): the multi-process fault test kills its replica there.
         self.checkpoint: Checkpoint = no_checkpoint
@@ -271,7 +275,7 @@ class FlowEngine:
                 channel=incoming.channel,
                 address=incoming.address,
             )
-            if self.order_wait <= 0 and incoming.channel in turns.SEQUENCED_CHANNELS:
+            if self.order_wait <= 0 and incoming.channel in self.sequenced_channels:
                 # Long polling: updates in update_id order, the conversation keeps the last.
                 if turns.run_before(conv.last_sequence, conv.updated_at, sequence, now):
                     log.info("update on %s delivered again: not run twice", incoming.channel)

@@ -88,6 +88,7 @@ def telegram_routes(application: Application) -> list[BaseRoute]:  # type: ignor
     assert isinstance(engine, FlowEngine)
     # Any replica may receive a chat's next update: each waits for earlier ones in flight.
     engine.order_wait = settings.turn_order_wait_ms / 1000
+    engine.sequenced_channels = frozenset()  # every update in the ledger, even with no wait
     outage.redelivered = True  # a refused update comes back from Telegram: no retry in memory
 
     async def receive(request: Request) -> Response:
