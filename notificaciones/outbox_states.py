@@ -267,12 +267,18 @@ _MORE_PENDING = literal_column(
 )
 
 
-def _claim_oldest(*, skip_held: bool) -> Update:
+def _claim_oldest(*, skip_held: bool, postgres: bool) -> Update:
     condition = _PENDING_REPLIES & ~_HELD_ELSEWHERE if skip_held else _PENDING_REPLIES
     oldest = select(func.min(_OUTBOX.c.id)).where(condition).group_by(_OUTBOX.c.address)
+    returned = [_MORE_PENDING] if postgres else []
+    # The status is checked again on the row itself (PostgreSQL re-reads a row another sender
+    # changed meanwhile). SQLite's planner would take that check to the status index and scan
+    # every pending row of the outbox (a broadcast's SMS); written `status || ''` there, it
+    # finds the rows by their ids.
+    status = _OUTBOX.c.status if postgres else _OUTBOX.c.status.concat("")
     return (
         update(_OUTBOX)
-        .where(_OUTBOX.c.id.in_(oldest.scalar_subquery()), _OUTBOX.c.status == PENDING)
+        .where(_OUTBOX.c.id.in_(oldest.scalar_subquery()), status == PENDING)
         .values(
             status=SENDING,
             claimed_by=bindparam("b_worker"),
@@ -287,13 +293,18 @@ def _claim_oldest(*, skip_held: bool) -> Update:
             _OUTBOX.c.body,
             _OUTBOX.c.attempts,
             _OUTBOX.c.buttons,
-            _MORE_PENDING,
+            *returned,
         )
     )
 
 
-_CLAIM_REPLIES = _claim_oldest(skip_held=True)
-_FORCE_REPLIES = _claim_oldest(skip_held=False)
+# PostgreSQL says in the claim's RETURNING whether the chat has more pending. SQLite cannot
+# search an index with a RETURNING row's values (that subquery read every reply of every chat),
+# so there one query after the claim tells both what is held and what has more.
+_CLAIM_REPLIES = _claim_oldest(skip_held=True, postgres=True)
+_FORCE_REPLIES = _claim_oldest(skip_held=False, postgres=True)
+_CLAIM_REPLIES_SQLITE = _claim_oldest(skip_held=True, postgres=False)
+_FORCE_REPLIES_SQLITE = _claim_oldest(skip_held=False, postgres=False)
 _STILL_PENDING = select(_OUTBOX.c.address).where(_PENDING_REPLIES).distinct()
 _LOCK_CHATS = (
     select(Conversation.id)
@@ -346,26 +357,35 @@ async def claim_chat_replies(
         "b_now": now,
         "b_window": now - REPLY_SENDING_WINDOW,
     }
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    if postgres:
         await session.execute(_LOCK_CHATS, {"b_channel": channel, "b_addresses": asked})
+    claim, force_claim = (
+        (_CLAIM_REPLIES, _FORCE_REPLIES)
+        if postgres
+        else (_CLAIM_REPLIES_SQLITE, _FORCE_REPLIES_SQLITE)
+    )
     force = sorted(set(forced) & set(asked))
     normal = [a for a in asked if a not in set(force)]
     rows: list[Any] = []
     if normal:
-        rows += (await session.execute(_CLAIM_REPLIES, {**params, "b_addresses": normal})).all()
+        rows += (await session.execute(claim, {**params, "b_addresses": normal})).all()
     if force:
-        rows += (await session.execute(_FORCE_REPLIES, {**params, "b_addresses": force})).all()
+        rows += (await session.execute(force_claim, {**params, "b_addresses": force})).all()
     claimed = [ClaimedMessage(r[0], r[1], r[2], r[3], r[4], now, REPLY, r[5]) for r in rows]
     claimed.sort(key=lambda message: message.id)
-    more = frozenset(r[2] for r in rows if r[6])
     mine = {m.address for m in claimed}
     unclaimed = [a for a in normal if a not in mine]
-    held: frozenset[str] = frozenset()
-    if unclaimed:  # held by another sender, or nothing pending: one more look tells which
-        held = frozenset(
-            await session.scalars(_STILL_PENDING, {"b_channel": channel, "b_addresses": unclaimed})
+    # Still pending after the claim: an unclaimed chat's reply is held by another sender (or
+    # the chat has nothing pending); a claimed chat has more after the one claimed.
+    look = unclaimed if postgres else asked
+    pending: frozenset[str] = frozenset()
+    if look:
+        pending = frozenset(
+            await session.scalars(_STILL_PENDING, {"b_channel": channel, "b_addresses": look})
         )
-    return ReplyClaims(claimed, held, more)
+    more = frozenset(r[2] for r in rows if r[6]) if postgres else pending & mine
+    return ReplyClaims(claimed, pending & set(unclaimed), more)
 
 
 async def _settle_claimed(
