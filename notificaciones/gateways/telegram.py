@@ -19,23 +19,6 @@ from notificaciones.gateways.sms import SendOutcome, SendResult
 if TYPE_CHECKING:
     from telegram import Bot
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every send
-
-
-def _inline_keyboard(buttons: Buttons) -> dict[str, Any]:
-    """A reply's options as the Bot API's `reply_markup`: one inline button per row.
-
-    Given to PTB as `api_kwargs`, the fields as the Bot API names them: built as PTB objects,
-    eight buttons cost ≈ 100 µs (frozen-object attribute checks, then `to_dict` back to this).
-    """
-    turn = int(buttons.get("turn", 0))
-    rows = [
-        [{"text": str(label)[:64], "callback_data": callback_data(turn, key)}]
-        for key, label in buttons["options"]
-    ]
-    return {"reply_markup": {"inline_keyboard": rows}}
-
-
 Buttons = dict[str, Any]
 """A conversation reply's stored buttons: {"turn": n, "options": [[key, label], …]}."""
 
@@ -53,6 +36,23 @@ class TelegramSender(Protocol):
 def callback_data(turn: int, key: str) -> str:
     """A button's callback data: the turn it belongs to and the option key ('turn|key')."""
     return f"{turn}|{key}"[:64]
+
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every send
+
+
+def _inline_keyboard(buttons: Buttons) -> dict[str, Any]:
+    """A reply's options as the Bot API's `reply_markup`: one inline button per row.
+
+    Given to PTB as `api_kwargs`, the fields as the Bot API names them: built as PTB objects,
+    eight buttons cost ≈ 100 µs (frozen-object attribute checks, then `to_dict` back to this).
+    """
+    turn = int(buttons.get("turn", 0))
+    rows = [
+        [{"text": str(label)[:64], "callback_data": callback_data(turn, key)}]
+        for key, label in buttons["options"]
+    ]
+    return {"reply_markup": {"inline_keyboard": rows}}
 
 
 @runtime_checkable
