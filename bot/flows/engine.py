@@ -277,6 +277,7 @@ class FlowEngine:
             )
             if self.order_wait <= 0 and incoming.channel in self.sequenced_channels:
                 # Long polling: updates in update_id order, the conversation keeps the last.
+                # Only turns change a Telegram conversation, so `updated_at` is when it ran.
                 if turns.run_before(conv.last_sequence, conv.updated_at, sequence, now):
                     log.info("update on %s delivered again: not run twice", incoming.channel)
                     return Delivery([], conv.turn, queued=True, redelivered=True)

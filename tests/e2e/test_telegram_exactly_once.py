@@ -66,24 +66,6 @@ async def test_an_update_delivered_twice_is_answered_once(
     assert "cédula" in texts[-1]
 
 
-async def test_webhook_updates_are_recorded_in_the_ledger_even_without_an_order_wait(
-    telegram_app: Application,  # type: ignore[type-arg]
-    bot_api: FakeBotApi,
-    services: Services,
-) -> None:
-    engine = telegram_app.bot_data["flow_engine"]
-    engine.sequenced_channels = frozenset()  # what the webhook routes set (TURN_ORDER_WAIT_MS=0)
-    await _feed(telegram_app, _message(920, "hola"))
-    answered = len(bot_api.texts(CHAT))
-    await _feed(telegram_app, _message(920, "hola"))
-    await _feed(telegram_app, _message(919, "/pago"))  # earlier, late from another replica: runs
-    async with services.session_factory() as session:
-        keys = set(await session.scalars(select(InboundTurn.message_key)))
-    assert keys == {"919", "920"}
-    assert len(bot_api.texts(CHAT)) > answered
-    assert "cédula" in bot_api.texts(CHAT)[-1]
-
-
 async def test_a_lower_update_id_after_a_week_without_updates_is_a_new_message(
     telegram_app: Application,  # type: ignore[type-arg]
     bot_api: FakeBotApi,

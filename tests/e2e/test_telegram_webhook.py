@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 from telegram.ext import Application
 
 from bot.config import MissingSetting
@@ -27,6 +28,7 @@ from bot.handlers.telegram.webhook import (
 from bot.handlers.web import build_app
 from bot.services.container import Services
 from bot.storage.db import create_engine, create_session_factory
+from bot.storage.models import InboundTurn
 from tests.support.fake_bot_api import EPOCH, FakeBotApi, telegram_settings
 
 SECRET = "s3cret_Token-for-tests"
@@ -103,6 +105,31 @@ async def test_right_secret_processes_the_update_and_the_reply_reaches_telegram(
     )
     assert response.status_code == 200
     assert "Tacamoros (Sozoranga, Loja)" in bot_api.texts(CHAT)[-1]
+
+
+async def test_with_no_order_wait_every_update_still_goes_to_the_ledger(
+    services: Services,
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+) -> None:
+    # Replicas may deliver an earlier update after a later one: the conversation's last
+    # update_id cannot tell a redelivery there, whatever TURN_ORDER_WAIT_MS says.
+    services.settings = services.settings.model_copy(update={"turn_order_wait_ms": 0})
+    web = build_app(services, extra_routes=telegram_routes(telegram_app))
+    headers = {SECRET_HEADER: SECRET}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web), base_url="http://test"
+    ) as http:
+        for update_id, text in ((20, "hola"), (20, "hola"), (19, "/pago")):
+            response = await http.post(
+                WEBHOOK_PATH, content=json.dumps(_message(update_id, text)), headers=headers
+            )
+            assert response.status_code == 200
+    async with services.session_factory() as session:
+        keys = set(await session.scalars(select(InboundTurn.message_key)))
+    assert keys == {"19", "20"}  # the redelivery recorded once; the late earlier one run
+    assert "cédula" in bot_api.texts(CHAT)[-1]
+    assert sum("Aviso de privacidad" in t for t in bot_api.texts(CHAT)) == 1
 
 
 async def test_a_body_that_is_not_an_update_is_a_bad_request(
